@@ -1,0 +1,143 @@
+"""The only module that imports mediapipe: frames in, people's landmarks out.
+
+MediaPipe's PoseLandmarker (Tasks API) runs in VIDEO mode, so it tracks
+people between frames and needs strictly increasing millisecond timestamps.
+It reports several people per frame in no stable order; identity is assigned
+later (`formcheck.pose.people`), over the whole clip, so that a clip split
+into chunks gets one consistent identity.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.landmarks import NUM_LANDMARKS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LandmarkerSettings:
+    """MediaPipe options, in MediaPipe's own terms.
+
+    num_poses: most people reported per frame. 2 lets us tell the athlete
+        from a passer-by (and costs a second landmark pass when two people
+        are in frame); 1 is fastest for clips known to hold one person.
+    min_*: MediaPipe's confidence thresholds in [0, 1].
+    """
+
+    num_poses: int = 2
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.num_poses <= 8:
+            raise ValueError(f"num_poses must be in 1..8, got {self.num_poses}")
+        for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+@dataclass(frozen=True, eq=False)
+class FramePeople:
+    """Everyone MediaPipe found in one frame (P people, K landmarks).
+
+    xy_px: (P, K, 2) pixels of the upright frame; z: (P, K) relative depth
+    in x-pixel scale; visibility: (P, K) in [0, 1]; world_m: (P, K, 3) metres.
+    """
+
+    xy_px: np.ndarray
+    z: np.ndarray
+    visibility: np.ndarray
+    world_m: np.ndarray
+
+    @classmethod
+    def nobody(cls) -> "FramePeople":
+        k = NUM_LANDMARKS
+        return cls(np.zeros((0, k, 2)), np.zeros((0, k)), np.zeros((0, k)), np.zeros((0, k, 3)))
+
+    def __len__(self) -> int:
+        return int(self.xy_px.shape[0])
+
+
+class PoseLandmarker:
+    """A MediaPipe PoseLandmarker in VIDEO mode; use as a context manager.
+
+    One instance per process: it holds a MediaPipe graph and its threads.
+    """
+
+    def __init__(self, model_path: str, settings: LandmarkerSettings = LandmarkerSettings()):
+        # Imported here so that importing formcheck never loads MediaPipe.
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=settings.num_poses,
+            min_pose_detection_confidence=settings.min_detection_confidence,
+            min_pose_presence_confidence=settings.min_presence_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._last_ms = -1
+
+    def __enter__(self) -> "PoseLandmarker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        # Closing explicitly: MediaPipe's own __del__ fails at interpreter exit.
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def detect(self, image_rgb: np.ndarray, t_s: float) -> FramePeople:
+        """Landmarks of everyone in one upright RGB frame (H, W, 3) uint8 at time `t_s`."""
+        import mediapipe as mp
+
+        if image_rgb.ndim != 3 or image_rgb.shape[2] != 3 or image_rgb.dtype != np.uint8:
+            raise ValueError(f"image_rgb must be (H, W, 3) uint8, got {image_rgb.shape} {image_rgb.dtype}")
+        # VIDEO mode rejects equal or decreasing timestamps; 240 fps clips
+        # have frames 4.2 ms apart, so integer ms stay distinct after this.
+        t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = t_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
+        result = self._landmarker.detect_for_video(image, t_ms)
+        height, width = image_rgb.shape[:2]
+        return _to_frame_people(result, width, height)
+
+
+def _to_frame_people(result, width: int, height: int) -> FramePeople:
+    people = result.pose_landmarks or []
+    if not people:
+        return FramePeople.nobody()
+    n, k = len(people), NUM_LANDMARKS
+    xy = np.full((n, k, 2), np.nan)
+    z = np.full((n, k), np.nan)
+    vis = np.zeros((n, k))
+    world = np.full((n, k, 3), np.nan)
+    worlds = result.pose_world_landmarks or []
+    for p, landmarks in enumerate(people):
+        for j, lm in enumerate(landmarks[:k]):
+            # Pixels, not normalised units: angles on a non-square frame
+            # would be distorted otherwise (METRICS.md §0).
+            xy[p, j] = (lm.x * width, lm.y * height)
+            z[p, j] = lm.z * width
+            # Visible (not occluded) and present (inside the frame), both needed.
+            vis[p, j] = min(_unit(lm.visibility), _unit(getattr(lm, "presence", 1.0)))
+        if p < len(worlds):
+            for j, lm in enumerate(worlds[p][:k]):
+                world[p, j] = (lm.x, lm.y, lm.z)
+    return FramePeople(xy, z, vis, world)
+
+
+def _unit(value) -> float:
+    return 0.0 if value is None else float(min(max(value, 0.0), 1.0))
