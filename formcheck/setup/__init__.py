@@ -12,13 +12,13 @@ while a model is being built.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from formcheck.paths import home
 from formcheck.setup.models import is_model_current, model_names, provision_model
 from formcheck.setup.samples import is_sample_current, load_samples, provision_samples
 
@@ -35,23 +35,11 @@ log = logging.getLogger(__name__)
 
 HOME_ENV = "FORMCHECK_HOME"
 # formcheck/setup/__init__.py -> the directory holding the `formcheck` package.
-_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def project_root() -> Path:
-    """The directory holding `models/` and `sample_videos/`.
-
-    `FORMCHECK_HOME` if set; else the source checkout the package runs from
-    (the parent of the `formcheck/` package, recognised by its `models/`
-    directory or `pyproject.toml`); else `~/.formcheck` for an installed
-    package (same rule as `formcheck.paths.home`).
-    """
-    home = os.environ.get(HOME_ENV)
-    if home:
-        return Path(home).expanduser().resolve()
-    if (_CHECKOUT_ROOT / "models").is_dir() or (_CHECKOUT_ROOT / "pyproject.toml").is_file():
-        return _CHECKOUT_ROOT
-    return Path.home() / ".formcheck"
+    """The directory holding `models/` and `sample_videos/` (see `formcheck.paths.home`)."""
+    return home()
 
 
 @dataclass(frozen=True)
