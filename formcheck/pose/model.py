@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from formcheck import paths
 from formcheck.errors import ModelNotFoundError
 
 MODEL_ENV = "FORMCHECK_MODEL"
@@ -67,7 +68,7 @@ def resolve_model(choice: str | os.PathLike | None = None, models_dir: Path | No
             to a `.task` file (anything ending in ".task" or containing a
             path separator is taken as a path).
         models_dir: where provisioned models live; defaults to
-            `<project root>/models` (see `formcheck.setup.project_root`).
+            `<home>/models` (see `formcheck.paths.home`).
 
     Raises:
         ValueError: `choice` is neither a path nor a known name.
@@ -81,9 +82,7 @@ def resolve_model(choice: str | os.PathLike | None = None, models_dir: Path | No
         return _info_for_path(Path(os.environ[MODEL_ENV]), source=f"{MODEL_ENV}")
 
     if models_dir is None:
-        from formcheck.setup import project_root  # lazy: only the default needs it
-
-        models_dir = project_root() / "models"
+        models_dir = paths.models_dir()
     models_dir = Path(models_dir)
 
     if choice is not None:
