@@ -1,0 +1,478 @@
+"""Probe a clip: what it is, how it is turned, and when each frame is shown.
+
+PyAV reads the container: metadata, the presentation time of every frame
+(from the demuxed packets, without decoding them), the rotation (display
+matrix) and slow-motion tags. One frame is decoded with PyAV and one with
+OpenCV (the decoder `reader` uses) to prove the clip really decodes. Every
+failure a user can cause ends in one typed `VideoError` with a plain message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from formcheck.errors import (
+    CorruptVideoError,
+    EmptyFileError,
+    NoFramesError,
+    NotAVideoError,
+    UnsupportedCodecError,
+    VideoError,
+)
+from formcheck.video.limits import (
+    VideoLimits,
+    check_duration,
+    check_file_size,
+    check_frame_count,
+    check_frame_size,
+    check_limits,
+)
+
+log = logging.getLogger(__name__)
+
+#: Capture rate must exceed playback rate by this factor to count as slow motion.
+SLOW_MOTION_MIN_RATIO = 1.1
+#: A frame interval this far (relative) from the median makes a clip variable-rate.
+VFR_TOLERANCE = 0.10
+
+_AGAIN = "Copy or export the clip again from the phone and try once more."
+_IMAGE_FORMATS = {"image2", "gif", "apng"}
+
+
+@dataclass(frozen=True, eq=False)
+class VideoInfo:
+    """What `probe` learnt about one clip.
+
+    Attributes:
+        path: the clip file.
+        file_size_bytes: size of the file in bytes.
+        container: FFmpeg's name of the container format, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
+        codec: FFmpeg's name of the video codec, e.g. "h264", "hevc".
+        width, height: picture size in pixels as stored (before rotation).
+        rotation_deg: 0, 90, 180 or 270: clockwise turn that shows the stored
+            picture upright (the display matrix; a phone held upright usually
+            records 90).
+        frame_count: number of frames (video packets) in the clip.
+        duration_s: playback length in seconds (first frame shown to last frame
+            gone).
+        fps: average frame rate in frames per second, never rounded (29.97
+            stays 29.97002997).
+        is_variable_frame_rate: some frame interval is more than 10 % off the
+            median interval (phone clips, screen recordings, dropped frames).
+        timestamps_s: (frame_count,) float64 presentation times in seconds of
+            playback, relative to the first frame (so `timestamps_s[0] == 0`),
+            strictly increasing, read-only.
+        capture_fps: frames per second the camera captured, from a slow-motion
+            tag or the caller's override; None if unknown.
+        time_scale: real seconds per playback second: `fps / capture_fps` for a
+            slow-motion clip (e.g. 30 / 240 = 0.125), else 1.0.
+        has_audio: the file has a sound track.
+        start_offset_s: time of the first frame on the stream clock (seconds
+            after the stream's start time); 0 for almost every file. Used to
+            match decoder positions to `timestamps_s`.
+        is_truncated: the data stops before the end the file announces (only
+            when probed with `allow_truncated=True`).
+    """
+
+    path: Path
+    file_size_bytes: int
+    container: str
+    codec: str
+    width: int
+    height: int
+    rotation_deg: int
+    frame_count: int
+    duration_s: float
+    fps: float
+    is_variable_frame_rate: bool
+    timestamps_s: np.ndarray = field(repr=False)
+    capture_fps: float | None = None
+    time_scale: float = 1.0
+    has_audio: bool = False
+    start_offset_s: float = 0.0
+    is_truncated: bool = False
+
+    def __post_init__(self) -> None:
+        ts = np.array(self.timestamps_s, dtype=np.float64)
+        if ts.shape != (self.frame_count,):
+            raise ValueError(f"timestamps_s must have shape ({self.frame_count},), got {ts.shape}")
+        if ts.size > 1 and np.any(np.diff(ts) <= 0):
+            raise ValueError("timestamps_s must be strictly increasing")
+        if self.rotation_deg not in (0, 90, 180, 270):
+            raise ValueError(f"rotation_deg must be 0, 90, 180 or 270, got {self.rotation_deg}")
+        if not self.time_scale > 0:
+            raise ValueError(f"time_scale must be > 0, got {self.time_scale}")
+        ts.setflags(write=False)
+        object.__setattr__(self, "timestamps_s", ts)
+        object.__setattr__(self, "path", Path(self.path))
+
+    @property
+    def upright_width(self) -> int:
+        """Width in pixels of the picture once rotated upright."""
+        return self.height if self.rotation_deg in (90, 270) else self.width
+
+    @property
+    def upright_height(self) -> int:
+        """Height in pixels of the picture once rotated upright."""
+        return self.width if self.rotation_deg in (90, 270) else self.height
+
+    @property
+    def upright_size(self) -> tuple[int, int]:
+        """(width, height) of the upright picture in pixels."""
+        return self.upright_width, self.upright_height
+
+    @property
+    def real_timestamps_s(self) -> np.ndarray:
+        """(frame_count,) seconds of real time: `timestamps_s * time_scale`."""
+        return self.timestamps_s * self.time_scale
+
+    @property
+    def real_duration_s(self) -> float:
+        """Length of the recorded action in real seconds."""
+        return self.duration_s * self.time_scale
+
+    @property
+    def is_slow_motion(self) -> bool:
+        return self.time_scale < 1.0
+
+
+# -- recognising files ----------------------------------------------------------
+def _looks_like_video_container(head: bytes) -> bool:
+    """True if the first bytes carry the signature of a video container."""
+    if len(head) >= 8 and head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip"):
+        return True  # ISO BMFF: MP4, MOV, 3GP
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # Matroska / WebM
+        return True
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return True
+    if head.startswith((b"FLV", b"\x00\x00\x01\xba", b"\x30\x26\xb2\x75\x8e\x66\xcf\x11")):
+        return True  # FLV, MPEG program stream, ASF/WMV
+    return len(head) > 376 and head[0] == head[188] == head[376] == 0x47  # MPEG-TS
+
+
+def _open_container(path: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path), mode="r")
+    except PermissionError as exc:
+        raise VideoError(
+            f"FormCheck is not allowed to read {path.name}. Check the file's permissions "
+            "or copy it somewhere readable."
+        ) from exc
+    except (av.FFmpegError, OSError) as exc:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+        if _looks_like_video_container(head):
+            raise CorruptVideoError(
+                "This video file is damaged or incomplete: its index cannot be read "
+                "(often the recording or the copy stopped before it finished). " + _AGAIN
+            ) from exc
+        raise NotAVideoError(
+            "This file is not a video: FormCheck cannot recognise its format. Choose "
+            "the clip itself, for example the .mp4 or .mov file from the phone camera."
+        ) from exc
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    if container.format.name in _IMAGE_FORMATS or container.format.name.endswith("_pipe"):
+        raise NotAVideoError(
+            "This file is a picture, not a video. Choose the video clip of the run or "
+            "exercise, for example an .mp4 or .mov file."
+        )
+    cover_art = av.stream.Disposition.attached_pic
+    videos = [s for s in container.streams.video if not s.disposition & cover_art]
+    if not videos:
+        sound = " (it holds only sound)" if container.streams.audio else ""
+        raise NotAVideoError(
+            f"This file has no video track{sound}. Choose a clip with pictures, for "
+            "example the .mp4 or .mov file from the phone camera."
+        )
+    stream = videos[0]
+    if stream.codec_context is None:
+        raise UnsupportedCodecError(
+            "This clip uses a video format that FormCheck cannot decode. Convert it to "
+            "H.264 MP4 (on an iPhone: Settings > Camera > Formats > Most Compatible) "
+            "and try again."
+        )
+    return stream
+
+
+# -- timestamps ---------------------------------------------------------------------
+def _demux_packets(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> tuple[list[int | None], list[int | None], int, bool]:
+    """Timestamps of every shown frame, in decode order, from the packets alone.
+
+    Returns (pts, dts, packets seen including those an edit list hides,
+    stopped_early: the data ended in a cut or an error)."""
+    pts: list[int | None] = []
+    dts: list[int | None] = []
+    seen = 0
+    stopped_early = False
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue  # the flush packet at the end
+            if packet.is_corrupt:
+                stopped_early = True  # a partial packet at a cut
+                break
+            seen += 1
+            if packet.is_discard:
+                continue  # hidden by an edit list: decoders drop its frame
+            pts.append(packet.pts)
+            dts.append(packet.dts)
+    except av.FFmpegError as exc:
+        log.debug("demux stopped after %d packets: %s", seen, exc)
+        stopped_early = True
+    return pts, dts, seen, stopped_early
+
+
+def _spread_repeats(t: np.ndarray, step: float) -> np.ndarray:
+    """Make sorted `t` strictly increasing: equal values are spread evenly up to
+    the next distinct value (or by `step` at the end)."""
+    t = t.copy()
+    i = 0
+    while i < len(t):
+        j = i
+        while j + 1 < len(t) and t[j + 1] <= t[i]:
+            j += 1
+        if j > i:
+            nxt = t[j + 1] if j + 1 < len(t) else t[i] + (j - i + 1) * step
+            t[i : j + 1] = t[i] + (nxt - t[i]) * np.arange(j - i + 1) / (j - i + 1)
+        i = j + 1
+    return t
+
+
+def frame_times(
+    pts: list[int | None], dts: list[int | None], time_base: float, fps_hint: float
+) -> tuple[np.ndarray, float]:
+    """Presentation times (s, from the first frame, strictly increasing) and the
+    first frame's time on the stream clock, from packet timestamps.
+
+    Packets come in decode order (B-frames make pts jump back and forth), so
+    the times are sorted. Missing pts fall back to dts (equal to pts without
+    B-frames), then to `i / fps_hint`; repeated values are spread out.
+    """
+    n = len(pts)
+    if time_base <= 0:
+        log.warning("the clip has no time base; assuming %.3f frames/s", fps_hint)
+        return np.arange(n) / fps_hint, 0.0
+    if all(p is not None for p in pts):
+        raw = np.array(pts, dtype=np.float64)
+    elif all(d is not None for d in dts):
+        log.debug("some packets have no pts; using dts")
+        raw = np.array(dts, dtype=np.float64)
+    else:
+        log.warning("the clip has no frame timestamps; assuming %.3f frames/s", fps_hint)
+        return np.arange(n) / fps_hint, 0.0
+    t = np.sort(raw) * time_base
+    first = float(t[0])
+    t = t - first
+    if n > 1 and np.any(np.diff(t) <= 0):
+        log.warning("the clip repeats frame timestamps; spreading the repeats evenly")
+        t = _spread_repeats(t, 1.0 / fps_hint)
+    return t, first
+
+
+def _is_variable_rate(t: np.ndarray) -> bool:
+    if len(t) < 3:
+        return False
+    d = np.diff(t)
+    median = float(np.median(d))
+    return bool(np.any(np.abs(d - median) > max(VFR_TOLERANCE * median, 1e-3)))
+
+
+def _capture_fps_tag(container: av.container.InputContainer, stream) -> float | None:
+    """Capture rate from a slow-motion tag (Android: com.android.capture.fps)."""
+    for meta in (container.metadata, stream.metadata):
+        for key, value in meta.items():
+            if key.lower().endswith("capture.fps"):
+                try:
+                    fps = float(value)
+                except ValueError:
+                    continue
+                if fps > 0:
+                    return fps
+    return None
+
+
+# -- decoding one frame ---------------------------------------------------------------
+def _first_frame_rotation(path: Path, stream_index: int) -> int:
+    """Decode the first frame with PyAV; return its clockwise display rotation."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams[stream_index]
+            for frame in container.decode(stream):
+                ccw = frame.rotation  # counter-clockwise, in [-180, 180]
+                break
+            else:
+                raise CorruptVideoError(
+                    "This video file is damaged: none of its frames can be decoded. " + _AGAIN
+                )
+    except av.error.DecoderNotFoundError as exc:
+        raise UnsupportedCodecError(
+            "This clip uses a video format FormCheck cannot decode on this machine. "
+            "Convert it to H.264 MP4 and try again."
+        ) from exc
+    except av.FFmpegError as exc:
+        raise CorruptVideoError(
+            "This video file is damaged: its first frame cannot be decoded. " + _AGAIN
+        ) from exc
+    exact = -ccw % 360
+    cw = int(round(exact / 90.0)) * 90 % 360
+    if min(abs(exact - cw), 360 - abs(exact - cw)) > 1:
+        log.warning("display rotation %d deg is not a quarter turn; using %d", exact, cw)
+    return cw
+
+
+def open_capture(path: str | Path, threads: int | None = None) -> cv2.VideoCapture:
+    """An OpenCV FFmpeg capture of `path` with automatic rotation OFF (the caller
+    rotates with the probed `rotation_deg`). Not checked for `isOpened()`."""
+    params = [cv2.CAP_PROP_N_THREADS, int(threads)] if threads else []
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+    return cap
+
+
+def _check_opencv_decodes(path: Path, width: int, height: int, rotation_deg: int) -> None:
+    cap = open_capture(path)
+    try:
+        ok, image = cap.read() if cap.isOpened() else (False, None)
+        if not ok:
+            raise UnsupportedCodecError(
+                "FormCheck's video reader cannot decode this clip on this machine. "
+                "Convert it to H.264 MP4 and try again."
+            )
+        if image.shape[:2] != (height, width):
+            log.warning("OpenCV decodes %s pictures, PyAV %dx%d", image.shape[1::-1], width, height)
+        cv_rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
+        if cv_rotation != rotation_deg:
+            log.warning("OpenCV reads rotation %d, PyAV %d; using PyAV's", cv_rotation,
+                        rotation_deg)
+    finally:
+        cap.release()
+
+
+# -- probe ------------------------------------------------------------------------------
+def probe(
+    path: str | Path,
+    limits: VideoLimits | None = None,
+    *,
+    capture_fps: float | None = None,
+    allow_truncated: bool = False,
+) -> VideoInfo:
+    """Read what a clip is, check it against `limits`, and prove it decodes.
+
+    Args:
+        path: the clip file.
+        limits: what to accept; default `VideoLimits()`.
+        capture_fps: frames per second the camera captured, overriding any
+            slow-motion tag (for iPhone slow-motion exports, which vary). A clip
+            whose `fps` this clearly exceeds (by 10 %) is slow motion.
+        allow_truncated: accept a file whose data stops early (a cut copy) and
+            keep the frames that are there, instead of raising CorruptVideoError.
+
+    Raises:
+        VideoError: no such file / not readable.
+        EmptyFileError: the file has zero bytes.
+        NotAVideoError: random bytes, text, a picture, or sound only.
+        CorruptVideoError: truncated or damaged.
+        UnsupportedCodecError: a video codec this machine cannot decode.
+        NoFramesError: a video track with no frame.
+        ClipLimitError: over one of `limits` (file size checked before opening).
+        ValueError: `capture_fps` is not > 0.
+    """
+    limits = VideoLimits() if limits is None else limits
+    if capture_fps is not None and not capture_fps > 0:
+        raise ValueError(f"capture_fps must be > 0, got {capture_fps!r}")
+    path = Path(path)
+    if not path.is_file():
+        raise VideoError(f"There is no video file at {path}. Check the name and the folder.")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFileError(
+            "This file is empty (0 bytes): the recording, upload or copy probably failed. "
+            "Choose the clip again."
+        )
+    check_file_size(size, limits)
+
+    with _open_container(path) as container:
+        stream = _video_stream(container)
+        codec = stream.codec_context.name
+        width, height = int(stream.width), int(stream.height)
+        check_frame_size(width, height, limits)
+        time_base = float(stream.time_base) if stream.time_base else 0.0
+        announced = int(stream.frames or 0)
+        if stream.duration and time_base:
+            check_duration(stream.duration * time_base, limits)
+        check_frame_count(announced, limits)
+        rate_hint = stream.average_rate or stream.guessed_rate or stream.base_rate
+        has_audio = bool(container.streams.audio)
+        container_name = container.format.name
+        tagged_capture_fps = _capture_fps_tag(container, stream)
+        start_time = stream.start_time
+        stream_index = stream.index
+        pts, dts, seen, stopped_early = _demux_packets(container, stream)
+
+    n = len(pts)
+    truncated = stopped_early or (announced > 0 and seen < announced)
+    if n == 0:
+        if announced > 0 or stopped_early:
+            raise CorruptVideoError(
+                "This video file is incomplete: it announces frames but holds none of "
+                "them (the recording or the copy stopped early). " + _AGAIN
+            )
+        raise NoFramesError(
+            "This clip has a video track with no frames in it. Record or export it again."
+        )
+    if truncated and not allow_truncated:
+        of = f" of the {announced}" if announced > seen else ""
+        raise CorruptVideoError(
+            f"This video file is incomplete: the data stops after {seen}{of} frames (the "
+            "recording or the copy stopped early). " + _AGAIN
+        )
+    if truncated:
+        log.warning("%s is cut short: using the %d frames present of %d", path.name, n, announced)
+
+    fps_hint = float(rate_hint) if rate_hint else 30.0
+    t, first_s = frame_times(pts, dts, time_base, fps_hint)
+    if n > 1 and not (rate_hint and abs(float(rate_hint) * t[-1] / (n - 1) - 1) < 0.02):
+        fps = (n - 1) / float(t[-1])  # the header rate disagrees with the timestamps
+    else:
+        fps = fps_hint
+    step = float(np.median(np.diff(t))) if n > 1 else 1.0 / fps
+    start_offset = first_s - (start_time * time_base if start_time is not None else first_s)
+
+    capture = capture_fps if capture_fps is not None else tagged_capture_fps
+    scale = fps / capture if capture and capture > fps * SLOW_MOTION_MIN_RATIO else 1.0
+
+    rotation = _first_frame_rotation(path, stream_index)
+    _check_opencv_decodes(path, width, height, rotation)
+    info = VideoInfo(
+        path=path,
+        file_size_bytes=size,
+        container=container_name,
+        codec=codec,
+        width=width,
+        height=height,
+        rotation_deg=rotation,
+        frame_count=n,
+        duration_s=float(t[-1]) + step,
+        fps=fps,
+        is_variable_frame_rate=_is_variable_rate(t),
+        timestamps_s=t,
+        capture_fps=float(capture) if capture else None,
+        time_scale=scale,
+        has_audio=has_audio,
+        start_offset_s=float(start_offset),
+        is_truncated=truncated,
+    )
+    check_limits(info, limits)
+    log.debug("probed %s: %s", path.name, info)
+    return info
