@@ -79,8 +79,11 @@ class CleanConfig:
             16 J^2 (two frames of prediction error each): 0.2 is repaid from
             J ~ 0.11. Tuned on synthetic runners (see `clean.swaps`).
         swap_residual_cap: (0, 100], squared leg lengths. Cap on one
-            landmark's squared prediction error per frame, so one wild
-            landmark cannot decide a swap alone.
+            landmark's squared prediction error per frame, so a glitch (a
+            wild landmark, or one leg drawn onto the other for a frame or
+            two) cannot decide a swap alone. 0.1 caps each term at a third of
+            a leg length; a real swap with the legs half a leg apart still
+            gives ~1.6 per boundary against the 0.4 of two switches.
         swap_cost_per_s: (0, 100], squared leg lengths per second. Prior
             cost of each second spent swapped: MediaPipe's labels are right
             most of the time, so a weak boundary (at a crossing) is not

@@ -16,8 +16,9 @@ cost of a label sequence is the sum of
   by the real time steps, so variable frame rates are fine). The squared
   prediction error, in units of squared leg length (median hip-ankle
   distance, so the costs do not depend on image size), capped at
-  `residual_cap` so one wild landmark cannot decide alone, is summed over
-  landmarks and both legs. A landmark pair counts only where both legs
+  `residual_cap` so a glitch (one wild landmark, or one leg drawn onto the
+  other for a frame or two) cannot decide alone, is summed over landmarks
+  and both legs. A landmark pair counts only where both legs
   have it in all three frames, so every hypothesis is scored on the same
   data. A plain position change is deliberately not used: at a crossing
   the swapped matching is often the nearer one;
@@ -70,10 +71,15 @@ HIP_PAIR: tuple[Landmark, Landmark] = (Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
 # Defaults (CleanConfig documents them). Tuned on synthetic runners at 25-240
 # fps, 0-10 px noise on a 200 px leg, spikes and gaps: no false swap, injected
 # swaps with both ends away from a crossing found frame-exactly, and swaps
-# from one crossing to the next undone in ~99% of cases (0.5 undoes only ~80%
-# of those; 0.1 starts reacting to spikes).
+# from one crossing to the next undone in ~99% of cases (a switch cost of 0.5
+# undoes only ~80% of those; 0.1 starts reacting to spikes). Then checked on
+# four real side-view running clips: with a cap of 1.0, a two-frame glitch
+# where MediaPipe drew the left leg onto the right one (a treadmill clip) was
+# "explained" by relabelling half a stride; a cap of 0.1 (a third of a leg
+# length per landmark and frame) keeps such glitches from deciding, while the
+# clear swaps of the other clips are still found.
 DEFAULT_SWITCH_COST = 0.2
-DEFAULT_RESIDUAL_CAP = 1.0
+DEFAULT_RESIDUAL_CAP = 0.1
 DEFAULT_SWAPPED_COST_PER_S = 0.2
 
 # Clips above COARSE_FPS are first solved at about COARSE_FPS; the full-rate
