@@ -35,6 +35,7 @@ def plan_chunks(
     warmup_frames: int,
     min_chunk_frames: int = 90,
     max_chunk_frames: int = 3000,
+    first_chunk_extra: int = 0,
 ) -> list[Chunk]:
     """Chunks covering [0, n_frames) exactly once, balanced in frames run.
 
@@ -51,6 +52,8 @@ def plan_chunks(
         raise ValueError(f"warmup_frames must be >= 0, got {warmup_frames}")
     if min_chunk_frames < 1 or max_chunk_frames < min_chunk_frames:
         raise ValueError("need 1 <= min_chunk_frames <= max_chunk_frames")
+    if first_chunk_extra < 0:
+        raise ValueError(f"first_chunk_extra must be >= 0, got {first_chunk_extra}")
 
     n_chunks = min(workers, n_frames // min_chunk_frames)
     n_chunks = max(n_chunks, math.ceil(n_frames / max_chunk_frames), 1)
@@ -59,11 +62,12 @@ def plan_chunks(
     # Balance frames run, not frames kept: chunks after the first also run
     # their warm-up, so the first chunk gets `warmup_frames` more to keep.
     total_run = n_frames + (n_chunks - 1) * warmup_frames
-    per_chunk = total_run / n_chunks
+    extra = min(first_chunk_extra, (total_run - n_chunks * (warmup_frames + 1)) // n_chunks * (n_chunks - 1))
+    per_chunk = (total_run - extra) / n_chunks
     chunks = []
     start = 0
     for k in range(n_chunks):
-        keep = per_chunk if k == 0 else per_chunk - warmup_frames
+        keep = per_chunk + extra if k == 0 else per_chunk - warmup_frames
         stop = n_frames if k == n_chunks - 1 else min(n_frames, max(start + 1, round(start + keep)))
         chunks.append(Chunk(max(0, start - (warmup_frames if k else 0)), start, stop))
         start = stop

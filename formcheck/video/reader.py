@@ -246,8 +246,13 @@ class FrameReader:
         return self.frames()
 
 
+def to_rgb(image_bgr: np.ndarray) -> np.ndarray:
+    """The RGB copy of an OpenCV BGR frame (what MediaPipe expects); ~5x faster than a numpy flip."""
+    return cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+
+
 def iter_frames(
-    video: VideoInfo | str | Path, start: int = 0, stop: int | None = None
+    video: VideoInfo | str | Path, start: int = 0, stop: int | None = None, threads: int | None = None
 ) -> Iterator[VideoFrame]:
     """Stream upright BGR frames `start` <= index < `stop` of a clip.
 
@@ -260,8 +265,10 @@ def iter_frames(
         video: a `VideoInfo` from `probe`, or a path (probed with defaults).
         start: first frame index, 0 <= start <= frame_count.
         stop: one past the last frame index (default and maximum: frame_count).
+        threads: decoder threads (None: FFmpeg's choice); 1 in parallel workers,
+            which already keep every core busy.
     """
-    with FrameReader(video) as reader:
+    with FrameReader(video, threads=threads) as reader:
         yield from reader.frames(start, stop)
 
 

@@ -1,0 +1,387 @@
+"""Run pose estimation over a clip, on every core, and stitch the result.
+
+A worker decodes (and converts to RGB) on a thread while MediaPipe runs on
+the previous frame, and long clips are split into chunks run by worker
+processes, each chunk with a fresh landmarker. Identities are linked once
+over the stitched frames, so chunking never changes who is who.
+
+Starting a worker process with MediaPipe loaded and its landmarkers built
+costs about a second, so a `PosePool` keeps warm workers with spare
+landmarkers ready (the app holds one for the life of the server). How
+many people each chunk tracks follows the people in view
+(`formcheck.pose.tracking`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing as mp
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, replace
+from multiprocessing import shared_memory
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from formcheck.pose.chunks import Chunk, plan_chunks
+from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker
+from formcheck.pose.tracking import MAX_AUTO_POSES, track_frames
+from formcheck.video import FrameReader, VideoInfo, iter_frames
+from formcheck.video.reader import to_rgb
+
+log = logging.getLogger(__name__)
+
+# progress(frames_done, frames_total)
+ProgressFn = Callable[[int, int], None]
+
+_DECODE_QUEUE_FRAMES = 4  # enough to hide decode jitter; bounded so memory stays flat
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How the work is spread over the machine.
+
+    workers: processes for clips long enough to split; 0 = one per core.
+    warmup_s: time each chunk after the first starts early so MediaPipe's
+        tracking settles (those results are discarded).
+    min_chunk_frames: a clip shorter than two of these runs as one chunk.
+    worker_start_frames: without a warm pool, this process runs the first
+        chunk while a new worker starts (~1 s: Python, MediaPipe, two
+        landmarkers); the first chunk gets this many frames more so both
+        finish together. About one second of pose work on this machine.
+    """
+
+    workers: int = 0
+    warmup_s: float = 0.5
+    min_chunk_frames: int = 90
+    worker_start_frames: int = 60
+
+    def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if not 0.0 <= self.warmup_s <= 5.0:
+            raise ValueError(f"warmup_s must be in [0, 5], got {self.warmup_s}")
+        if self.min_chunk_frames < 1:
+            raise ValueError(f"min_chunk_frames must be >= 1, got {self.min_chunk_frames}")
+        if self.worker_start_frames < 0:
+            raise ValueError(f"worker_start_frames must be >= 0, got {self.worker_start_frames}")
+
+    def worker_count(self) -> int:
+        return self.workers or max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, eq=False)
+class RawPose:
+    """Everyone seen in every frame of the clip, before identities are linked."""
+
+    frames: list[FramePeople]
+    t_s: np.ndarray
+    frame_index: np.ndarray
+    chunks: tuple[Chunk, ...]
+    seconds: float
+
+
+# -- the pool of warm workers -------------------------------------------
+class PosePool:
+    """Worker processes with MediaPipe loaded and a landmarker ready.
+
+    Keep one for the life of a server (the app caches it) so each clip pays
+    neither process start nor model load; use as a context manager or call
+    `close()`. Safe to share between threads: each run has its own chunks
+    and its own progress counters.
+    """
+
+    # The landmarkers a chunk asks for first: the people counter and a one-person tracker.
+    WARM = ((MAX_AUTO_POSES, "image"), (1, "video"), (2, "video"))
+
+    def __init__(self, workers: int, model_path: str | None = None, warm: Sequence[tuple[int, str]] = WARM,
+                 replenish: bool = True):
+        """replenish: rebuild a worker's spare landmarkers after each chunk
+        (for a pool that outlives one clip; a one-clip pool does not need it)."""
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers = workers
+        self.replenish = replenish
+        # spawn, not fork: MediaPipe and OpenCV keep threads that fork would copy mid-state.
+        self._executor = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(model_path, tuple(warm)),
+        )
+
+    def warm_up(self) -> None:
+        """Start every worker now (each loads MediaPipe and its spare landmarkers)."""
+        for future in [self._executor.submit(time.sleep, 0.2) for _ in range(self.workers)]:
+            future.result()
+
+    def submit(self, fn, *args) -> cf.Future:
+        return self._executor.submit(fn, *args)
+
+    def close(self, cancel: bool = False) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> "PosePool":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(cancel=exc_type is not None)
+
+
+def run_pose(
+    info: VideoInfo,
+    model_path: str,
+    landmarker: LandmarkerSettings = LandmarkerSettings(),
+    run: RunSettings = RunSettings(),
+    progress: ProgressFn | None = None,
+    pool: PosePool | None = None,
+) -> RawPose:
+    """Landmarks of everyone in every decodable frame of the clip `info`.
+
+    Without a `pool`, a clip long enough to split starts its own workers.
+    """
+    started = time.perf_counter()
+    workers = run.worker_count()
+    warmup = int(round(run.warmup_s * _fps(info)))
+    chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames)
+    if pool is not None:
+        results = _run_in_pool(pool, info, model_path, landmarker, chunks, progress)
+    elif len(chunks) == 1:
+        results = [_detect_chunk(info, model_path, landmarker, chunks[0], _LocalTicker(progress, chunks))]
+    elif len(chunks) == workers:
+        # No warm pool, one chunk per core: this process runs the first chunk
+        # itself, with a head start, while the other workers start up.
+        chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
+                             first_chunk_extra=run.worker_start_frames)
+        with PosePool(workers - 1, model_path, warm=PosePool.WARM[:2], replenish=False) as own_pool:
+            results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress, run_first_here=True)
+    else:
+        # A long clip: start-up is small beside the run, so every core takes chunks in turn.
+        with PosePool(workers, model_path, warm=PosePool.WARM[:2]) as own_pool:
+            results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress)
+    frames, t_s, index = [], [], []
+    for part in results:
+        for i, t, people in part:
+            frames.append(people)
+            t_s.append(t)
+            index.append(i)
+    seconds = time.perf_counter() - started
+    log.info("pose: %d frames in %.1f s (%.1f frames/s, %d chunk(s))", len(frames), seconds,
+             len(frames) / max(seconds, 1e-9), len(chunks))
+    return RawPose(frames, np.asarray(t_s, dtype=np.float64), np.asarray(index, dtype=np.int64),
+                   tuple(chunks), seconds)
+
+
+def _fps(info: VideoInfo) -> float:
+    return info.fps if info.fps and np.isfinite(info.fps) else 30.0
+
+
+def sample_pose(info: VideoInfo, model_path: str, frame_indices: Iterable[int],
+                landmarker: LandmarkerSettings = LandmarkerSettings(num_poses=MAX_AUTO_POSES),
+                detector: PoseLandmarker | None = None) -> RawPose:
+    """Pose on a few frames spread over the clip (a quick look, not a track)."""
+    started = time.perf_counter()
+    wanted = sorted(set(int(i) for i in frame_indices))
+    frames, t_s, index = [], [], []
+    with detector or PoseLandmarker(model_path, landmarker, mode="image") as detector, FrameReader(info) as reader:
+        for i in wanted:
+            reader.seek(i)
+            frame = reader.read()
+            if frame is None:
+                continue
+            frames.append(detector.detect(to_rgb(frame.image), frame.t_s))
+            t_s.append(frame.t_s)
+            index.append(frame.index)
+    return RawPose(frames, np.asarray(t_s, dtype=np.float64), np.asarray(index, dtype=np.int64),
+                   (), time.perf_counter() - started)
+
+
+# -- one chunk (in a worker process or in this one) ---------------------
+ChunkResult = list[tuple[int, float, FramePeople]]
+
+
+def _detect_chunk(info, model_path, settings: LandmarkerSettings, chunk: Chunk, tick: Callable[[], None],
+                  provide=None, decode_threads: int | None = None) -> ChunkResult:
+    def new_landmarker(num_poses: int, mode: str) -> PoseLandmarker:
+        return PoseLandmarker(model_path, replace(settings, num_poses=num_poses), mode=mode)
+
+    frames = iter_frames(info, start=chunk.warmup_start, stop=chunk.stop, threads=decode_threads)
+    return track_frames(_prefetch(frames), chunk.start, _fps(info), provide or new_landmarker,
+                        settings.num_poses, tick)
+
+
+def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Decode and convert to RGB on a thread while the caller runs inference
+    (OpenCV and MediaPipe both release the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    end = object()
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                if not put((frame.index, frame.t_s, to_rgb(frame.image))):
+                    return
+            put(end)
+        except BaseException as exc:  # handed to the consumer and raised there
+            put(exc)
+        finally:
+            close = getattr(frames, "close", None)
+            if close:
+                close()  # releases the decoder on this thread, where it was used
+
+    thread = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+class _LocalTicker:
+    def __init__(self, progress: ProgressFn | None, chunks: Sequence[Chunk]):
+        self.progress, self.done = progress, 0
+        self.total = sum(c.frames_run for c in chunks)
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+# -- worker processes ----------------------------------------------------
+class _WorkerState:
+    """Per worker process: spare landmarkers, built ahead so a chunk starts at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.spares: dict[tuple, PoseLandmarker] = {}
+
+    def make_spare(self, model_path: str, settings: LandmarkerSettings, mode: str) -> None:
+        try:
+            landmarker = PoseLandmarker(model_path, settings, mode=mode)
+        except Exception:  # a spare is an optimisation; the chunk will build its own
+            log.debug("could not pre-load a landmarker", exc_info=True)
+            return
+        with self.lock:
+            old = self.spares.pop((model_path, settings, mode), None)
+            self.spares[(model_path, settings, mode)] = landmarker
+        if old is not None:
+            old.close()
+
+    def make_spares(self, model_path: str, wanted: list[tuple[LandmarkerSettings, str]]) -> None:
+        for settings, mode in wanted:
+            self.make_spare(model_path, settings, mode)
+
+    def provider(self, model_path: str, settings: LandmarkerSettings, taken: list):
+        """A landmarker source for one chunk; records the spares it hands out in `taken`."""
+        def provide(num_poses: int, mode: str) -> PoseLandmarker:
+            wanted = replace(settings, num_poses=num_poses)
+            with self.lock:
+                spare = self.spares.pop((model_path, wanted, mode), None)
+            if spare is None:
+                return PoseLandmarker(model_path, wanted, mode=mode)
+            taken.append((wanted, mode))
+            return spare
+        return provide
+
+    def close(self) -> None:
+        with self.lock:
+            spares, self.spares = list(self.spares.values()), {}
+        for landmarker in spares:
+            landmarker.close()
+
+
+_worker: _WorkerState | None = None  # one per worker process, set by its initializer
+
+
+def _init_worker(model_path: str | None, warm: tuple[tuple[int, str], ...]) -> None:
+    global _worker
+    _worker = _WorkerState()
+    # Close spares before the interpreter tears MediaPipe down (its __del__ fails then).
+    mp.util.Finalize(_worker, _worker.close, exitpriority=10)
+    if model_path:
+        for num_poses, mode in warm:
+            _worker.make_spare(model_path, LandmarkerSettings(num_poses=num_poses), mode)
+
+
+def _worker_chunk(info, model_path, settings, chunk, slot: int, counter_name: str,
+                  replenish: bool) -> ChunkResult:
+    counters = shared_memory.SharedMemory(name=counter_name)
+    taken: list[tuple[LandmarkerSettings, str]] = []
+    try:
+        done = np.ndarray((slot + 1,), dtype=np.int64, buffer=counters.buf)
+
+        def tick() -> None:
+            done[slot] += 1  # this chunk's own slot: no lock needed
+
+        provide = _worker.provider(model_path, settings, taken) if _worker else None
+        # One decoder thread: the other workers already keep every core busy.
+        return _detect_chunk(info, model_path, settings, chunk, tick, provide=provide, decode_threads=1)
+    finally:
+        del done
+        counters.close()
+        if replenish and _worker and taken:
+            # After the chunk, in the background: the result goes back at once,
+            # and the next chunk finds its landmarkers ready.
+            threading.Thread(target=_worker.make_spares, args=(model_path, taken), daemon=True).start()
+
+
+def _run_in_pool(pool: PosePool, info, model_path, settings, chunks: Sequence[Chunk],
+                 progress: ProgressFn | None, run_first_here: bool = False) -> list[ChunkResult]:
+    total = sum(c.frames_run for c in chunks)
+    counters = shared_memory.SharedMemory(create=True, size=8 * len(chunks))
+    done = np.ndarray((len(chunks),), dtype=np.int64, buffer=counters.buf)
+    done[:] = 0
+
+    def report() -> None:
+        if progress:
+            progress(int(min(done.sum(), total)), total)
+
+    try:
+        remote = chunks[1:] if run_first_here else chunks
+        futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, pool.replenish)
+                   for k, c in enumerate(remote, start=1 if run_first_here else 0)]
+        local: list[ChunkResult] = []
+        if run_first_here:
+            def tick() -> None:
+                done[0] += 1
+                report()
+            try:
+                local = [_detect_chunk(info, model_path, settings, chunks[0], tick)]
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        pending = set(futures)
+        while pending:
+            finished, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_EXCEPTION)
+            if any(f.exception() for f in finished):
+                for f in pending:
+                    f.cancel()
+                break
+            report()
+        return local + [f.result() for f in futures]  # raises the first chunk error
+    finally:
+        del done
+        counters.close()
+        counters.unlink()
