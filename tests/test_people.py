@@ -71,13 +71,22 @@ def test_short_absence_keeps_identity_long_absence_starts_new_person():
     assert len(people) == 2
 
 
-def test_one_frame_false_positive_is_not_the_athlete():
+def test_one_frame_false_positive_is_dropped():
     rng = np.random.default_rng(2)
     runner = (_body(400, 400, 350, rng), (2.0, 0.0))
     ghost = {30: _body(1000, 300, 500, rng)}  # large but seen once
     people = link_people(_frames(90, [runner], extra=ghost), np.arange(90) / FPS, (1280, 720))
-    assert len(people) == 2
+    assert len(people) == 1
     assert _identity_of(people[0], *runner).all()
+    kept = link_people(_frames(90, [runner], extra=ghost), np.arange(90) / FPS, (1280, 720),
+                       settings=LinkSettings(min_seen_s=0.01))
+    assert len(kept) == 2 and _identity_of(kept[0], *runner).all()
+
+
+def test_single_frame_clip_keeps_its_person():
+    rng = np.random.default_rng(5)
+    people = link_people(_frames(1, [(_body(400, 400, 350, rng), (0, 0))]), np.zeros(1), (1280, 720))
+    assert len(people) == 1 and people[0].presence == 1.0
 
 
 def test_duplicate_detection_of_one_person_is_merged():

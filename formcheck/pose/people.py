@@ -35,15 +35,18 @@ class LinkSettings:
         detection starts a new person.
     duplicate_cost: two detections in one frame closer than this (body
         heights) are one person reported twice; the less visible is dropped.
+    min_seen_s: people seen for less time than this in all are dropped as
+        false detections (MediaPipe's one-frame ghosts).
     """
 
     max_cost: float = 0.35
-    speed_body_heights_per_s: float = 3.0
+    speed_body_heights_per_s: float = 2.0
     max_lost_s: float = 1.0
-    duplicate_cost: float = 0.08
+    duplicate_cost: float = 0.15
+    min_seen_s: float = 0.3
 
     def __post_init__(self) -> None:
-        for name in ("max_cost", "speed_body_heights_per_s", "max_lost_s", "duplicate_cost"):
+        for name in ("max_cost", "speed_body_heights_per_s", "max_lost_s", "duplicate_cost", "min_seen_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
 
@@ -132,8 +135,12 @@ def link_people(
             last_t[pid] = t
             last_h[pid] = _height(xy)
 
+    frame_s = float(np.median(np.diff(t_s))) if n_frames > 1 else 0.0
+    min_sightings = max(1, int(np.ceil(settings.min_seen_s / frame_s))) if frame_s > 0 else 1
     people_out = [
-        _assemble(pid, seen, frames, t_s, index, frame_size) for pid, seen in enumerate(sightings)
+        _assemble(pid, seen, frames, t_s, index, frame_size)
+        for pid, seen in enumerate(sightings)
+        if len(seen) >= min(min_sightings, n_frames)
     ]
     people_out.sort(key=lambda p: p.score, reverse=True)
     return people_out
