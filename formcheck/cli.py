@@ -1,0 +1,153 @@
+"""`formcheck` command line: a thin shell over `formcheck.pipeline`.
+
+Every user-caused problem arrives as a FormCheckError and is printed as
+its plain message with exit status 2; nothing here analyses anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from formcheck.errors import FormCheckError
+
+EXIT_USER_ERROR = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose or args.command == "setup" else logging.WARNING,
+                        format="%(message)s" if args.command == "setup" else "%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except FormCheckError as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValueError as exc:  # a setting out of range, named by the validator
+        print(f"formcheck: invalid setting: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="formcheck", description="Hip-knee alignment from a phone video.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("setup", help="fetch and verify the pose model(s) and the sample clips")
+    p.add_argument("--model", choices=["full", "heavy", "all"], default="full")
+    p.add_argument("--no-samples", action="store_true", help="skip the sample clips")
+    p.set_defaults(func=_cmd_setup)
+
+    p = sub.add_parser("info", help="clip metadata and a first capture check")
+    p.add_argument("clip", type=Path)
+    p.add_argument("--model", default=None, help="full, heavy, or a .task path (default: FORMCHECK_MODEL, else full)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--capture-fps", type=float, default=None, help="real capture rate of a slow-motion clip")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("pose", help="the athlete's cleaned pose track")
+    p.add_argument("clip", type=Path)
+    p.add_argument("--model", default=None, help="full, heavy, or a .task path (default: FORMCHECK_MODEL, else full)")
+    p.add_argument("--out", type=Path, help="write the track as .npz")
+    p.add_argument("--csv", type=Path, help="write the track as .csv (one row per frame)")
+    p.add_argument("--workers", type=int, default=0, help="processes (0 = one per core)")
+    p.add_argument("--athlete", type=int, default=None, help="person rank (0 = most present and largest)")
+    p.add_argument("--point", type=str, default=None, help="X,Y pixel of the athlete in the first frame with people")
+    p.add_argument("--capture-fps", type=float, default=None, help="real capture rate of a slow-motion clip")
+    p.add_argument("--no-cache", action="store_true", help="run inference even if a cached result exists")
+    p.add_argument("--raw", action="store_true", help="export the track before cleaning")
+    p.set_defaults(func=_cmd_pose)
+    return parser
+
+
+def _cmd_setup(args) -> int:
+    from formcheck.setup import run_setup
+
+    models = ("full", "heavy") if args.model == "all" else (args.model,)
+    report = run_setup(models=models, samples=not args.no_samples)
+    print(report.summary())
+    return 0
+
+
+def _cmd_info(args) -> int:
+    from formcheck.pipeline import inspect_clip
+
+    result = inspect_clip(args.clip, model=args.model, capture_fps=args.capture_fps)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(_format_info(result))
+    return 0
+
+
+def _cmd_pose(args) -> int:
+    from formcheck.pipeline import analyze_pose
+    from formcheck.progress import ProgressBar
+    from formcheck.settings import Settings
+    from formcheck.track_io import save_track_csv, save_track_npz
+
+    athlete = {}
+    if args.athlete is not None:
+        athlete["index"] = args.athlete
+    if args.point:
+        athlete["point_px"] = [float(v) for v in args.point.split(",")]
+    settings = Settings.from_dict({"model": args.model, "capture_fps": args.capture_fps,
+                                   "run": {"workers": args.workers}, "athlete": athlete})
+    analysis = analyze_pose(args.clip, settings, progress=ProgressBar("pose"), use_cache=not args.no_cache)
+    track = analysis.athlete.track if args.raw else analysis.track
+    summary = _pose_summary(analysis)
+    if args.out:
+        save_track_npz(track, args.out, meta=analysis.provenance())
+        summary["out"] = str(args.out)
+    if args.csv:
+        save_track_csv(track, args.csv)
+        summary["csv"] = str(args.csv)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _pose_summary(analysis) -> dict:
+    info, track = analysis.info, analysis.track
+    return {
+        "clip": str(info.path),
+        "model": analysis.model.model_id,
+        "frames": len(track),
+        "people_seen": len(analysis.people),
+        "athlete": {"person_id": analysis.athlete.person_id, "presence": round(analysis.athlete.presence, 3),
+                    "height_px": round(analysis.athlete.height_px, 1)},
+        "frames_with_pose": int(analysis.athlete.track.detected_frames.sum()),
+        "swaps_repaired": int(len(analysis.clean.swapped_frames)),
+        "cutoff_hz": analysis.clean.cutoff_hz,
+        "from_cache": analysis.from_cache,
+        "seconds": round(analysis.seconds, 2),
+    }
+
+
+def _format_info(result: dict) -> str:
+    video, capture = result["video"], result["capture"]
+    lines = [f"{video['path']}",
+             f"  {video['codec']} {video['width']}x{video['height']} (rotation {video['rotation_deg']} deg), "
+             f"{video['fps']:.2f} frames/s{' (variable)' if video['variable_frame_rate'] else ''}, "
+             f"{video['frame_count']} frames, {video['duration_s']:.2f} s"]
+    if video.get("capture_fps") and video.get("time_scale", 1.0) != 1.0:
+        lines.append(f"  slow motion: captured at {video['capture_fps']:.0f} frames/s "
+                     f"(real time = playback x {video['time_scale']:.3f})")
+    lines.append(f"  people: {capture['people_count']}, athlete height {capture['subject_height_fraction']:.0%} "
+                 f"of frame, view: {capture['view']}"
+                 f"{' facing ' + capture['facing'] if capture['facing'] else ''} "
+                 f"(confidence {capture['view_confidence']:.2f}, {capture['frames_with_person']}/"
+                 f"{capture['frames_sampled']} frames with a person)")
+    lines.append(f"  model: {result['model']}")
+    lines += [f"  ! {w}" for w in capture["warnings"]]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Kinematics: angles, camera view and direction computed from a PoseTrack."""

@@ -1,0 +1,140 @@
+"""The one orchestrator: clip file -> video -> pose -> people -> clean.
+
+The CLI and the app call only this module (and `render` for pictures), so
+every way in runs the same stages in the same order with the same checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.cache import PoseCache, cache_key, file_sha256
+from formcheck.clean import CleanResult, clean_track
+from formcheck.errors import NoPersonError
+from formcheck.pose.model import ModelInfo, resolve_model
+from formcheck.pose.people import Person, choose_athlete, link_people
+from formcheck.pose.runner import ProgressFn, run_pose
+from formcheck.settings import Settings
+from formcheck.paths import cache_dir
+from formcheck.video import VideoInfo, probe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class PoseAnalysis:
+    """The athlete's pose track, cleaned, with everything needed to trust it.
+
+    people: everyone seen, best athlete candidate first; athlete: the one
+    analysed; clean: the cleaned track with coverage and repairs;
+    from_cache: inference was skipped because the same clip, model and
+    settings were analysed before; seconds: wall time of this call.
+    """
+
+    info: VideoInfo
+    model: ModelInfo
+    settings: Settings
+    clip_sha256: str
+    people: list[Person]
+    athlete: Person
+    clean: CleanResult
+    from_cache: bool
+    seconds: float
+
+    @property
+    def track(self):
+        return self.clean.track
+
+    def provenance(self) -> dict:
+        return {
+            "clip_sha256": self.clip_sha256,
+            "model_id": self.model.model_id,
+            "formcheck_version": __version__,
+            "settings": self.settings.to_dict(),
+        }
+
+
+def analyze_pose(
+    clip: str | Path,
+    settings: Settings | None = None,
+    progress: ProgressFn | None = None,
+    cache: PoseCache | None = None,
+    use_cache: bool = True,
+) -> PoseAnalysis:
+    """Probe, run (or load cached) pose for everyone, choose the athlete, clean.
+
+    Raises a `FormCheckError` subclass with a plain message for anything the
+    user can fix: a bad clip, no model, nobody in the clip.
+    """
+    started = time.perf_counter()
+    settings = settings or Settings()
+    info = probe(clip, limits=settings.limits, capture_fps=settings.capture_fps)
+    model = resolve_model(settings.model)
+    clip_sha = file_sha256(info.path)
+    cache = cache or PoseCache(cache_dir())
+    key = cache_key(clip_sha, model.model_id, settings.pose_cache_settings())
+
+    cached = cache.load(key) if use_cache else None
+    if cached is not None:
+        people = cached.people
+        log.info("pose: loaded from cache %s", key)
+    else:
+        raw = run_pose(info, str(model.path), settings.landmarker, settings.run, progress)
+        people = link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index, settings.link)
+        if use_cache:
+            cache.save(key, people, {"clip_sha256": clip_sha, "model_id": model.model_id,
+                                     "settings": settings.pose_cache_settings(),
+                                     "formcheck_version": __version__, "pose_seconds": raw.seconds})
+    if not people:
+        raise NoPersonError(
+            "Nobody was found in this clip. Film the whole body, well lit, with the athlete "
+            "filling at least a third of the frame height."
+        )
+    choice = settings.athlete
+    athlete = choose_athlete(people, index=choice.index, point_px=choice.point_px, at_s=choice.at_s)
+    cleaned = clean_track(athlete.track, settings.clean)
+    return PoseAnalysis(info, model, settings, clip_sha, people, athlete, cleaned,
+                        from_cache=cached is not None, seconds=time.perf_counter() - started)
+
+
+CAPTURE_SAMPLE_FRAMES = 24
+
+
+def inspect_clip(clip: str | Path, model: str | None = None, capture_fps: float | None = None,
+                 settings: Settings | None = None) -> dict:
+    """Clip metadata plus a quick capture check on frames spread over the clip."""
+    import numpy as np
+
+    from formcheck.capture import check_capture
+    from formcheck.pose.runner import sample_pose
+
+    settings = settings or Settings(model=model, capture_fps=capture_fps)
+    info = probe(clip, limits=settings.limits, capture_fps=settings.capture_fps)
+    model_info = resolve_model(settings.model)
+    n = min(CAPTURE_SAMPLE_FRAMES, info.frame_count)
+    indices = np.unique(np.linspace(0, info.frame_count - 1, n).round().astype(int))
+    raw = sample_pose(info, str(model_info.path), indices)
+    capture = check_capture(info, raw.frames, raw.t_s)
+    return {"video": video_summary(info), "capture": capture.to_dict(), "model": model_info.model_id}
+
+
+def video_summary(info: VideoInfo) -> dict:
+    """The clip's metadata as plain JSON values."""
+    return {
+        "path": str(info.path),
+        "file_size_bytes": info.file_size_bytes,
+        "codec": info.codec,
+        "width": info.upright_width,
+        "height": info.upright_height,
+        "rotation_deg": info.rotation_deg,
+        "fps": info.fps,
+        "variable_frame_rate": info.is_variable_frame_rate,
+        "capture_fps": info.capture_fps,
+        "time_scale": info.time_scale,
+        "frame_count": info.frame_count,
+        "duration_s": info.duration_s,
+    }
