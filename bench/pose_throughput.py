@@ -1,0 +1,193 @@
+#!/usr/bin/env python
+"""Pose throughput: the naive loop versus FormCheck's pipeline, same clip, same model.
+
+    .venv/bin/python bench/pose_throughput.py CLIP [--model full] [--workers 0]
+    .venv/bin/python bench/pose_throughput.py --long-minutes 10 [--source CLIP]
+
+naive    = one process: read a frame with OpenCV, convert to RGB, detect_for_video; nothing else.
+pipeline = formcheck.pose.runner.run_pose: decode on a thread, chunks on worker processes.
+Both timings include creating the landmarker(s) (and, for the pipeline, starting its
+workers), as a user running one clip pays them. Each mode runs in its own subprocess;
+peak memory is the largest sum of RSS over that process and all its children, sampled
+every 50 ms from /proc. The last line is `ratio: X.XX` (pipeline frames/s over naive).
+`--long-minutes N` loops a sample clip into an N-minute 1080p clip and runs the pipeline
+only, to show memory stays flat in clip length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _naive(clip: str, model: str, num_poses: int) -> dict:
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import vision
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+
+    started = time.perf_counter()
+    options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=model),
+                                           running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
+    frames = 0
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        capture = cv2.VideoCapture(clip)
+        fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            landmarker.detect_for_video(image, int(frames * 1000 / fps))
+            frames += 1
+        capture.release()
+    return {"frames": frames, "seconds": time.perf_counter() - started}
+
+
+def _pipeline(clip: str, model: str, num_poses: int, workers: int, warm: bool = False) -> dict:
+    from formcheck.pose.landmarker import LandmarkerSettings
+    from formcheck.pose.runner import PosePool, RunSettings, run_pose
+    from formcheck.video import VideoLimits, probe
+
+    run = RunSettings(workers=workers)
+    pool = None
+    if warm:  # as in the app, which keeps its pool for the life of the server
+        pool = PosePool(run.worker_count(), model)
+        pool.warm_up()
+    started = time.perf_counter()
+    info = probe(clip, limits=VideoLimits(max_duration_s=3600, max_frames=500_000))
+    raw = run_pose(info, model, LandmarkerSettings(num_poses=num_poses), run, pool=pool)
+    seconds = time.perf_counter() - started
+    if pool:
+        pool.close()
+    return {"frames": len(raw.frames), "seconds": seconds, "chunks": len(raw.chunks)}
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def _measure(mode: str, args) -> dict:
+    num_poses = args.num_poses if mode == "naive" else args.pipeline_num_poses
+    cmd = [sys.executable, __file__, "--_child", mode, args.clip, "--model", args.model_path,
+           "--num-poses", str(num_poses), "--workers", str(args.workers)]
+    env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_bytes(proc.pid))
+        time.sleep(0.05)
+    out = proc.stdout.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"{mode} run failed (exit {proc.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = peak / 1e6
+    result["fps"] = result["frames"] / result["seconds"]
+    return result
+
+
+def _make_long_clip(source: str, minutes: float, dest: Path) -> Path:
+    """Loop `source` into a 1920x1080 H.264 clip `minutes` long (streamed, never all in memory)."""
+    import av
+    import cv2
+
+    frames_needed = int(minutes * 60 * 30)
+    with av.open(str(dest), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "28"}
+        written = 0
+        while written < frames_needed:
+            capture = cv2.VideoCapture(source)
+            while written < frames_needed:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                frame = cv2.resize(frame, (1920, 1080))
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
+                    out.mux(packet)
+                written += 1
+            capture.release()
+        for packet in stream.encode():
+            out.mux(packet)
+    return dest
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("clip", nargs="?")
+    parser.add_argument("--model", default=None, help="full, heavy or a .task path")
+    parser.add_argument("--num-poses", type=int, default=2, help="people per frame for the naive loop; the pipeline uses its own setting (default automatic)")
+    parser.add_argument("--pipeline-num-poses", type=int, default=0, help="pipeline num_poses (0 = automatic)")
+    parser.add_argument("--workers", type=int, default=0, help="pipeline worker processes (0 = one per core)")
+    parser.add_argument("--long-minutes", type=float, default=None)
+    parser.add_argument("--source", default=str(ROOT.parent / "shared/clips/home_treadmill_run_side.mp4"))
+    parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._child:
+        if args._child == "naive":
+            result = _naive(args.clip, args.model, args.num_poses)
+        else:
+            result = _pipeline(args.clip, args.model, args.num_poses, args.workers, warm=args._child == "warm")
+        print(json.dumps(result))
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    from formcheck.pose.model import resolve_model
+
+    model = resolve_model(args.model)
+    args.model_path = str(model.path)
+    print(f"model: {model.model_id}  cores: {os.cpu_count()}  naive num_poses: {args.num_poses}  "
+          f"pipeline num_poses: {args.pipeline_num_poses or 'automatic'}")
+    if args.long_minutes:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            args.clip = str(_make_long_clip(args.source, args.long_minutes, Path(tmp) / "long.mp4"))
+            print(f"long clip: {args.long_minutes:g} min 1080p made in {time.perf_counter() - t0:.0f} s")
+            p = _measure("pipeline", args)
+            print(f"pipeline: {p['frames']} frames in {p['seconds']:.1f} s = {p['fps']:.1f} frames/s, "
+                  f"{p['chunks']} chunks, peak memory {p['peak_mb']:.0f} MB")
+        return 0
+    if not args.clip:
+        parser.error("give a CLIP, or --long-minutes")
+    print(f"clip: {args.clip}")
+    n = _measure("naive", args)
+    print(f"naive:    {n['frames']} frames in {n['seconds']:.2f} s = {n['fps']:.1f} frames/s, "
+          f"peak memory {n['peak_mb']:.0f} MB")
+    w = _measure("warm", args)
+    print(f"pipeline, warm pool (the app): {w['frames']} frames in {w['seconds']:.2f} s = {w['fps']:.1f} frames/s, "
+          f"{w['chunks']} chunks, peak memory {w['peak_mb']:.0f} MB, "
+          f"ratio {w['fps'] / n['fps']:.2f}")
+    p = _measure("pipeline", args)
+    print(f"pipeline, cold (the CLI; starts its workers): {p['frames']} frames in {p['seconds']:.2f} s = "
+          f"{p['fps']:.1f} frames/s, {p['chunks']} chunks, "
+          f"peak memory {p['peak_mb']:.0f} MB")
+    print(f"ratio: {p['fps'] / n['fps']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
