@@ -1,0 +1,1 @@
+"""The Streamlit pages: thin shells over `formcheck.pipeline` and `formcheck.render`."""
