@@ -140,10 +140,11 @@ def main() -> int:
     parser.add_argument("clip", nargs="?")
     parser.add_argument("--model", default=None, help="full, heavy or a .task path")
     parser.add_argument("--num-poses", type=int, default=2, help="people per frame for the naive loop; the pipeline uses its own setting (default automatic)")
-    parser.add_argument("--pipeline-num-poses", type=int, default=0, help="pipeline num_poses (0 = automatic)")
+    parser.add_argument("--pipeline-num-poses", type=int, default=2, help="pipeline num_poses (default 2, as the naive loop)")
     parser.add_argument("--workers", type=int, default=0, help="pipeline worker processes (0 = one per core)")
     parser.add_argument("--long-minutes", type=float, default=None)
     parser.add_argument("--source", default=str(ROOT.parent / "shared/clips/home_treadmill_run_side.mp4"))
+    parser.add_argument("--long-clip", default=None, help="where to keep the looped clip (reused if present)")
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -161,12 +162,15 @@ def main() -> int:
     model = resolve_model(args.model)
     args.model_path = str(model.path)
     print(f"model: {model.model_id}  cores: {os.cpu_count()}  naive num_poses: {args.num_poses}  "
-          f"pipeline num_poses: {args.pipeline_num_poses or 'automatic'}")
+          f"pipeline num_poses: {args.pipeline_num_poses}")
     if args.long_minutes:
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            args.clip = str(_make_long_clip(args.source, args.long_minutes, Path(tmp) / "long.mp4"))
-            print(f"long clip: {args.long_minutes:g} min 1080p made in {time.perf_counter() - t0:.0f} s")
+            path = Path(args.long_clip) if args.long_clip else Path(tmp) / "long.mp4"
+            if not path.exists():
+                t0 = time.perf_counter()
+                _make_long_clip(args.source, args.long_minutes, path)
+                print(f"long clip: {args.long_minutes:g} min 1080p made in {time.perf_counter() - t0:.0f} s")
+            args.clip = str(path)
             p = _measure("pipeline", args)
             print(f"pipeline: {p['frames']} frames in {p['seconds']:.1f} s = {p['fps']:.1f} frames/s, "
                   f"{p['chunks']} chunks, peak memory {p['peak_mb']:.0f} MB")

@@ -1,8 +1,8 @@
 """A first capture check: can this clip support an analysis, and if not, why.
 
-Looks at a few frames spread over the clip (or at a full pose run if one
-exists): how many people, how large the athlete is, which view, frame rate.
-Each warning says what to change when filming again.
+Looks at short runs of frames spread over the clip: how many people, how
+large the athlete is, which view, what frame rate. Each warning says what
+to change when filming again.
 """
 
 from __future__ import annotations
@@ -54,8 +54,10 @@ def check_capture(info: VideoInfo, frames: list[FramePeople], t_s: np.ndarray) -
         raise ValueError("frames and t_s differ in length")
     counts = np.array([len(f) for f in frames], dtype=int)
     seen = counts > 0
-    # A person in a typical frame where anyone is seen; ignores one-frame false positives.
-    people_count = int(np.percentile(counts[seen], 75)) if seen.any() else 0
+    # The most seen at once: MediaPipe finds a second person only after some
+    # frames of tracking, so a quick look undercounts more often than it
+    # overcounts. The full pose run's people list is the authoritative count.
+    people_count = int(counts.max()) if counts.size else 0
     heights = np.array([_largest_height(f) for f in frames if len(f)])
     subject = float(np.median(heights) / info.upright_height) if heights.size else 0.0
     view = guess_view(_largest_person_track(frames, t_s, info.upright_size))

@@ -50,5 +50,9 @@ class NoPersonError(FormCheckError):
     """No person was found in the clip."""
 
 
+class PoseWorkerError(FormCheckError):
+    """A pose worker process stopped before finishing its part of the clip."""
+
+
 class ProvisioningError(FormCheckError):
     """Setup could not fetch or verify a model or a sample clip."""

@@ -101,12 +101,13 @@ def analyze_pose(
                         from_cache=cached is not None, seconds=time.perf_counter() - started)
 
 
-CAPTURE_SAMPLE_FRAMES = 24
+CAPTURE_BURSTS = 5  # short runs of frames spread over the clip
+CAPTURE_BURST_FRAMES = 10
 
 
 def inspect_clip(clip: str | Path, model: str | None = None, capture_fps: float | None = None,
                  settings: Settings | None = None) -> dict:
-    """Clip metadata plus a quick capture check on frames spread over the clip."""
+    """Clip metadata plus a quick capture check on short runs of frames spread over the clip."""
     import numpy as np
 
     from formcheck.capture import check_capture
@@ -115,9 +116,9 @@ def inspect_clip(clip: str | Path, model: str | None = None, capture_fps: float 
     settings = settings or Settings(model=model, capture_fps=capture_fps)
     info = probe(clip, limits=settings.limits, capture_fps=settings.capture_fps)
     model_info = resolve_model(settings.model)
-    n = min(CAPTURE_SAMPLE_FRAMES, info.frame_count)
-    indices = np.unique(np.linspace(0, info.frame_count - 1, n).round().astype(int))
-    raw = sample_pose(info, str(model_info.path), indices)
+    last_start = max(info.frame_count - CAPTURE_BURST_FRAMES, 0)
+    starts = np.unique(np.linspace(0, last_start, CAPTURE_BURSTS).round().astype(int))
+    raw = sample_pose(info, str(model_info.path), starts, CAPTURE_BURST_FRAMES)
     capture = check_capture(info, raw.frames, raw.t_s)
     return {"video": video_summary(info), "capture": capture.to_dict(), "model": model_info.model_id}
 

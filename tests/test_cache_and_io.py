@@ -1,6 +1,5 @@
 """Pose cache and track files: round trips, keys, incomplete entries, no pickle."""
 
-import json
 
 import numpy as np
 import pytest

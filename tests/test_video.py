@@ -37,7 +37,7 @@ from formcheck.video import synth
 from formcheck.video.limits import check_limits
 from formcheck.video.probe import frame_times, open_capture
 
-CLIPS = Path("/work/shared/clips")
+CLIPS = Path(__file__).resolve().parent.parent.parent / "shared" / "clips"  # ../shared/clips
 RNG_SEED = 7
 
 

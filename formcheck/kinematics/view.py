@@ -75,7 +75,9 @@ def guess_view(track: PoseTrack, min_visibility: float = 0.5) -> ViewGuess:
 
 def _side_facing(xy: np.ndarray, ok: np.ndarray) -> tuple[str | None, float]:
     nose = xy[:, L.NOSE, 0]
-    ears = np.nanmean(xy[:, [L.LEFT_EAR, L.RIGHT_EAR], 0], axis=1)
+    ear_x = xy[:, [L.LEFT_EAR, L.RIGHT_EAR], 0]
+    n_ears = np.isfinite(ear_x).sum(axis=1)
+    ears = np.where(n_ears > 0, np.nansum(ear_x, axis=1) / np.maximum(n_ears, 1), np.nan)
     d = (nose - ears)[ok]
     d = d[np.isfinite(d)]
     if d.size == 0:

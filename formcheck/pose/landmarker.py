@@ -23,21 +23,25 @@ log = logging.getLogger(__name__)
 class LandmarkerSettings:
     """MediaPipe options, in MediaPipe's own terms.
 
-    num_poses: most people tracked per frame. 0 = automatic: the runner
-        counts the people in a few frames first and tracks that many, since
-        MediaPipe re-runs its person detector on every frame while fewer
-        than `num_poses` people are tracked (~60% more time per frame).
+    num_poses: most people tracked per frame (1-8). 2 tells the athlete
+        from a passer-by or a coach. It has a price: while fewer people than
+        this are in view, MediaPipe re-runs its person detector on every
+        frame (~60% more time per frame than 1). That cannot be avoided by
+        counting people now and then: MediaPipe's detector finds a second
+        person in a single frame only about one time in ten (tried on the
+        Sports2D clip); tracking over consecutive frames is what finds them.
+        Use 1 for a clip known to hold one person.
     min_*: MediaPipe's confidence thresholds in [0, 1].
     """
 
-    num_poses: int = 0
+    num_poses: int = 2
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
 
     def __post_init__(self) -> None:
-        if not 0 <= self.num_poses <= 8:
-            raise ValueError(f"num_poses must be in 0..8 (0 = automatic), got {self.num_poses}")
+        if not 1 <= self.num_poses <= 8:
+            raise ValueError(f"num_poses must be in 1..8, got {self.num_poses}")
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -77,8 +81,6 @@ class PoseLandmarker:
     def __init__(self, model_path: str, settings: LandmarkerSettings, mode: str = "video"):
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', got {mode!r}")
-        if settings.num_poses < 1:
-            raise ValueError("a landmarker needs num_poses >= 1; 0 (automatic) is resolved by the runner")
         # Imported here so that importing formcheck never loads MediaPipe.
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.core.base_options import BaseOptions

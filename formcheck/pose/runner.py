@@ -5,11 +5,9 @@ the previous frame, and long clips are split into chunks run by worker
 processes, each chunk with a fresh landmarker. Identities are linked once
 over the stitched frames, so chunking never changes who is who.
 
-Starting a worker process with MediaPipe loaded and its landmarkers built
+Starting a worker process with MediaPipe loaded and a landmarker built
 costs about a second, so a `PosePool` keeps warm workers with spare
-landmarkers ready (the app holds one for the life of the server). How
-many people each chunk tracks follows the people in view
-(`formcheck.pose.tracking`).
+landmarkers ready (the app holds one for the life of the server).
 """
 
 from __future__ import annotations
@@ -21,15 +19,16 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, replace
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing import shared_memory
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from formcheck.errors import PoseWorkerError
 from formcheck.pose.chunks import Chunk, plan_chunks
 from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker
-from formcheck.pose.tracking import MAX_AUTO_POSES, track_frames
 from formcheck.video import FrameReader, VideoInfo, iter_frames
 from formcheck.video.reader import to_rgb
 
@@ -39,6 +38,7 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int], None]
 
 _DECODE_QUEUE_FRAMES = 4  # enough to hide decode jitter; bounded so memory stays flat
+CAPTURE_POSES = 4  # people looked for when checking a capture
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,11 @@ class PosePool:
     and its own progress counters.
     """
 
-    # The landmarkers a chunk asks for first: the people counter and a one-person tracker.
-    WARM = ((MAX_AUTO_POSES, "image"), (1, "video"), (2, "video"))
-
-    def __init__(self, workers: int, model_path: str | None = None, warm: Sequence[tuple[int, str]] = WARM,
-                 replenish: bool = True):
-        """replenish: rebuild a worker's spare landmarkers after each chunk
-        (for a pool that outlives one clip; a one-clip pool does not need it)."""
+    def __init__(self, workers: int, model_path: str | None = None,
+                 warm: Sequence[LandmarkerSettings] = (LandmarkerSettings(),), replenish: bool = True):
+        """warm: the settings each worker builds a spare landmarker for at start.
+        replenish: rebuild a worker's spare after each chunk (for a pool that
+        outlives one clip; a one-clip pool does not need it)."""
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.workers = workers
@@ -156,11 +154,11 @@ def run_pose(
         # itself, with a head start, while the other workers start up.
         chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
                              first_chunk_extra=run.worker_start_frames)
-        with PosePool(workers - 1, model_path, warm=PosePool.WARM[:2], replenish=False) as own_pool:
+        with PosePool(workers - 1, model_path, warm=(landmarker,), replenish=False) as own_pool:
             results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress, run_first_here=True)
     else:
         # A long clip: start-up is small beside the run, so every core takes chunks in turn.
-        with PosePool(workers, model_path, warm=PosePool.WARM[:2]) as own_pool:
+        with PosePool(workers, model_path, warm=(landmarker,)) as own_pool:
             results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress)
     frames, t_s, index = [], [], []
     for part in results:
@@ -179,22 +177,27 @@ def _fps(info: VideoInfo) -> float:
     return info.fps if info.fps and np.isfinite(info.fps) else 30.0
 
 
-def sample_pose(info: VideoInfo, model_path: str, frame_indices: Iterable[int],
-                landmarker: LandmarkerSettings = LandmarkerSettings(num_poses=MAX_AUTO_POSES),
-                detector: PoseLandmarker | None = None) -> RawPose:
-    """Pose on a few frames spread over the clip (a quick look, not a track)."""
+def sample_pose(info: VideoInfo, model_path: str, burst_starts: Iterable[int], burst_frames: int = 10,
+                landmarker: LandmarkerSettings = LandmarkerSettings(num_poses=CAPTURE_POSES)) -> RawPose:
+    """A quick look: short runs of consecutive frames spread over the clip.
+
+    Runs, not single frames: MediaPipe finds a second person reliably only
+    while tracking over consecutive frames (see LandmarkerSettings).
+    Returns the last frame of each run, when tracking has settled.
+    """
     started = time.perf_counter()
-    wanted = sorted(set(int(i) for i in frame_indices))
     frames, t_s, index = [], [], []
-    with detector or PoseLandmarker(model_path, landmarker, mode="image") as detector, FrameReader(info) as reader:
-        for i in wanted:
-            reader.seek(i)
-            frame = reader.read()
-            if frame is None:
+    with FrameReader(info) as reader:
+        for start in sorted(set(int(i) for i in burst_starts)):
+            burst = list(reader.frames(start, min(start + burst_frames, info.frame_count)))
+            if not burst:
                 continue
-            frames.append(detector.detect(to_rgb(frame.image), frame.t_s))
-            t_s.append(frame.t_s)
-            index.append(frame.index)
+            with PoseLandmarker(model_path, landmarker) as detector:
+                for frame in burst:
+                    people = detector.detect(to_rgb(frame.image), frame.t_s)
+            frames.append(people)
+            t_s.append(burst[-1].t_s)
+            index.append(burst[-1].index)
     return RawPose(frames, np.asarray(t_s, dtype=np.float64), np.asarray(index, dtype=np.int64),
                    (), time.perf_counter() - started)
 
@@ -204,13 +207,16 @@ ChunkResult = list[tuple[int, float, FramePeople]]
 
 
 def _detect_chunk(info, model_path, settings: LandmarkerSettings, chunk: Chunk, tick: Callable[[], None],
-                  provide=None, decode_threads: int | None = None) -> ChunkResult:
-    def new_landmarker(num_poses: int, mode: str) -> PoseLandmarker:
-        return PoseLandmarker(model_path, replace(settings, num_poses=num_poses), mode=mode)
-
+                  landmarker: PoseLandmarker | None = None, decode_threads: int | None = None) -> ChunkResult:
+    kept: ChunkResult = []
     frames = iter_frames(info, start=chunk.warmup_start, stop=chunk.stop, threads=decode_threads)
-    return track_frames(_prefetch(frames), chunk.start, _fps(info), provide or new_landmarker,
-                        settings.num_poses, tick)
+    with landmarker or PoseLandmarker(model_path, settings) as detector:
+        for index, t_s, rgb in _prefetch(frames):
+            people = detector.detect(rgb, t_s)
+            if index >= chunk.start:  # earlier frames only settle the tracking
+                kept.append((index, t_s, people))
+            tick()
+    return kept
 
 
 def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES) -> Iterator[tuple[int, float, np.ndarray]]:
@@ -276,33 +282,21 @@ class _WorkerState:
         self.lock = threading.Lock()
         self.spares: dict[tuple, PoseLandmarker] = {}
 
-    def make_spare(self, model_path: str, settings: LandmarkerSettings, mode: str) -> None:
+    def make_spare(self, model_path: str, settings: LandmarkerSettings) -> None:
         try:
-            landmarker = PoseLandmarker(model_path, settings, mode=mode)
+            landmarker = PoseLandmarker(model_path, settings)
         except Exception:  # a spare is an optimisation; the chunk will build its own
             log.debug("could not pre-load a landmarker", exc_info=True)
             return
         with self.lock:
-            old = self.spares.pop((model_path, settings, mode), None)
-            self.spares[(model_path, settings, mode)] = landmarker
+            old = self.spares.pop((model_path, settings), None)
+            self.spares[(model_path, settings)] = landmarker
         if old is not None:
             old.close()
 
-    def make_spares(self, model_path: str, wanted: list[tuple[LandmarkerSettings, str]]) -> None:
-        for settings, mode in wanted:
-            self.make_spare(model_path, settings, mode)
-
-    def provider(self, model_path: str, settings: LandmarkerSettings, taken: list):
-        """A landmarker source for one chunk; records the spares it hands out in `taken`."""
-        def provide(num_poses: int, mode: str) -> PoseLandmarker:
-            wanted = replace(settings, num_poses=num_poses)
-            with self.lock:
-                spare = self.spares.pop((model_path, wanted, mode), None)
-            if spare is None:
-                return PoseLandmarker(model_path, wanted, mode=mode)
-            taken.append((wanted, mode))
-            return spare
-        return provide
+    def take(self, model_path: str, settings: LandmarkerSettings) -> PoseLandmarker | None:
+        with self.lock:
+            return self.spares.pop((model_path, settings), None)
 
     def close(self) -> None:
         with self.lock:
@@ -314,60 +308,81 @@ class _WorkerState:
 _worker: _WorkerState | None = None  # one per worker process, set by its initializer
 
 
-def _init_worker(model_path: str | None, warm: tuple[tuple[int, str], ...]) -> None:
+def _init_worker(model_path: str | None, warm: tuple[LandmarkerSettings, ...]) -> None:
     global _worker
     _worker = _WorkerState()
     # Close spares before the interpreter tears MediaPipe down (its __del__ fails then).
     mp.util.Finalize(_worker, _worker.close, exitpriority=10)
     if model_path:
-        for num_poses, mode in warm:
-            _worker.make_spare(model_path, LandmarkerSettings(num_poses=num_poses), mode)
+        for settings in warm:
+            _worker.make_spare(model_path, settings)
 
 
-def _worker_chunk(info, model_path, settings, chunk, slot: int, counter_name: str,
+class _Counters:
+    """Frames done per chunk, in shared memory: workers count, this process reads.
+
+    Passed to workers by name, so each run has its own (a server's pool is
+    shared by many runs); one slot per chunk, so no lock is needed.
+    """
+
+    def __init__(self, slots: int, name: str | None = None):
+        self._shm = shared_memory.SharedMemory(name=name, create=name is None, size=8 * slots)
+        self.name = self._shm.name
+        self.values: np.ndarray | None = np.ndarray((slots,), dtype=np.int64, buffer=self._shm.buf)
+        if name is None:
+            self.values[:] = 0
+
+    def add(self, slot: int) -> None:
+        self.values[slot] += 1
+
+    def total(self) -> int:
+        return int(self.values.sum())
+
+    def close(self, unlink: bool = False) -> None:
+        self.values = None  # the view must go before the buffer can close
+        self._shm.close()
+        if unlink:
+            self._shm.unlink()
+
+
+def _worker_chunk(info, model_path, settings, chunk, slot: int, counters_name: str, slots: int,
                   replenish: bool) -> ChunkResult:
-    counters = shared_memory.SharedMemory(name=counter_name)
-    taken: list[tuple[LandmarkerSettings, str]] = []
+    counters = _Counters(slots, name=counters_name)
+    spare = _worker.take(model_path, settings) if _worker else None
     try:
-        done = np.ndarray((slot + 1,), dtype=np.int64, buffer=counters.buf)
-
-        def tick() -> None:
-            done[slot] += 1  # this chunk's own slot: no lock needed
-
-        provide = _worker.provider(model_path, settings, taken) if _worker else None
         # One decoder thread: the other workers already keep every core busy.
-        return _detect_chunk(info, model_path, settings, chunk, tick, provide=provide, decode_threads=1)
+        return _detect_chunk(info, model_path, settings, chunk, lambda: counters.add(slot),
+                             landmarker=spare, decode_threads=1)
     finally:
-        del done
         counters.close()
-        if replenish and _worker and taken:
+        if replenish and _worker:
             # After the chunk, in the background: the result goes back at once,
-            # and the next chunk finds its landmarkers ready.
-            threading.Thread(target=_worker.make_spares, args=(model_path, taken), daemon=True).start()
+            # and the next chunk finds its landmarker ready.
+            threading.Thread(target=_worker.make_spare, args=(model_path, settings), daemon=True).start()
 
 
 def _run_in_pool(pool: PosePool, info, model_path, settings, chunks: Sequence[Chunk],
                  progress: ProgressFn | None, run_first_here: bool = False) -> list[ChunkResult]:
     total = sum(c.frames_run for c in chunks)
-    counters = shared_memory.SharedMemory(create=True, size=8 * len(chunks))
-    done = np.ndarray((len(chunks),), dtype=np.int64, buffer=counters.buf)
-    done[:] = 0
+    counters = _Counters(len(chunks))
 
     def report() -> None:
         if progress:
-            progress(int(min(done.sum(), total)), total)
+            progress(min(counters.total(), total), total)
+
+    def tick_here() -> None:
+        counters.add(0)
+        report()
 
     try:
         remote = chunks[1:] if run_first_here else chunks
-        futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, pool.replenish)
+        futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, len(chunks),
+                               pool.replenish)
                    for k, c in enumerate(remote, start=1 if run_first_here else 0)]
         local: list[ChunkResult] = []
         if run_first_here:
-            def tick() -> None:
-                done[0] += 1
-                report()
             try:
-                local = [_detect_chunk(info, model_path, settings, chunks[0], tick)]
+                local = [_detect_chunk(info, model_path, settings, chunks[0], tick_here)]
             except BaseException:
                 for f in futures:
                     f.cancel()
@@ -380,8 +395,12 @@ def _run_in_pool(pool: PosePool, info, model_path, settings, chunks: Sequence[Ch
                     f.cancel()
                 break
             report()
-        return local + [f.result() for f in futures]  # raises the first chunk error
+        try:
+            return local + [f.result() for f in futures]  # raises the first chunk error
+        except BrokenProcessPool as exc:
+            raise PoseWorkerError(
+                "A pose worker stopped unexpectedly (the machine may be short of memory). "
+                "Close other programs, or analyse with fewer workers (--workers 1), and try again."
+            ) from exc
     finally:
-        del done
-        counters.close()
-        counters.unlink()
+        counters.close(unlink=True)

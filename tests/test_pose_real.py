@@ -1,0 +1,113 @@
+"""End to end on real clips: the real MediaPipe model, real decoding, numbers checked.
+
+Clips from ../shared/clips (skipped, with the reason, where that folder is
+absent). Each pose run is shared by the tests that need it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.landmarks import Landmark as L
+from formcheck.pipeline import analyze_pose
+from formcheck.pose.landmarker import LandmarkerSettings
+from formcheck.pose.people import link_people
+from formcheck.pose.runner import PosePool, RunSettings, run_pose
+from formcheck.settings import Settings
+from formcheck.video import probe
+
+pytestmark = pytest.mark.real_clip
+
+LEGS = [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+
+
+@pytest.fixture(scope="session")
+def treadmill_runs(shared_clip, model_path):
+    """The treadmill clip in one process and in two chunks (this process + one worker)."""
+    info = probe(shared_clip("home_treadmill_run_side.mp4"))
+    runs = {}
+    for workers in (1, 2):
+        raw = run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=workers))
+        runs[workers] = (raw, link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index))
+    return info, runs
+
+
+def _centre(track):
+    return np.nanmean(track.xy_px[:, [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER]], axis=1)
+
+
+@pytest.mark.parametrize("clip", ["pose2sim_single_cam01.mp4", "home_treadmill_run_side.mp4"])
+def test_a_pose_on_at_least_95_percent_of_frames(shared_clip, clip):
+    analysis = analyze_pose(shared_clip(clip))
+    athlete = analysis.athlete.track
+    assert len(athlete) == analysis.info.frame_count
+    assert athlete.detected_frames.mean() >= 0.95
+    assert len(analysis.people) == 1
+    # The cleaned track keeps every frame and its timestamps.
+    assert np.array_equal(analysis.track.t_s, athlete.t_s)
+
+
+def test_sports2d_two_people_and_the_athlete_never_jumps_to_the_other(shared_clip):
+    analysis = analyze_pose(shared_clip("sports2d_demo_walk_side.mp4"))
+    main = [p for p in analysis.people if p.presence > 0.3]
+    assert len(main) == 2, [(p.presence, p.height_px) for p in analysis.people]
+    athlete, other = main
+    assert analysis.athlete is athlete
+    for person in (athlete, other):
+        # An identity switch would teleport the centre between the two people
+        # (500+ px in one frame); real motion, the man's jump off the roof
+        # included, stays far below 10 body heights per second.
+        centre, t = _centre(person.track), person.track.t_s
+        seen = np.flatnonzero(np.isfinite(centre[:, 0]))
+        speed = np.linalg.norm(np.diff(centre[seen], axis=0), axis=1) / np.diff(t[seen])
+        assert np.max(speed) / person.height_px < 10.0
+    # Both in view at once for much of the clip: never the same place.
+    both = athlete.track.detected_frames & other.track.detected_frames
+    assert both.sum() > 60
+    gap = np.linalg.norm(_centre(athlete.track)[both] - _centre(other.track)[both], axis=1)
+    assert gap.min() > 150
+
+
+def test_chunked_track_matches_single_process(treadmill_runs):
+    info, runs = treadmill_runs
+    single, chunked = runs[1][1][0].track, runs[2][1][0].track
+    raw_chunked = runs[2][0]
+    assert len(raw_chunked.chunks) == 2 and len(runs[1][0].chunks) == 1
+    assert np.array_equal(single.frame_index, chunked.frame_index)
+    assert np.array_equal(single.t_s, chunked.t_s)
+    seam = raw_chunked.chunks[1].start
+    d = np.linalg.norm(single.xy_px[:, LEGS] - chunked.xy_px[:, LEGS], axis=-1)
+    # The first chunk is the same computation: identical.
+    assert np.nanmax(d[:seam]) < 1e-6
+    # After the seam a different landmarker with its own tracking history sees
+    # the same frames; MediaPipe's frame-to-frame ROI tracking keeps them a few
+    # pixels apart, the size of its own jitter. Visible leg landmarks:
+    visible = (single.visibility[:, LEGS] >= 0.5) & (chunked.visibility[:, LEGS] >= 0.5)
+    after = d[seam:][visible[seam:]]
+    height = runs[1][1][0].height_px
+    assert after.size > 300
+    assert np.median(after) < 0.015 * height
+    assert np.percentile(after, 95) < 0.05 * height
+
+
+def test_warm_pool_gives_the_same_track_as_a_fresh_run(shared_clip, model_path, treadmill_runs):
+    info, runs = treadmill_runs
+    with PosePool(2, model_path) as pool:
+        pool.warm_up()
+        raw = run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=2), pool=pool)
+    people = link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index)
+    assert len(raw.frames) == info.frame_count and len(people) == 1
+    fresh = runs[1][1][0].track
+    d = np.linalg.norm(fresh.xy_px[:, LEGS] - people[0].track.xy_px[:, LEGS], axis=-1)
+    assert np.nanmedian(d) < 0.015 * runs[1][1][0].height_px
+
+
+def test_second_analysis_comes_from_the_cache(shared_clip):
+    clip = shared_clip("pose2sim_single_cam01.mp4")
+    first = analyze_pose(clip)
+    again = analyze_pose(clip)
+    assert not first.from_cache and again.from_cache
+    assert again.athlete.track.allclose(first.athlete.track, atol_px=1e-3)
+    other_settings = analyze_pose(clip, Settings.from_dict({"landmarker": {"min_detection_confidence": 0.6}}))
+    assert not other_settings.from_cache  # inference settings are part of the key
