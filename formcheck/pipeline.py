@@ -17,7 +17,7 @@ from formcheck.clean import CleanResult, clean_track
 from formcheck.errors import NoPersonError
 from formcheck.pose.model import ModelInfo, resolve_model
 from formcheck.pose.people import Person, choose_athlete, link_people
-from formcheck.pose.runner import ProgressFn, run_pose
+from formcheck.pose.runner import PosePool, ProgressFn, run_pose
 from formcheck.settings import Settings
 from formcheck.paths import cache_dir
 from formcheck.video import VideoInfo, probe
@@ -64,8 +64,12 @@ def analyze_pose(
     progress: ProgressFn | None = None,
     cache: PoseCache | None = None,
     use_cache: bool = True,
+    pool: PosePool | None = None,
 ) -> PoseAnalysis:
     """Probe, run (or load cached) pose for everyone, choose the athlete, clean.
+
+    pool: warm pose workers kept by a long-lived caller (the app); without
+    one, a clip long enough to split starts its own.
 
     Raises a `FormCheckError` subclass with a plain message for anything the
     user can fix: a bad clip, no model, nobody in the clip.
@@ -83,7 +87,7 @@ def analyze_pose(
         people = cached.people
         log.info("pose: loaded from cache %s", key)
     else:
-        raw = run_pose(info, str(model.path), settings.landmarker, settings.run, progress)
+        raw = run_pose(info, str(model.path), settings.landmarker, settings.run, progress, pool=pool)
         people = link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index, settings.link)
         if use_cache:
             cache.save(key, people, {"clip_sha256": clip_sha, "model_id": model.model_id,

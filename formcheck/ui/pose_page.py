@@ -61,11 +61,20 @@ def _choose_clip() -> Path | None:
 
 
 @st.cache_resource(show_spinner=False)
-def _analysis_for(clip: str, model: str, _progress=None):
+def _pose_pool(model: str | None):
+    """Warm pose workers for the life of the server: each clip starts at once."""
+    from formcheck.pose.model import resolve_model
+    from formcheck.pose.runner import PosePool, RunSettings
+
+    return PosePool(RunSettings().worker_count(), str(resolve_model(model).path))
+
+
+@st.cache_resource(show_spinner=False)
+def _analysis_for(clip: str, model: str | None, _progress=None):
     from formcheck.pipeline import analyze_pose
     from formcheck.settings import Settings
 
-    return analyze_pose(clip, Settings(model=model), progress=_progress)
+    return analyze_pose(clip, Settings(model=model), progress=_progress, pool=_pose_pool(model))
 
 
 def _show_analysis(clip: Path, model: str) -> None:

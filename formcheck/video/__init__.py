@@ -7,8 +7,9 @@
 Only this package and `formcheck.render` import cv2.
 """
 
+from formcheck.video.info import VideoInfo
 from formcheck.video.limits import VideoLimits
-from formcheck.video.probe import VideoInfo, probe
+from formcheck.video.probe import probe
 from formcheck.video.reader import FrameReader, VideoFrame, iter_frames, read_frame
 
 __all__ = [

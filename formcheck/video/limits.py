@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from formcheck.errors import ClipLimitError
 
 if TYPE_CHECKING:
-    from formcheck.video.probe import VideoInfo
+    from formcheck.video.info import VideoInfo
 
 _BYTES_PER_MB = 1_000_000
 

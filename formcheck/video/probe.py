@@ -10,7 +10,6 @@ failure a user can cause ends in one typed `VideoError` with a plain message.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
@@ -25,6 +24,7 @@ from formcheck.errors import (
     UnsupportedCodecError,
     VideoError,
 )
+from formcheck.video.info import VideoInfo
 from formcheck.video.limits import (
     VideoLimits,
     check_duration,
@@ -33,116 +33,17 @@ from formcheck.video.limits import (
     check_frame_size,
     check_limits,
 )
+from formcheck.video.timing import frame_times, is_variable_rate
 
 log = logging.getLogger(__name__)
 
 #: Capture rate must exceed playback rate by this factor to count as slow motion.
 SLOW_MOTION_MIN_RATIO = 1.1
-#: A frame interval this far (relative) from the median makes a clip variable-rate.
-VFR_TOLERANCE = 0.10
 
 _AGAIN = "Copy or export the clip again from the phone and try once more."
 _IMAGE_FORMATS = {"image2", "gif", "apng"}
 
 
-@dataclass(frozen=True, eq=False)
-class VideoInfo:
-    """What `probe` learnt about one clip.
-
-    Attributes:
-        path: the clip file.
-        file_size_bytes: size of the file in bytes.
-        container: FFmpeg's name of the container format, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
-        codec: FFmpeg's name of the video codec, e.g. "h264", "hevc".
-        width, height: picture size in pixels as stored (before rotation).
-        rotation_deg: 0, 90, 180 or 270: clockwise turn that shows the stored
-            picture upright (the display matrix; a phone held upright usually
-            records 90).
-        frame_count: number of frames (video packets) in the clip.
-        duration_s: playback length in seconds (first frame shown to last frame
-            gone).
-        fps: average frame rate in frames per second, never rounded (29.97
-            stays 29.97002997).
-        is_variable_frame_rate: some frame interval is more than 10 % off the
-            median interval (phone clips, screen recordings, dropped frames).
-        timestamps_s: (frame_count,) float64 presentation times in seconds of
-            playback, relative to the first frame (so `timestamps_s[0] == 0`),
-            strictly increasing, read-only.
-        capture_fps: frames per second the camera captured, from a slow-motion
-            tag or the caller's override; None if unknown.
-        time_scale: real seconds per playback second: `fps / capture_fps` for a
-            slow-motion clip (e.g. 30 / 240 = 0.125), else 1.0.
-        has_audio: the file has a sound track.
-        start_offset_s: time of the first frame on the stream clock (seconds
-            after the stream's start time); 0 for almost every file. Used to
-            match decoder positions to `timestamps_s`.
-        is_truncated: the data stops before the end the file announces (only
-            when probed with `allow_truncated=True`).
-    """
-
-    path: Path
-    file_size_bytes: int
-    container: str
-    codec: str
-    width: int
-    height: int
-    rotation_deg: int
-    frame_count: int
-    duration_s: float
-    fps: float
-    is_variable_frame_rate: bool
-    timestamps_s: np.ndarray = field(repr=False)
-    capture_fps: float | None = None
-    time_scale: float = 1.0
-    has_audio: bool = False
-    start_offset_s: float = 0.0
-    is_truncated: bool = False
-
-    def __post_init__(self) -> None:
-        ts = np.array(self.timestamps_s, dtype=np.float64)
-        if ts.shape != (self.frame_count,):
-            raise ValueError(f"timestamps_s must have shape ({self.frame_count},), got {ts.shape}")
-        if ts.size > 1 and np.any(np.diff(ts) <= 0):
-            raise ValueError("timestamps_s must be strictly increasing")
-        if self.rotation_deg not in (0, 90, 180, 270):
-            raise ValueError(f"rotation_deg must be 0, 90, 180 or 270, got {self.rotation_deg}")
-        if not self.time_scale > 0:
-            raise ValueError(f"time_scale must be > 0, got {self.time_scale}")
-        ts.setflags(write=False)
-        object.__setattr__(self, "timestamps_s", ts)
-        object.__setattr__(self, "path", Path(self.path))
-
-    @property
-    def upright_width(self) -> int:
-        """Width in pixels of the picture once rotated upright."""
-        return self.height if self.rotation_deg in (90, 270) else self.width
-
-    @property
-    def upright_height(self) -> int:
-        """Height in pixels of the picture once rotated upright."""
-        return self.width if self.rotation_deg in (90, 270) else self.height
-
-    @property
-    def upright_size(self) -> tuple[int, int]:
-        """(width, height) of the upright picture in pixels."""
-        return self.upright_width, self.upright_height
-
-    @property
-    def real_timestamps_s(self) -> np.ndarray:
-        """(frame_count,) seconds of real time: `timestamps_s * time_scale`."""
-        return self.timestamps_s * self.time_scale
-
-    @property
-    def real_duration_s(self) -> float:
-        """Length of the recorded action in real seconds."""
-        return self.duration_s * self.time_scale
-
-    @property
-    def is_slow_motion(self) -> bool:
-        return self.time_scale < 1.0
-
-
-# -- recognising files ----------------------------------------------------------
 def _looks_like_video_container(head: bytes) -> bool:
     """True if the first bytes carry the signature of a video container."""
     if len(head) >= 8 and head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip"):
@@ -230,61 +131,6 @@ def _demux_packets(
         log.debug("demux stopped after %d packets: %s", seen, exc)
         stopped_early = True
     return pts, dts, seen, stopped_early
-
-
-def _spread_repeats(t: np.ndarray, step: float) -> np.ndarray:
-    """Make sorted `t` strictly increasing: equal values are spread evenly up to
-    the next distinct value (or by `step` at the end)."""
-    t = t.copy()
-    i = 0
-    while i < len(t):
-        j = i
-        while j + 1 < len(t) and t[j + 1] <= t[i]:
-            j += 1
-        if j > i:
-            nxt = t[j + 1] if j + 1 < len(t) else t[i] + (j - i + 1) * step
-            t[i : j + 1] = t[i] + (nxt - t[i]) * np.arange(j - i + 1) / (j - i + 1)
-        i = j + 1
-    return t
-
-
-def frame_times(
-    pts: list[int | None], dts: list[int | None], time_base: float, fps_hint: float
-) -> tuple[np.ndarray, float]:
-    """Presentation times (s, from the first frame, strictly increasing) and the
-    first frame's time on the stream clock, from packet timestamps.
-
-    Packets come in decode order (B-frames make pts jump back and forth), so
-    the times are sorted. Missing pts fall back to dts (equal to pts without
-    B-frames), then to `i / fps_hint`; repeated values are spread out.
-    """
-    n = len(pts)
-    if time_base <= 0:
-        log.warning("the clip has no time base; assuming %.3f frames/s", fps_hint)
-        return np.arange(n) / fps_hint, 0.0
-    if all(p is not None for p in pts):
-        raw = np.array(pts, dtype=np.float64)
-    elif all(d is not None for d in dts):
-        log.debug("some packets have no pts; using dts")
-        raw = np.array(dts, dtype=np.float64)
-    else:
-        log.warning("the clip has no frame timestamps; assuming %.3f frames/s", fps_hint)
-        return np.arange(n) / fps_hint, 0.0
-    t = np.sort(raw) * time_base
-    first = float(t[0])
-    t = t - first
-    if n > 1 and np.any(np.diff(t) <= 0):
-        log.warning("the clip repeats frame timestamps; spreading the repeats evenly")
-        t = _spread_repeats(t, 1.0 / fps_hint)
-    return t, first
-
-
-def _is_variable_rate(t: np.ndarray) -> bool:
-    if len(t) < 3:
-        return False
-    d = np.diff(t)
-    median = float(np.median(d))
-    return bool(np.any(np.abs(d - median) > max(VFR_TOLERANCE * median, 1e-3)))
 
 
 def _capture_fps_tag(container: av.container.InputContainer, stream) -> float | None:
@@ -465,7 +311,7 @@ def probe(
         frame_count=n,
         duration_s=float(t[-1]) + step,
         fps=fps,
-        is_variable_frame_rate=_is_variable_rate(t),
+        is_variable_frame_rate=is_variable_rate(t),
         timestamps_s=t,
         capture_fps=float(capture) if capture else None,
         time_scale=scale,

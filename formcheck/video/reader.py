@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 
 from formcheck.errors import CorruptVideoError
-from formcheck.video.probe import VideoInfo, open_capture, probe
+from formcheck.video.info import VideoInfo
+from formcheck.video.probe import open_capture, probe
 
 log = logging.getLogger(__name__)
 
