@@ -29,12 +29,13 @@ def test_sample_clip_is_ready_and_analysis_shows_the_track(sample_clip):
     assert len(at.dataframe) == 1
 
 
-def test_a_bad_upload_shows_a_plain_error_not_a_traceback(tmp_path, monkeypatch):
+def test_a_bad_upload_shows_a_plain_error_not_a_traceback(tmp_path, monkeypatch, model_path):
     # An uploaded file lands in the data folder under a random name; a text
     # file named .mp4 must produce the probe's message.
     from formcheck.ui.uploads import save_upload
 
     monkeypatch.setenv("FORMCHECK_HOME", str(tmp_path))
+    monkeypatch.setenv("FORMCHECK_MODEL", model_path)
     path = save_upload("../../etc/passwd.mp4", b"just text\n" * 100)
     assert path.parent == tmp_path / ".formcheck" / "uploads" and path.suffix == ".mp4"
     assert "passwd" not in path.name
