@@ -16,6 +16,7 @@ from formcheck.ui.uploads import ALLOWED_SUFFIXES, save_upload
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_MB = 500
+MAX_FRAME_HEIGHT_PX = 640
 KEY_LANDMARKS = (Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE,
                  Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
 
@@ -69,12 +70,17 @@ def _pose_pool(model: str | None):
     return PosePool(RunSettings().worker_count(), str(resolve_model(model).path))
 
 
-@st.cache_resource(show_spinner=False)
-def _analysis_for(clip: str, model: str | None, _progress=None):
+def _analysis_for(clip: str, model: str | None, progress):
+    """The analysis of this clip, kept for the session; the pipeline's own
+    on-disk cache makes a repeat in a new session skip inference too. (Not
+    st.cache_*: those replay the progress bar's calls, which belong to the run.)"""
     from formcheck.pipeline import analyze_pose
     from formcheck.settings import Settings
 
-    return analyze_pose(clip, Settings(model=model), progress=_progress, pool=_pose_pool(model))
+    key = ("analysis", clip, model)
+    if key not in st.session_state:
+        st.session_state[key] = analyze_pose(clip, Settings(model=model), progress=progress, pool=_pose_pool(model))
+    return st.session_state[key]
 
 
 def _show_analysis(clip: Path, model: str) -> None:
@@ -84,7 +90,7 @@ def _show_analysis(clip: Path, model: str) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"Pose: {done}/{total} frames")
 
     try:
-        analysis = _analysis_for(str(clip), model, _progress=progress)
+        analysis = _analysis_for(str(clip), model, progress)
     except FormCheckError as exc:
         bar.empty()
         st.error(str(exc))
@@ -97,8 +103,11 @@ def _show_analysis(clip: Path, model: str) -> None:
         return
     bar.empty()
     _summary(analysis)
-    _frame_viewer(analysis)
-    _coverage(analysis)
+    left, right = st.columns([3, 2])
+    with left:
+        _frame_viewer(analysis)
+    with right:
+        _coverage(analysis)
 
 
 def _summary(analysis) -> None:
@@ -122,8 +131,11 @@ def _frame_viewer(analysis) -> None:
     i = st.slider("Frame", 0, len(track) - 1, int(np.argmax(track.detected_frames)) if len(track) else 0)
     frame = read_frame(analysis.info, int(track.frame_index[i]))
     image = SkeletonAnnotator().annotate(frame.image, track, i)
+    height, width = image.shape[:2]
+    # A portrait phone frame at full column width would be taller than the screen.
+    shown_width = "stretch" if width >= height else int(MAX_FRAME_HEIGHT_PX * width / height)
     st.image(image[..., ::-1], caption=f"t = {track.t_s[i]:.3f} s (frame {track.frame_index[i]})",
-             use_container_width=True)
+             width=shown_width)
 
 
 def _coverage(analysis) -> None:
