@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write the track as .npz")
     p.add_argument("--csv", type=Path, help="write the track as .csv (one row per frame)")
     p.add_argument("--workers", type=int, default=0, help="processes (0 = one per core)")
+    p.add_argument("--num-poses", type=int, default=2,
+                   help="people tracked per frame (1 is ~40%% faster for a clip with one person)")
     p.add_argument("--athlete", type=int, default=None, help="person rank (0 = most present and largest)")
     p.add_argument("--point", type=str, default=None, help="X,Y pixel of the athlete in the first frame with people")
     p.add_argument("--capture-fps", type=float, default=None, help="real capture rate of a slow-motion clip")
@@ -99,7 +101,8 @@ def _cmd_pose(args) -> int:
     if args.point:
         athlete["point_px"] = [float(v) for v in args.point.split(",")]
     settings = Settings.from_dict({"model": args.model, "capture_fps": args.capture_fps,
-                                   "run": {"workers": args.workers}, "athlete": athlete})
+                                   "run": {"workers": args.workers}, "athlete": athlete,
+                                   "landmarker": {"num_poses": args.num_poses}})
     analysis = analyze_pose(args.clip, settings, progress=ProgressBar("pose"), use_cache=not args.no_cache)
     track = analysis.athlete.track if args.raw else analysis.track
     summary = _pose_summary(analysis)

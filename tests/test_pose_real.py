@@ -111,3 +111,25 @@ def test_second_analysis_comes_from_the_cache(shared_clip):
     assert again.athlete.track.allclose(first.athlete.track, atol_px=1e-3)
     other_settings = analyze_pose(clip, Settings.from_dict({"landmarker": {"min_detection_confidence": 0.6}}))
     assert not other_settings.from_cache  # inference settings are part of the key
+
+
+def _leg_acceleration_energy(track) -> float:
+    legs = [L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE,
+            L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    xy = track.xy_px[:, legs]
+    return float(np.nansum((xy[2:] - 2 * xy[1:-1] + xy[:-2]) ** 2))
+
+
+@pytest.mark.parametrize("clip, max_ratio", [
+    ("home_treadmill_run_side.mp4", 0.9),
+    ("pose2sim_single_cam02.mp4", 0.1),  # the far leg's labels flip often in this oblique view
+])
+def test_leg_swap_repair_makes_real_leg_tracks_smoother(shared_clip, clip, max_ratio):
+    """A true repair removes label jumps; a false one would add them. Either way it shows
+    in the legs' frame-to-frame acceleration, which the repair must lower."""
+    from formcheck.clean import CleanConfig, gate_visibility, repair_leg_swaps
+
+    gated = gate_visibility(analyze_pose(shared_clip(clip)).athlete.track, CleanConfig().min_visibility)
+    repaired = repair_leg_swaps(gated)
+    assert len(repaired.swapped_frames) > 0
+    assert _leg_acceleration_energy(repaired.track) < max_ratio * _leg_acceleration_energy(gated)
