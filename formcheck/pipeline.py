@@ -15,11 +15,11 @@ from formcheck import __version__
 from formcheck.cache import PoseCache, cache_key, file_sha256
 from formcheck.clean import CleanResult, clean_track
 from formcheck.errors import NoPersonError
+from formcheck.paths import cache_dir
 from formcheck.pose.model import ModelInfo, resolve_model
 from formcheck.pose.people import Person, choose_athlete, link_people
 from formcheck.pose.runner import PosePool, ProgressFn, run_pose
 from formcheck.settings import Settings
-from formcheck.paths import cache_dir
 from formcheck.video import VideoInfo, probe
 
 log = logging.getLogger(__name__)

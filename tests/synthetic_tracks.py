@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from formcheck.landmarks import NUM_LANDMARKS, Landmark as L
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
 LEG_PAIRS = (

@@ -8,7 +8,12 @@ from formcheck.cache import PoseCache, cache_key, file_sha256
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.pose.people import Person
 from formcheck.track import PoseTrack
-from formcheck.track_io import csv_header, load_track_npz, save_track_csv, save_track_npz
+from formcheck.track_io import (
+    csv_header,
+    load_track_npz,
+    save_track_csv,
+    save_track_npz,
+)
 
 
 def _person(pid=0, n=20, seed=0):

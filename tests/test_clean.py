@@ -6,18 +6,34 @@ import json
 
 import numpy as np
 import pytest
+from synthetic_tracks import (
+    inject_gap,
+    inject_leg_swap,
+    inject_spikes,
+    make_walking_track,
+    set_visibility,
+    uniform_times,
+    variable_frame_times,
+)
 
 from formcheck.clean import (
-    SMOOTHERS, CleanConfig, Smoother, auto_cutoff_hz, clean_track, coverage_of, detect_leg_swaps,
-    fill_gaps, gate_visibility, hampel_outliers, make_smoother, repair_leg_swaps, smooth,
+    SMOOTHERS,
+    CleanConfig,
+    Smoother,
+    auto_cutoff_hz,
+    clean_track,
+    coverage_of,
+    detect_leg_swaps,
+    fill_gaps,
+    gate_visibility,
+    hampel_outliers,
+    make_smoother,
+    repair_leg_swaps,
+    smooth,
 )
 from formcheck.clean.swaps import DISTAL_PAIRS, leg_length_px
 from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
-from synthetic_tracks import (
-    inject_gap, inject_leg_swap, inject_spikes, make_walking_track, set_visibility, uniform_times,
-    variable_frame_times,
-)
 
 FPS_RANGE = (25, 30, 60, 120, 240)
 LEFT = [int(a) for a, _ in DISTAL_PAIRS]

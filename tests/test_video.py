@@ -32,8 +32,8 @@ from formcheck.video import (
     iter_frames,
     probe,
     read_frame,
+    synth,
 )
-from formcheck.video import synth
 from formcheck.video.limits import check_limits
 from formcheck.video.probe import frame_times, open_capture
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from formcheck.kinematics.view import guess_view
-from formcheck.landmarks import NUM_LANDMARKS, Landmark as L
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
 # A standing body in metres: X = the subject's left, Y up, Z = where the subject faces.

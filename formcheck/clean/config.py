@@ -13,7 +13,11 @@ from typing import Any
 
 from formcheck.clean.gaps import GAP_FILL_METHODS
 from formcheck.clean.smoothing import SMOOTHERS
-from formcheck.clean.swaps import DEFAULT_RESIDUAL_CAP, DEFAULT_SWAPPED_COST_PER_S, DEFAULT_SWITCH_COST
+from formcheck.clean.swaps import (
+    DEFAULT_RESIDUAL_CAP,
+    DEFAULT_SWAPPED_COST_PER_S,
+    DEFAULT_SWITCH_COST,
+)
 
 # (low, high, low inclusive, high inclusive) for every numeric field.
 _RANGES: dict[str, tuple[float, float, bool, bool]] = {

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from formcheck.landmarks import Landmark, NUM_LANDMARKS
+from formcheck.landmarks import NUM_LANDMARKS, Landmark
 from formcheck.pose.landmarker import FramePeople
 from formcheck.track import PoseTrack
 
