@@ -34,7 +34,9 @@ def treadmill_runs(shared_clip, model_path):
 
 
 def _centre(track):
-    return np.nanmean(track.xy_px[:, [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER]], axis=1)
+    """Torso centre per frame; NaN where the torso is not seen."""
+    torso = track.xy_px[:, [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER]]
+    return torso.mean(axis=1)
 
 
 @pytest.mark.parametrize("clip", ["pose2sim_single_cam01.mp4", "home_treadmill_run_side.mp4"])
@@ -133,3 +135,18 @@ def test_leg_swap_repair_makes_real_leg_tracks_smoother(shared_clip, clip, max_r
     repaired = repair_leg_swaps(gated)
     assert len(repaired.swapped_frames) > 0
     assert _leg_acceleration_energy(repaired.track) < max_ratio * _leg_acceleration_energy(gated)
+
+
+def test_workers_never_run_the_parents_main_script(tmp_path, monkeypatch, model_path):
+    """Under Streamlit the running page is __main__; spawned workers must not import it."""
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a worker ran the main script')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    with PosePool(1, model_path) as pool:
+        pool.warm_up()
+        assert pool.submit(sum, [1, 2]).result(timeout=60) == 3

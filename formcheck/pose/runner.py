@@ -13,12 +13,15 @@ landmarkers ready (the app holds one for the life of the server).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing as mp
 import os
 import queue
+import sys
 import threading
 import time
+import types
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import shared_memory
@@ -110,10 +113,15 @@ class PosePool:
             initializer=_init_worker,
             initargs=(model_path, tuple(warm)),
         )
+        # Start every worker now, while __main__ is a bare module: a spawned
+        # child re-runs the parent's main script otherwise, and under Streamlit
+        # (or its AppTest) that script is the app page itself.
+        with _bare_main_module():
+            self._started = [self._executor.submit(time.sleep, 0) for _ in range(workers)]
 
     def warm_up(self) -> None:
-        """Start every worker now (each loads MediaPipe and its spare landmarkers)."""
-        for future in [self._executor.submit(time.sleep, 0.2) for _ in range(self.workers)]:
+        """Wait until every worker is up (MediaPipe loaded, spare landmarkers built)."""
+        for future in self._started:
             future.result()
 
     def submit(self, fn, *args) -> cf.Future:
@@ -127,6 +135,18 @@ class PosePool:
 
     def __exit__(self, exc_type, *exc) -> None:
         self.close(cancel=exc_type is not None)
+
+
+@contextlib.contextmanager
+def _bare_main_module():
+    """Swap in a __main__ with no file or spec, so spawned children import nothing of it."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def run_pose(
