@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from formcheck.clean.checks import as_series, check_times
 from formcheck.track import PoseTrack
 
 GAP_FILL_METHODS: tuple[str, ...] = ("cubic", "linear")
@@ -66,17 +67,6 @@ def group_columns_by_mask(finite: np.ndarray) -> list[tuple[np.ndarray, np.ndarr
     return [(patterns[g], np.flatnonzero(inverse == g)) for g in range(patterns.shape[0])]
 
 
-def _check_t_s(t_s: np.ndarray, n: int) -> np.ndarray:
-    t = np.asarray(t_s, dtype=np.float64)
-    if t.shape != (n,):
-        raise ValueError(f"t_s must have shape ({n},), got {t.shape}")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("t_s must be finite")
-    if n > 1 and not np.all(np.diff(t) > 0):
-        raise ValueError("t_s must be strictly increasing")
-    return t
-
-
 def fillable_gaps(present: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Which missing samples lie in an interior gap no longer than `max_gap_s`.
 
@@ -89,7 +79,7 @@ def fillable_gaps(present: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.
         (T,) bool, True on samples that `fill_gaps` would fill.
     """
     present = np.asarray(present, dtype=bool)
-    t = _check_t_s(t_s, present.shape[0])
+    t = check_times(t_s, present.shape[0])
     out = np.zeros(present.shape, dtype=bool)
     starts, stops = true_runs(~present)
     for start, stop in zip(starts, stops):
@@ -137,10 +127,7 @@ def fill_gaps(values: np.ndarray, t_s: np.ndarray, max_gap_s: float,
         filled gaps hold interpolated values; longer, leading and trailing
         gaps stay NaN. The NaN count never increases.
     """
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim < 1:
-        raise ValueError(f"values must have a time axis, got shape {arr.shape}")
-    t = _check_t_s(t_s, arr.shape[0])
+    arr, t = as_series(values, t_s)
     if not np.isfinite(max_gap_s) or max_gap_s < 0:
         raise ValueError(f"max_gap_s must be a finite number >= 0, got {max_gap_s!r}")
     if method not in GAP_FILL_METHODS:

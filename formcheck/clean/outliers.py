@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 
+from formcheck.clean.checks import as_series
 from formcheck.track import PoseTrack
 
 MAD_TO_SIGMA = 1.4826
@@ -82,14 +83,7 @@ def hampel_outliers(values: np.ndarray, t_s: np.ndarray, window_s: float, n_sigm
     Returns:
         (T, ...) bool, True on outliers; False on non-finite samples.
     """
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim < 1:
-        raise ValueError(f"values must have a time axis, got shape {arr.shape}")
-    t = np.asarray(t_s, dtype=np.float64)
-    if t.shape != (arr.shape[0],):
-        raise ValueError(f"t_s must have shape ({arr.shape[0]},), got {t.shape}")
-    if arr.shape[0] > 1 and not np.all(np.diff(t) > 0):
-        raise ValueError("t_s must be strictly increasing")
+    arr, t = as_series(values, t_s)
     _check_positive("window_s", window_s)
     _check_positive("n_sigma", n_sigma)
     _check_positive("min_dev", min_dev, allow_zero=True)

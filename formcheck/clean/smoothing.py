@@ -26,6 +26,7 @@ import numpy as np
 from scipy import signal
 from scipy.interpolate import CubicSpline
 
+from formcheck.clean.checks import as_series
 from formcheck.clean.gaps import group_columns_by_mask, true_runs
 
 logger = logging.getLogger(__name__)
@@ -229,14 +230,7 @@ def smooth(values: np.ndarray, t_s: np.ndarray, cutoff_hz: float,
     smoother = ButterworthSmoother() if smoother is None else smoother
     if not isinstance(smoother, Smoother):
         raise ValueError(f"smoother must implement the Smoother protocol, got {type(smoother).__name__}")
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim < 1:
-        raise ValueError(f"values must have a time axis, got shape {arr.shape}")
-    t = np.asarray(t_s, dtype=np.float64)
-    if t.shape != (arr.shape[0],):
-        raise ValueError(f"t_s must have shape ({arr.shape[0]},), got {t.shape}")
-    if arr.shape[0] > 1 and not np.all(np.diff(t) > 0):
-        raise ValueError("t_s must be strictly increasing")
+    arr, t = as_series(values, t_s)
     if not isinstance(cutoff_hz, (int, float, np.floating, np.integer)) or not math.isfinite(cutoff_hz) \
             or cutoff_hz <= 0:
         raise ValueError(f"cutoff_hz must be a finite number > 0, got {cutoff_hz!r}")

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.clean.checks import check_times
 from formcheck.clean.gaps import true_runs
 from formcheck.landmarks import NUM_LANDMARKS, Landmark
 from formcheck.track import PoseTrack
@@ -219,11 +220,7 @@ def detect_leg_swaps(xy_px: np.ndarray, t_s: np.ndarray, switch_cost: float = DE
     xy = np.asarray(xy_px, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[1] != NUM_LANDMARKS or xy.shape[2] != 2:
         raise ValueError(f"xy_px must have shape (T, {NUM_LANDMARKS}, 2), got {xy.shape}")
-    t = np.asarray(t_s, dtype=np.float64)
-    if t.shape != (xy.shape[0],):
-        raise ValueError(f"t_s must have shape ({xy.shape[0]},), got {t.shape}")
-    if t.shape[0] > 1 and not np.all(np.diff(t) > 0):
-        raise ValueError("t_s must be strictly increasing")
+    t = check_times(t_s, xy.shape[0])
     _check_cost("switch_cost", switch_cost)
     _check_cost("residual_cap", residual_cap)
     _check_cost("swapped_cost_per_s", swapped_cost_per_s)
