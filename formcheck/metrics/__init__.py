@@ -1,0 +1,1 @@
+"""Metrics: per-stride / per-rep values and their summaries, named in `catalog`."""
