@@ -215,6 +215,9 @@ def test_change_from_a_baseline_clip():
     assert "3.0° larger" in cue.message and cue.values["difference"] == pytest.approx(3.0)
     assert len(cue.strides) == 12 and cue.severity == "note"
     assert "pelvic_drop.change" not in by_id(evaluate_cues(now, strides, "rear", []))
+    assert "cadence.option" in cues
+    down = by_id(evaluate_cues(before, strides, "rear", [], baseline=now))  # drop went from 6 to 3
+    assert "smaller" in down["pelvic_drop.change"].message and "cadence.option" not in down
     near, strides2, _ = rear_clip(pelvic_drop_deg=4.5)  # 1.5 below the 2.0 floor
     assert "pelvic_drop.change" not in by_id(evaluate_cues(near, strides2, "rear", [], baseline=before))
 

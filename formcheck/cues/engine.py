@@ -220,7 +220,8 @@ def _evaluate(rule: CueRule, summaries, strides, baseline, fired: dict[str, Cue]
 
     if isinstance(c, Alongside):
         now = summaries.get(rule.metric)
-        partners = [fired[i] for i in c.rule_ids if i in fired]
+        # A partner that went down (a Change with a negative difference) does not call for an option.
+        partners = [fired[i] for i in c.rule_ids if i in fired and fired[i].values.get("difference", 1.0) > 0]
         if not partners or now is None or now.n < MIN_STRIDES or not np.isfinite(now.median):
             return None
         idx = sorted({i for cue in partners for i in cue.strides if i in by_index})

@@ -138,7 +138,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Alongside:
-    """Shown only when one of `rule_ids` (defined earlier in RULES) fired."""
+    """Shown only when one of `rule_ids` (defined earlier in RULES) fired, and, for a Change,
+    went up (an improvement does not prompt a suggestion)."""
 
     rule_ids: tuple[str, ...]
 
