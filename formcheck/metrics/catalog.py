@@ -80,9 +80,9 @@ METRICS: dict[str, MetricSpec] = {m.name: m for m in (
                describe="contact time over stride time; a style, not a fault (Lussiana et al. 2019)"),
     MetricSpec("pelvic_drop_deg", "Contralateral pelvic drop", "deg", (REAR, FRONT), "E", 2.0,
                "no validation of MediaPipe pelvic drop (METRICS.md §6); 2-D CPD ICC 0.90-0.99 [W]",
-               describe="swing-side hip below the stance-side hip at midstance, standing offset removed"),
+               describe="swing-side hip below the stance-side hip, peak in stance, standing offset removed"),
     MetricSpec("hip_adduction_deg", "Hip adduction", "deg", (REAR, FRONT), "E", 5.9, _HIP_RMSE,
-               describe="90 - ang(other hip, stance hip, stance knee) at midstance, positive = adduction"),
+               describe="90 - ang(other hip, stance hip, stance knee), peak in stance, positive = adduction"),
     MetricSpec("knee_over_foot_deg", "Knee-over-foot alignment", "deg", (REAR, FRONT), "W", 7.8, _KNEE_RMSE,
                low_confidence=True,
                describe="frontal projection angle at midstance, positive = knee inside the hip-ankle line; "
