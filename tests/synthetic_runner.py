@@ -452,6 +452,12 @@ class RunnerModel:
             sw = ~st
             if sw.any():
                 alpha[sw], ankle[sw] = self._swing_foot(ph[sw] - self.CT)
+                # Near contact the hips are still high in flight: keep the swing ankle within reach
+                # (a continuous projection; at most a few mm with the default gait).
+                ha = ankle[sw] - hip[sw]
+                reach = np.linalg.norm(ha, axis=-1)
+                scale = np.minimum(1.0, (p.leg_m - 1e-6) / reach)
+                ankle[sw] = hip[sw] + ha * scale[:, None]
                 knee[sw] = self._ik_knee(hip[sw], ankle[sw])
             heel = ankle + _rot(alpha, HEEL_F)
             toe = ankle + _rot(alpha, TOE_F)
@@ -712,8 +718,7 @@ def _true_values(truth: RunnerTruth, side: str, ic: float, to: float, nxt: float
     other_next = float(later[0]) if later.size else np.nan
     step = other_next - ic
     cadence = 60.0 / step if np.isfinite(step) and step < nxt - ic else 120.0 / (nxt - ic)
-    flight_to = other_ics[other_ics > to - 1e-9]
-    flight = max(0.0, float(flight_to[0] - to)) if flight_to.size else np.nan
+    flight = max(0.0, other_next - to) if np.isfinite(other_next) else np.nan  # 0 in double support
     ct = to - ic
     return {
         "cadence_spm": cadence,

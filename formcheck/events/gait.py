@@ -272,9 +272,9 @@ def _landing(signals: GaitSignals, side: str, reach_s: float, end_s: float) -> f
     foot, dt = signals.feet[side], signals.dt
     v_toe = np.gradient(foot.toe[:, 0], dt)
     span = v_toe[int(np.ceil(reach_s / dt)):int(np.floor(end_s / dt)) + 1]
-    if span.size < 4 or not np.isfinite(span).all():
+    if np.isfinite(span).sum() < 4:
         return None
-    v_ground = float(np.percentile(span, GROUND_PERCENTILE))
+    v_ground = float(np.nanpercentile(span, GROUND_PERCENTILE))
     first = None
     for part in (foot.heel, foot.toe):
         v = np.gradient(part[:, 0], dt)
@@ -458,7 +458,7 @@ def _rhythm(events: list[GaitEvent]) -> list[GaitEvent]:
 
 
 # -- public API --------------------------------------------------------------------------------------
-def _direction_sign(direction) -> int:
+def direction_sign(direction) -> int:
     """+1/-1 from a `Direction`, a sign, or per-frame signs (T,) (+1/-1/NaN; the majority)."""
     sign = direction.sign if isinstance(direction, Direction) else direction
     if not isinstance(sign, (bool, str)) and np.ndim(sign) == 1:
@@ -503,7 +503,7 @@ def detect_gait_events(track: PoseTrack, direction, method: str = "auto",
     if isinstance(min_visibility, bool) or not isinstance(min_visibility, (int, float)) \
             or not 0.0 <= min_visibility <= 1.0:
         raise ValueError(f"min_visibility must be a number in [0, 1], got {min_visibility!r}")
-    d = _direction_sign(direction)
+    d = direction_sign(direction)
     if len(track) < 5:
         return []
     signals = gait_signals(track, d, min_visibility)
