@@ -243,3 +243,24 @@ def test_make_detector_lists_valid_names():
 def test_short_track_gives_no_events():
     track, _ = synthetic_run(RunnerParams(), Camera(), Recording(fps=30, duration_s=0.1))
     assert detect_gait_events(track, 1) == []
+
+
+@pytest.mark.real_clip
+def test_real_treadmill_clip_events(shared_clip):
+    # Structure only: the cadence is established independently of this detector, so it is not
+    # asserted here. The runner faces image-left; the console hides the far (right) leg at times.
+    from formcheck.kinematics.direction import facing_direction
+    from formcheck.pipeline import analyze_pose
+
+    track = analyze_pose(shared_clip("home_treadmill_run_side.mp4")).track
+    direction = facing_direction(track, "treadmill")
+    assert direction.sign == -1
+    events = detect_gait_events(track, direction)
+    contacts = {side: np.array([e.t_s for e in events if e.kind == "contact" and e.side == side])
+                for side in ("left", "right")}
+    assert contacts["left"].size >= 12  # the near foot: most of the 17 strides in 12 s
+    for side in ("left", "right"):
+        assert np.all(np.diff(contacts[side]) >= 0.5)  # one contact per stride at most
+    both = np.sort(np.concatenate(list(contacts.values())))
+    assert np.all(np.diff(both) >= 0.2)
+    assert gait_mode(events).mode == "running"

@@ -38,9 +38,10 @@ Staged masks. Extrema need a prominence and a minimum spacing, then no two
 closer than REPEAT_FRACTION of their median spacing (as in
 scipy.signal.find_peaks). Then the clip's rhythm: a contact is kept only
 if another contact of the same foot lies one stride (±RHYTHM_TOL) away or
-one of the other foot half a stride away; a contact within a quarter
-stride of the other foot's is dropped unless only it has same-foot
-support. A toe-off needs its own foot's contact before it.
+one of the other foot half a stride away; of two contacts of different
+feet within a quarter stride (or MIN_STEP_S), only one in rhythm with its
+own foot while the other is not survives, else neither. A toe-off needs
+its own foot's contact before it.
 
 Visibility. A foot whose landmarks have median visibility below
 `min_visibility` gives no events (in a side view, usually the far leg); an
@@ -73,6 +74,7 @@ MIN_STRIDE_S = 0.4   # shortest same-foot stride: 300 steps/min, beyond sprintin
 MAX_STRIDE_S = 2.0   # longest: 60 steps/min, slow walking
 ZENI_PROMINENCE_L = 0.15  # heel/toe excursion about the hips, leg lengths (running ~0.8 L)
 REPEAT_FRACTION = 0.6  # a second extremum closer than this share of the median stride is noise
+MIN_STEP_S = 0.2     # contacts of the two feet closer than this (300 steps/min) cannot both be right
 RHYTHM_TOL = 0.2     # of the median stride, for the rhythm mask
 SUPPORT_S = 0.05     # half-width of the window whose visibility an event needs
 LANDING_SPEED_L_S = 0.3  # the landing foot moves at least this fast over the ground before (leg lengths/s)
@@ -425,9 +427,8 @@ def hip_phase_mode(signals: GaitSignals) -> str:
 def _rhythm(events: list[GaitEvent]) -> list[GaitEvent]:
     """The rhythm mask of the module docstring."""
     contacts = {s: np.array(sorted(e.t_s for e in events if e.kind == "contact" and e.side == s)) for s in SIDES}
-    stride = np.nanmedian([_median_stride_s(contacts[s], 1.0) for s in SIDES])
-    if not np.isfinite(stride):
-        return events
+    strides = [m for m in (_median_stride_s(contacts[s], 1.0) for s in SIDES) if np.isfinite(m)]
+    stride = float(np.median(strides)) if strides else MIN_STRIDE_S
     tol = RHYTHM_TOL * stride
 
     def near(t, others, gap):
@@ -439,12 +440,13 @@ def _rhythm(events: list[GaitEvent]) -> list[GaitEvent]:
         for t in contacts[s]:
             same = near(t, contacts[s][contacts[s] != t], stride)
             support[(s, t)] = (same, same or near(t, other, stride / 2))
-    kept = {k for k, (_, any_) in support.items() if any_}
-    for (s, t) in list(kept):
-        o = "left" if s == "right" else "right"
-        rivals = [(o, u) for (side, u) in kept if side == o and abs(u - t) < stride / 4]
-        if rivals and not support[(s, t)][0] and any(support[r][0] for r in rivals):
-            kept.discard((s, t))
+    kept = {k for k, (_, any_) in support.items() if any_ or not strides}
+    rivals = {(s, t): [(o, u) for (o, u) in kept if o != s and abs(u - t) < max(stride / 4, MIN_STEP_S)]
+              for (s, t) in kept}
+    for key, others in rivals.items():
+        # Two feet landing together: keep the one in rhythm with its own foot, else neither.
+        if others and not (support[key][0] and not any(support[r][0] for r in others)):
+            kept.discard(key)
     out = []
     for e in events:
         if e.kind == "contact":
