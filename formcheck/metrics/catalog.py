@@ -76,7 +76,8 @@ METRICS: dict[str, MetricSpec] = {m.name: m for m in (
                describe="toe-off minus initial contact"),
     MetricSpec("flight_time_ms", "Flight time", "ms", (SIDE,), "H", 33.0, _TIMING,
                describe="from toe-off to the other foot's contact"),
-    MetricSpec("duty_factor_pct", "Duty factor", "%", (SIDE,), "E", 3.0, _TIMING,
+    # Floor from the contact-time floor: 33 ms over a ~0.7 s stride is ~5 points of duty factor.
+    MetricSpec("duty_factor_pct", "Duty factor", "%", (SIDE,), "E", 5.0, _TIMING + "; 33 ms of a ~0.7 s stride",
                describe="contact time over stride time; a style, not a fault (Lussiana et al. 2019)"),
     MetricSpec("pelvic_drop_deg", "Contralateral pelvic drop", "deg", (REAR, FRONT), "E", 2.0,
                "no validation of MediaPipe pelvic drop (METRICS.md §6); 2-D CPD ICC 0.90-0.99 [W]",
