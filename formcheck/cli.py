@@ -66,7 +66,86 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="run inference even if a cached result exists")
     p.add_argument("--raw", action="store_true", help="export the track before cleaning")
     p.set_defaults(func=_cmd_pose)
+
+    p = sub.add_parser("run", help="running analysis: gait events, metrics per stride, cues")
+    p.add_argument("clip", type=Path)
+    _running_options(p)
+    p.add_argument("--json", type=Path, help="write the analysis as JSON (schema formcheck.running/1)")
+    p.add_argument("--csv", type=Path, help="write one row per stride")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="two running clips of one runner (e.g. treadmill, outdoor)")
+    p.add_argument("clip_a", type=Path)
+    p.add_argument("clip_b", type=Path)
+    _running_options(p)
+    p.add_argument("--json", type=Path, help="write the comparison as JSON")
+    p.set_defaults(func=_cmd_compare)
     return parser
+
+
+def _running_options(p) -> None:
+    p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
+    p.add_argument("--context", choices=["auto", "treadmill", "overground"], default="auto")
+    p.add_argument("--model", default=None, help="full, heavy, or a .task path")
+
+
+def _cmd_run(args) -> int:
+    from formcheck.pipeline import analyze_running
+    from formcheck.progress import ProgressBar
+    from formcheck.running.analysis import RunningOptions
+    from formcheck.running.report import running_json, write_strides_csv
+    from formcheck.settings import Settings
+
+    pose, running = analyze_running(args.clip, Settings(model=args.model),
+                                    RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
+    data = running_json(running, pose)
+    if args.json:
+        _write_json(args.json, data)
+    if args.csv:
+        write_strides_csv(running, args.csv)
+    print(_format_running(data))
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from formcheck.pipeline import compare_clips
+    from formcheck.progress import ProgressBar
+    from formcheck.running.analysis import RunningOptions
+    from formcheck.settings import Settings
+
+    result = compare_clips(args.clip_a, args.clip_b, Settings(model=args.model),
+                           RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
+    data = result.to_dict()
+    if args.json:
+        _write_json(args.json, data)
+    lines = [f"B against A: {result.b} vs {result.a}"]
+    lines += [f"  ! {w}" for w in result.warnings]
+    for m in result.metrics:
+        if m.verdict == "different":
+            lines.append(f"  {m.name}: {m.a_median:.1f} -> {m.b_median:.1f} {m.unit} "
+                         f"(difference {m.difference:+.1f}, 95% CI {m.ci95[0]:+.1f} to {m.ci95[1]:+.1f})")
+    if not result.differences:
+        lines.append("  No difference larger than the measurement noise.")
+    print("\n".join(lines))
+    return 0
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+def _format_running(data: dict) -> str:
+    lines = [f"{data['clip']['path']}: {data['gait_mode']['value']}, {data['view']['value']} view, "
+             f"{data['context']['value']} ({len(data['strides'])} strides)"]
+    for name, m in data["summary"].items():
+        if m["value"] is not None:
+            lines.append(f"  {m['label']}: {m['value']:.1f} {m['unit']} (spread {m['spread']}, n={m['n']}) "
+                         f"[{m['evidence']}]")
+    lines += [f"  - {c['message']}" for c in data["cues"] if c["kind"] != "not_measurable"]
+    lines += [f"  (not measurable: {n['metric']}: {n['reason']})" for n in data["not_measurable"][:3]]
+    return "\n".join(lines)
 
 
 def _cmd_setup(args) -> int:

@@ -143,3 +143,25 @@ def video_summary(info: VideoInfo) -> dict:
         "frame_count": info.frame_count,
         "duration_s": info.duration_s,
     }
+
+
+def analyze_running(clip: str | Path, settings: Settings | None = None, options=None,
+                    progress: ProgressFn | None = None, pool: PosePool | None = None):
+    """Pose, then the running analysis: returns (PoseAnalysis, RunningAnalysis)."""
+    from formcheck.running.analysis import RunningOptions, analyze_running_track
+
+    pose = analyze_pose(clip, settings, progress=progress, pool=pool)
+    return pose, analyze_running_track(pose, options or RunningOptions())
+
+
+def compare_clips(clip_a: str | Path, clip_b: str | Path, settings: Settings | None = None, options=None,
+                  progress: ProgressFn | None = None, pool: PosePool | None = None):
+    """Two running clips of one runner (e.g. treadmill, then outdoor): b against a."""
+    from formcheck.running.compare import ClipSide, compare
+
+    sides = []
+    for label, clip in (("A", clip_a), ("B", clip_b)):
+        pose, running = analyze_running(clip, settings, options, progress, pool)
+        sides.append(ClipSide(f"{label} ({Path(clip).name})", running.strides, running.view.view,
+                              running.context.kind, running.gait_mode.mode, pose.info.capture_fps or pose.info.fps))
+    return compare(*sides)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from formcheck.events.model import GaitEvent
-from formcheck.metrics.model import StrideRecord
-from formcheck.running.compare import ClipSide, bootstrap_difference_ci, compare
+from formcheck.metrics.model import StrideRecord, bootstrap_difference_ci
+from formcheck.running.compare import ClipSide, compare
 
 BASE = {"cadence_spm": 170.0, "knee_flexion_contact_deg": 20.0, "hip_extension_peak_deg": 10.0,
         "contact_time_ms": 250.0, "trunk_lean_deg": 7.0}

@@ -120,3 +120,13 @@ def test_choose_by_index_point_and_default():
 def test_lengths_must_match():
     with pytest.raises(ValueError, match="differ in length"):
         link_people([FramePeople.nobody()], np.arange(2) / FPS, (640, 480))
+
+
+def test_a_phantom_hanging_off_the_frame_is_not_a_person():
+    rng = np.random.default_rng(6)
+    runner = (_body(600, 400, 300, rng), (2.0, 0.0))
+    phantom = (_body(-150, 300, 350, rng), (0.0, 0.0))  # torso left of the picture, more present
+    people = link_people(_frames(60, [runner, phantom], drop={0: set(range(30))}), np.arange(60) / FPS,
+                         (1280, 720))
+    assert len(people) == 1 and _identity_of(people[0], *runner)[30:].all()
+    assert link_people(_frames(60, [phantom]), np.arange(60) / FPS, (1280, 720)) == []

@@ -12,9 +12,10 @@ from formcheck.track import PoseTrack
 BODY = {
     L.NOSE: (0, 1.65, 0.10), L.LEFT_EAR: (0.08, 1.65, 0), L.RIGHT_EAR: (-0.08, 1.65, 0),
     L.LEFT_SHOULDER: (0.2, 1.45, 0), L.RIGHT_SHOULDER: (-0.2, 1.45, 0),
-    L.LEFT_HIP: (0.15, 0.95, 0), L.RIGHT_HIP: (-0.15, 0.95, 0),
-    L.LEFT_KNEE: (0.15, 0.5, 0.02), L.RIGHT_KNEE: (-0.15, 0.5, 0.02),
-    L.LEFT_ANKLE: (0.15, 0.08, 0), L.RIGHT_ANKLE: (-0.15, 0.08, 0),
+    # Hip landmarks are joint centres, ~20 cm apart, as MediaPipe places them.
+    L.LEFT_HIP: (0.1, 0.95, 0), L.RIGHT_HIP: (-0.1, 0.95, 0),
+    L.LEFT_KNEE: (0.1, 0.5, 0.02), L.RIGHT_KNEE: (-0.1, 0.5, 0.02),
+    L.LEFT_ANKLE: (0.1, 0.08, 0), L.RIGHT_ANKLE: (-0.1, 0.08, 0),
 }
 
 
@@ -37,7 +38,7 @@ def seen_from(yaw_deg: float, n: int = 20, noise_px: float = 2.0, seed: int = 0)
 @pytest.mark.parametrize("yaw, view, facing", [
     (0, "front", None), (15, "front", None), (180, "rear", None), (-165, "rear", None),
     (90, "side", "right"), (80, "side", "right"), (-90, "side", "left"), (100, "side", "right"),
-    (60, "oblique", None), (-120, "oblique", None),
+    (60, "oblique", None), (-120, "oblique", None), (40, "front", None), (140, "rear", None),
 ], ids=lambda v: str(v))
 def test_view_from_known_yaw(yaw, view, facing):
     guess = guess_view(seen_from(yaw))

@@ -33,7 +33,7 @@ from formcheck.cues.rules import (
     not_measurable_reason,
 )
 from formcheck.metrics.catalog import METRICS, spec
-from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord
+from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, bootstrap_difference_ci
 
 VIEWS = ("side", "rear", "front", "oblique", "unknown")
 CUE_KINDS = ("observation", "suggestion", "not_measurable")
@@ -193,6 +193,10 @@ def _evaluate(rule: CueRule, summaries, strides, baseline, fired: dict[str, Cue]
         med = {side: float(np.median([v for _, v in p])) for side, p in per.items()}
         diff = abs(med["left"] - med["right"])
         if not diff > m.floor:
+            return None
+        # The difference must also stand out from stride-to-stride scatter, as in compare().
+        low, high = bootstrap_difference_ci([v for _, v in per["right"]], [v for _, v in per["left"]])
+        if low <= 0 <= high:
             return None
         big = "left" if med["left"] > med["right"] else "right"
         small = _OTHER[big]

@@ -21,9 +21,12 @@ from formcheck.track import PoseTrack
 VIEWS = ("side", "front", "rear", "oblique", "unknown")
 
 # Width/torso-length ratio limits [H]: below SIDE_MAX a side view, above
-# FRONTAL_MIN a frontal (front or rear) view, oblique in between.
+# FRONTAL_MIN a frontal (front or rear) view, oblique in between. MediaPipe's
+# hip landmarks are the hip joint centres (~20 cm apart, shoulders ~40 cm,
+# torso ~50 cm), so a square-on view reads about 0.6 and a running rear view,
+# with its arm swing and trunk rotation, 0.45-0.5 (park_run_rear_snow: 0.47).
 SIDE_MAX = 0.25
-FRONTAL_MIN = 0.5
+FRONTAL_MIN = 0.4
 
 
 @dataclass(frozen=True)

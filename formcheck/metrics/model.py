@@ -87,6 +87,15 @@ def bootstrap_median_ci(values: Sequence[float], resamples: int = BOOTSTRAP_RESA
     return float(np.percentile(medians, 2.5)), float(np.percentile(medians, 97.5))
 
 
+def bootstrap_difference_ci(a, b, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of median(b) - median(a), each sample resampled on its own."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    da = np.median(rng.choice(a, size=(resamples, a.size)), axis=1)
+    db = np.median(rng.choice(b, size=(resamples, b.size)), axis=1)
+    return float(np.percentile(db - da, 2.5)), float(np.percentile(db - da, 97.5))
+
+
 def summarize(name: str, strides: Sequence[StrideRecord], confidence: float = 1.0) -> MetricSummary:
     """Summary of metric `name` over the strides that have a finite value for it."""
     unit = spec(name).unit

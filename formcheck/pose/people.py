@@ -37,6 +37,10 @@ class LinkSettings:
         heights) are one person reported twice; the less visible is dropped.
     min_seen_s: people seen for less time than this in all are dropped as
         false detections (MediaPipe's one-frame ghosts).
+    min_in_frame: people whose torso centre lies inside the picture in less
+        than this share of their frames are dropped: MediaPipe sometimes
+        tracks a phantom body hanging off the frame edge (seen on the sprint
+        clip, where it missed the small real runner).
     """
 
     max_cost: float = 0.35
@@ -44,8 +48,11 @@ class LinkSettings:
     max_lost_s: float = 1.0
     duplicate_cost: float = 0.15
     min_seen_s: float = 0.3
+    min_in_frame: float = 0.5
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.min_in_frame <= 1.0:
+            raise ValueError(f"min_in_frame must be in [0, 1], got {self.min_in_frame}")
         for name in ("max_cost", "speed_body_heights_per_s", "max_lost_s", "duplicate_cost", "min_seen_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -141,6 +148,7 @@ def link_people(
         _assemble(pid, seen, frames, t_s, index, frame_size)
         for pid, seen in enumerate(sightings)
         if len(seen) >= min(min_sightings, n_frames)
+        and _in_frame_share(seen, frames, frame_size) >= settings.min_in_frame
     ]
     people_out.sort(key=lambda p: p.score, reverse=True)
     return people_out
@@ -223,6 +231,16 @@ def _drop_duplicates(people: FramePeople, duplicate_cost: float) -> list[int]:
         ):
             kept.append(int(p))
     return kept
+
+
+def _in_frame_share(seen, frames, frame_size) -> float:
+    """Share of a person's sightings whose torso centre is inside the picture (1 if size unknown)."""
+    width, height = frame_size
+    if width <= 0 or height <= 0:
+        return 1.0
+    centres = np.array([_centre(frames[f].xy_px[det]) for f, det in seen])
+    inside = (centres[:, 0] >= 0) & (centres[:, 0] < width) & (centres[:, 1] >= 0) & (centres[:, 1] < height)
+    return float(np.mean(inside))
 
 
 def _assemble(pid, seen, frames, t_s, index, frame_size) -> Person:

@@ -15,9 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from formcheck.metrics.catalog import METRICS, spec
-from formcheck.metrics.model import StrideRecord
+from formcheck.metrics.model import StrideRecord, bootstrap_difference_ci
 
-BOOTSTRAP_RESAMPLES = 2000
 MIN_STRIDES = 3
 
 
@@ -82,15 +81,6 @@ class Comparison:
         return {"a": self.a, "b": self.b, "warnings": list(self.warnings),
                 "metrics": [m.to_dict() for m in self.metrics],
                 "differences": [m.name for m in self.differences]}
-
-
-def bootstrap_difference_ci(a: np.ndarray, b: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
-                            seed: int = 0) -> tuple[float, float]:
-    """95% percentile-bootstrap interval of median(b) - median(a), strides resampled per clip."""
-    rng = np.random.default_rng(seed)
-    da = np.median(rng.choice(a, size=(resamples, a.size)), axis=1)
-    db = np.median(rng.choice(b, size=(resamples, b.size)), axis=1)
-    return float(np.percentile(db - da, 2.5)), float(np.percentile(db - da, 97.5))
 
 
 def _values(strides: Sequence[StrideRecord], name: str) -> np.ndarray:

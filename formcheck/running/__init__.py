@@ -1,0 +1,1 @@
+"""Running analysis: context, strides, cues and comparisons for running clips."""
