@@ -25,8 +25,17 @@ Detectors (METRICS.md §1 "Events"), looked up by name in `DETECTORS`:
   the heel once the foot is flat, so the vertical cue is unreliable there.
 
 `method="auto"` runs "hybrid", or "zeni" when the hips are highest at
-midstance (walking; running has them lowest), for treadmill and overground
-clips alike: every cue is relative to the hips or to the stance foot.
+midstance (walking, an inverted pendulum; running, a spring, has them
+lowest), for treadmill and overground clips alike: every cue is relative to
+the hips or to the stance foot. The hip phase is read at the midstances of
+the Zeni events that keep the clip's rhythm, over a whole step each, and
+weighed by its size (`hip_phase_votes`): on a real walking clip
+(sports2d_demo_walk_side.mp4) a stretch of swapped leg labels made the
+plain per-stance vote inconclusive, so the running detector was used and
+its events said "unknown". Each detector's events confirm its own gait (the
+hybrid toe-off, peak knee extension, comes at terminal stance in walking
+and looks like flight; Zeni's early contacts and late toe-offs make running
+look like double support), so the choice cannot come from them.
 
 Views. This module reads a side view. `detect_gait_events(..., view="rear")`
 or `view="front"` hands the track to `formcheck.events.frontal` (feet's
@@ -70,6 +79,7 @@ from formcheck.events.signals import (  # noqa: F401  (public names of this modu
     leg_landmarks,
     median_stride_s,
     rhythm_mask,
+    rhythm_stride_s,
     slope_drop,
     to_events,
 )
@@ -87,6 +97,7 @@ GROUND_PERCENTILE = 25  # of the foot index's forward speed from reach to toe-of
 # a 60 ms slow-down) this is -4..+12 ms at 25-240 fps; on the real treadmill clip it matches the
 # frame where the shoe visibly lands (~frame 16.5 of 30 fps) [H].
 LANDING_SLACK = 0.2
+HIP_PHASE_AGREEMENT = 0.75  # share of stances whose hip phase must agree for "running" / "walking"
 
 
 # -- contact and toe-off ---------------------------------------------------------------------------
@@ -216,30 +227,53 @@ def make_detector(name: str) -> GaitEventDetector:
         raise ValueError(f"unknown gait event method {name!r}; valid: {sorted(DETECTORS)} or 'auto'") from None
 
 
-def hip_phase_mode(signals: GaitSignals) -> str:
-    """"running" when the hips are lowest in midstance, "walking" when highest, else "unknown".
+def hip_phase_votes(signals: GaitSignals) -> np.ndarray:
+    """One value per stance: + when the hips are lowest at midstance (running), - when highest
+    (walking), in leg lengths (the hip-mid height's cosine component over one step about midstance).
 
-    Midstance = halfway between a foot's Zeni contact and toe-off (their errors, early and late,
-    roughly cancel). Compares the hip-mid height there with its mean (image y down: running gives a
-    larger y); three in four must agree."""
-    diffs = []
-    mean_y = np.nanmean(signals.hip_y) if np.isfinite(signals.hip_y).any() else np.nan
+    Midstance = halfway between a foot's Zeni contact and toe-off (in running their errors, early
+    and late, roughly cancel), for the contacts that keep the clip's rhythm (`rhythm_mask`: a
+    stretch of bad tracking gives extra contacts out of it). Around each midstance, over one step
+    (half the `rhythm_stride_s`), the hip-mid image height minus its mean is projected on a cosine
+    peaking at midstance: every sample counts, not one, and a drift up or down the image (camera
+    tilt, a slope) is odd about midstance and cancels."""
+    dt, n = signals.dt, signals.hip_y.shape[0]
+    events = []
     for side in SIDES:
-        if not signals.feet[side].usable:
-            continue
-        raw = ZeniDetector().detect(signals, side)
-        ic = np.array(sorted(p for k, p in raw if k == "contact"))
-        to = np.array(sorted(p for k, p in raw if k == "toe_off"))
-        for p in ic:
-            later = to[to > p]
-            if later.size and (later[0] - p) * signals.dt < MAX_STRIDE_S / 2:
-                diffs.append(signals.hip_y[int(round((p + later[0]) / 2))] - mean_y)
-    diffs = np.asarray(diffs, dtype=np.float64)
-    diffs = diffs[np.isfinite(diffs)]
-    if diffs.size < 2:
+        if signals.feet[side].usable:
+            events += [GaitEvent(kind, side, int(round(p)), float(p * dt), 1.0, "zeni")
+                       for kind, p in ZeniDetector().detect(signals, side)]
+    events = rhythm_mask(events)
+    step = rhythm_stride_s([np.array([e.t_s for e in events if e.kind == "contact" and e.side == s])
+                            for s in SIDES]) / 2
+    votes = []
+    for side in SIDES:
+        ic = sorted(e.t_s for e in events if e.side == side and e.kind == "contact")
+        to = np.array(sorted(e.t_s for e in events if e.side == side and e.kind == "toe_off"))
+        for t in ic:
+            later = to[to > t]
+            if not (np.isfinite(step) and later.size and later[0] - t < 2 * step):  # within the stride
+                continue
+            mid = (t + later[0]) / 2
+            i0, i1 = int(np.ceil((mid - step / 2) / dt)), int(np.floor((mid + step / 2) / dt))
+            if i0 < 0 or i1 >= n or not np.isfinite(signals.hip_y[i0:i1 + 1]).all():
+                continue
+            c = np.cos(2 * np.pi * (np.arange(i0, i1 + 1) * dt - mid) / step)
+            c -= c.mean()
+            votes.append(float(np.sum(signals.hip_y[i0:i1 + 1] * c) / np.sum(c * c)))
+    return np.asarray(votes, dtype=np.float64)
+
+
+def hip_phase_mode(signals: GaitSignals) -> str:
+    """"running" when the hips are lowest at midstance, "walking" when highest, else "unknown":
+    `hip_phase_votes` of at least 2 stances, weighted by their size (a stance whose hips hardly
+    move at the step's rhythm says little), must agree by HIP_PHASE_AGREEMENT."""
+    votes = hip_phase_votes(signals)
+    if votes.size < 2 or not np.any(votes != 0):
         return "unknown"
-    share = float(np.mean(diffs > 0))
-    return "running" if share >= 0.75 else "walking" if share <= 0.25 else "unknown"
+    share = float(np.sum(votes[votes > 0]) / np.sum(np.abs(votes)))
+    return "running" if share >= HIP_PHASE_AGREEMENT else "walking" if share <= 1 - HIP_PHASE_AGREEMENT \
+        else "unknown"
 
 
 # -- public API --------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ samples, crossings by linear interpolation (sub-frame).
 
 Staged masks. Extrema need a prominence and a minimum spacing, then no two closer than
 REPEAT_FRACTION of their median spacing (as in scipy.signal.find_peaks). Then the clip's rhythm
-(`rhythm_mask`): a contact is kept only if another contact of the same foot lies one stride
-(±RHYTHM_TOL) away or one of the other foot half a stride away; of two contacts of different feet
+(`rhythm_mask`, stride = `rhythm_stride_s`): a contact is kept only if another contact of the
+same foot lies one stride (±RHYTHM_TOL) away or one of the other foot half a stride away; of two contacts of different feet
 within a quarter stride (or MIN_STEP_S), only one in rhythm with its own foot while the other is
 not survives, else neither. A toe-off needs its own foot's contact before it.
 
@@ -273,11 +273,27 @@ def to_events(track: PoseTrack, grid_t0: float, dt: float, side: str, raw: Itera
     return out
 
 
+def rhythm_stride_s(contacts: Iterable[np.ndarray]) -> float:
+    """The clip's stride (s) from contact times of each foot: of the spacings between successive
+    contacts of one foot (MIN_STRIDE_S..MAX_STRIDE_S), the median of those within RHYTHM_TOL of the
+    spacing whose agreeing spacings cover the most time. A stretch of bad tracking (extra or
+    missed contacts) then cannot halve or double it, as long as the good stretches are longer."""
+    gaps = np.concatenate([np.diff(np.sort(np.asarray(c, dtype=np.float64))) for c in contacts] + [np.zeros(0)])
+    gaps = gaps[(gaps >= MIN_STRIDE_S) & (gaps <= MAX_STRIDE_S)]
+    if gaps.size == 0:
+        return float("nan")
+    agree = np.abs(gaps[None, :] - gaps[:, None]) <= RHYTHM_TOL * gaps[:, None]
+    best = int(np.argmax(np.sum(np.where(agree, gaps[None, :], 0.0), axis=1)))
+    return float(np.median(gaps[agree[best]]))
+
+
 def rhythm_mask(events: list[GaitEvent]) -> list[GaitEvent]:
-    """The rhythm mask of the module docstring (events of both feet, any order)."""
+    """The rhythm mask of the module docstring (events of both feet, any order); the stride is
+    `rhythm_stride_s`."""
     contacts = {s: np.array(sorted(e.t_s for e in events if e.kind == "contact" and e.side == s)) for s in SIDES}
-    strides = [m for m in (median_stride_s(contacts[s], 1.0) for s in SIDES) if np.isfinite(m)]
-    stride = float(np.median(strides)) if strides else MIN_STRIDE_S
+    stride = rhythm_stride_s(contacts.values())
+    strides = [stride] if np.isfinite(stride) else []
+    stride = stride if strides else MIN_STRIDE_S
     tol = RHYTHM_TOL * stride
 
     def near(t, others, gap):
