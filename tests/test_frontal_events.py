@@ -263,3 +263,53 @@ def test_bad_arguments_raise(kwargs, match_text):
         detect_gait_events(track, 1, **kwargs)
     with pytest.raises(ValueError, match="PoseTrack"):
         detect_frontal_events("not a track")
+
+
+# -- real clips ------------------------------------------------------------------------------------
+# park_run_rear_snow.mp4 (29.97 fps): a runner moving away from a fixed camera in a snowy park,
+# large for the first ~4 s only. Contacts marked frame by frame on the video (the shoe lands and
+# stops; ±1 frame): left ~9.5, 31, 54, 97; right ~21, 42.5, 65, 87.5. A stride of ~22 frames
+# (~163 steps/min) with hardly any flight: each toe-off comes within a frame of the other foot's
+# contact.
+PARK_CONTACT_FRAMES = {"left": (9.5, 31.0, 54.0, 97.0), "right": (21.0, 42.5, 65.0, 87.5)}
+
+
+@pytest.mark.real_clip
+def test_real_rear_clip_contacts_cadence_and_pelvic_drop(shared_clip):
+    from formcheck.pipeline import analyze_pose
+
+    pose = analyze_pose(shared_clip("park_run_rear_snow.mp4"))
+    track, fps = pose.track, pose.info.fps
+    events = detect_gait_events(track, None, view="rear")
+    first = [e for e in events if e.kind == "contact" and e.t_s <= 4.0]
+    assert len(first) >= 8
+    assert all(a.side != b.side for a, b in zip(first[:-1], first[1:]))  # the feet alternate
+    for side, frames in PARK_CONTACT_FRAMES.items():
+        found = np.array([e.t_s * fps for e in first if e.side == side])
+        for f in frames:
+            assert np.min(np.abs(found - f)) <= 2.0, (side, f, np.round(found, 1))
+    assert 155.0 <= cadence_spm(first) <= 172.0
+    records = [r for r in rear_view_stances(track, stances(events, track), view="rear") if r.contact.t_s <= 4.0]
+    assert len(records) >= 8
+    drop = np.array([r.values["pelvic_drop_deg"] for r in records])
+    assert np.all(np.isfinite(drop)) and np.all(np.abs(drop) < 15.0)
+
+
+@pytest.mark.real_clip
+@pytest.mark.parametrize("clip, context, expected", [
+    pytest.param("sports2d_demo_walk_side.mp4", "overground", "walking", id="walking-woman-overground"),
+    pytest.param("home_treadmill_run_side.mp4", "treadmill", "running", id="treadmill-runner"),
+])
+def test_real_side_clip_gait_mode(shared_clip, clip, context, expected):
+    # The walker (the chosen athlete of two people) is well tracked for ~3 s, then her legs' labels
+    # swap back and forth for ~1.5 s: the robust rhythm and hip-phase test must not let that
+    # stretch decide. (This belongs with tests/test_gait_events.py; it lives here because this
+    # change could not touch that file.)
+    from formcheck.kinematics.direction import facing_direction
+    from formcheck.pipeline import analyze_pose
+
+    track = analyze_pose(shared_clip(clip)).track
+    events = detect_gait_events(track, facing_direction(track, context))
+    mode = gait_mode(events)
+    assert mode.mode == expected, mode
+    assert {e.method for e in events} == {"zeni" if expected == "walking" else "hybrid"}
