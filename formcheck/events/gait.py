@@ -301,8 +301,8 @@ def _support(kind: str, method: str, side: str) -> list[int]:
 VIEWS = ("side",) + FRONTAL_VIEWS
 
 
-def detect_gait_events(track: PoseTrack, direction, method: str = "auto",
-                       min_visibility: float = 0.5, view: str = "side") -> list[GaitEvent]:
+def detect_gait_events(track: PoseTrack, direction, method: str = "auto", view: str = "side",
+                       min_visibility: float = 0.5) -> list[GaitEvent]:
     """Contacts and toe-offs of both feet, sorted by time.
 
     Args:
@@ -311,9 +311,9 @@ def detect_gait_events(track: PoseTrack, direction, method: str = "auto",
             Ignored (may be None) for the rear and front views.
         method: "auto" (module docstring) or a name in `DETECTORS` (side view); "auto" or
             "frontal" for the rear and front views.
-        min_visibility: [0, 1]; feet and events below it are dropped (module docstring).
         view: "side", or "rear" / "front" for the frontal-plane detector
             (`formcheck.events.frontal.detect_frontal_events`).
+        min_visibility: [0, 1]; feet and events below it are dropped (module docstring).
 
     Returns:
         GaitEvents with sub-frame `t_s`, `frame` = nearest track row, `confidence` = mean visibility
