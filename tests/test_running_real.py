@@ -66,10 +66,11 @@ def test_rear_clip_measures_pelvic_drop_on_its_first_strides(shared_clip):
     assert "knee_flexion_contact_deg" in {n.name for n in running.not_measurable}
 
 
-def test_walking_clip_is_overground_side_view(shared_clip):
+def test_walking_clip_is_walking_overground_side_view(shared_clip):
     _, running = analyze_running(shared_clip("sports2d_demo_walk_side.mp4"))
     assert running.view.view == "side"
     assert running.context.kind == "overground_fixed"
+    assert running.gait_mode.mode == "walking"  # analysed as walking, never reported as running
 
 
 def test_sprinter_too_small_for_the_model_gets_a_plain_answer(shared_clip):
