@@ -736,3 +736,28 @@ def _true_values(truth: RunnerTruth, side: str, ic: float, to: float, nxt: float
         "flight_time_ms": 1000.0 * flight,
         "duty_factor_pct": 100.0 * ct / (nxt - ic),
     }
+
+
+def match_events(events, truth, match_s: float, edge_s: float, kinds=("contact", "toe_off"),
+                 sides=("left", "right")):
+    """Detected events against the truth: (errors by kind, missed true events at least `edge_s`
+    from the clip's ends, detected events with no true event within `match_s`)."""
+    t = truth.recording.times()
+    errors = {k: [] for k in kinds}
+    missed, extra = [], []
+    for kind in kinds:
+        for side in sides:
+            true = truth.contacts[side] if kind == "contact" else truth.toe_offs[side]
+            found = np.array([e.t_s for e in events if e.kind == kind and e.side == side])
+            for tt in true:
+                hits = found[np.abs(found - tt) <= match_s]
+                if hits.size == 1:
+                    errors[kind].append(float(hits[0] - tt))
+                elif hits.size > 1:
+                    extra.append((kind, side, tt, hits.tolist()))
+                elif t[0] + edge_s <= tt <= t[-1] - edge_s:
+                    missed.append((kind, side, float(tt)))
+            for f in found:
+                if not np.any(np.abs(true - f) <= match_s):
+                    extra.append((kind, side, float(f)))
+    return {k: np.array(v) for k, v in errors.items()}, missed, extra

@@ -32,7 +32,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from synthetic_runner import Camera, Recording, RunnerParams, synthetic_run, walking_params
+from synthetic_runner import Camera, Recording, RunnerParams, match_events, synthetic_run, walking_params
 from synthetic_tracks import inject_gap
 
 from formcheck.clean import clean_track
@@ -81,25 +81,7 @@ def frontal_run(view="rear", setting="treadmill", fps=30.0, noise_px=2.0, scaled
 
 def match(events, truth, kinds=("contact", "toe_off"), sides=("left", "right")):
     """(errors by kind, missed interior true events, unmatched detected events)."""
-    t = truth.recording.times()
-    errors = {k: [] for k in kinds}
-    missed, extra = [], []
-    for kind in kinds:
-        for side in sides:
-            true = truth.contacts[side] if kind == "contact" else truth.toe_offs[side]
-            found = np.array([e.t_s for e in events if e.kind == kind and e.side == side])
-            for tt in true:
-                hits = found[np.abs(found - tt) <= MATCH_S]
-                if hits.size == 1:
-                    errors[kind].append(float(hits[0] - tt))
-                elif hits.size > 1:
-                    extra.append((kind, side, tt, hits.tolist()))
-                elif t[0] + EDGE_S <= tt <= t[-1] - EDGE_S:
-                    missed.append((kind, side, float(tt)))
-            for f in found:
-                if not np.any(np.abs(true - f) <= MATCH_S):
-                    extra.append((kind, side, float(f)))
-    return {k: np.array(v) for k, v in errors.items()}, missed, extra
+    return match_events(events, truth, MATCH_S, EDGE_S, kinds, sides)
 
 
 def cadence_spm(events) -> float:
