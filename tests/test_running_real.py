@@ -32,7 +32,7 @@ def treadmill(shared_clip):
 def test_treadmill_clip_is_side_view_treadmill_running(treadmill):
     pose, running = treadmill
     assert (running.view.view, running.view.facing) == ("side", "left")
-    assert running.context.kind == "treadmill"
+    assert running.context.kind == "treadmill" and running.context.confidence >= 0.9  # background still
     assert running.gait_mode.mode == "running"
     assert running.direction.sign == -1
 
@@ -71,6 +71,13 @@ def test_walking_clip_is_walking_overground_side_view(shared_clip):
     assert running.view.view == "side"
     assert running.context.kind == "overground_fixed"
     assert running.gait_mode.mode == "walking"  # analysed as walking, never reported as running
+
+
+def test_panning_camera_clip_is_overground_panning(shared_clip):
+    _, running = analyze_running(shared_clip("track_run_side_pan.mp4"))
+    assert running.view.view == "side"
+    assert running.context.kind == "overground_panning"
+    assert "background flows" in running.context.reason
 
 
 def test_sprinter_too_small_for_the_model_gets_a_plain_answer(shared_clip):

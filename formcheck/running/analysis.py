@@ -21,7 +21,14 @@ from formcheck.metrics.gait_mode import GaitMode, gait_mode
 from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, summarize
 from formcheck.metrics.running_rear import rear_view_stances
 from formcheck.metrics.running_side import side_view_strides
-from formcheck.running.scene import running_context, running_direction, running_view
+from formcheck.running.scene import (
+    athlete_boxes,
+    running_context,
+    running_direction,
+    running_view,
+    stays_in_place,
+)
+from formcheck.video.background import background_motion
 
 VIEW_CHOICES = ("auto", "side", "rear", "front")
 # [H] Below this athlete height (share of frame height) landmark noise is a large share of
@@ -63,7 +70,11 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
     """The running analysis of a `PoseAnalysis` (pipeline.analyze_pose)."""
     track = pose.track
     view = running_view(track, options.view)
-    context = running_context(track, pose.info.upright_width, view.view, options.context)
+    width = pose.info.upright_width
+    background = None
+    if options.context == "auto" and stays_in_place(track, width, view.view):
+        background = background_motion(pose.info, athlete_boxes(pose.athlete.track)).speed_frac_per_s
+    context = running_context(track, width, view.view, options.context, background)
     direction = running_direction(track, context)
     if view.view in (SIDE, REAR, FRONT):
         events = detect_gait_events(track, direction, method=options.event_method, view=view.view)
