@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from formcheck import __version__
@@ -93,6 +93,11 @@ def analyze_pose(
             cache.save(key, people, {"clip_sha256": clip_sha, "model_id": model.model_id,
                                      "settings": settings.pose_cache_settings(),
                                      "formcheck_version": __version__, "pose_seconds": raw.seconds})
+    if not people and settings.landmarker.tiles == 1:
+        # MediaPipe misses a small athlete in a wide frame: look again in two half tiles.
+        log.info("nobody found in the whole frame; looking again in two half-frame tiles")
+        tiled = replace(settings, landmarker=replace(settings.landmarker, tiles=2))
+        return analyze_pose(clip, tiled, progress, cache, use_cache, pool)
     if not people:
         raise NoPersonError(
             "Nobody was found in this clip. Film the whole body, well lit, with the athlete "

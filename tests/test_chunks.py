@@ -46,3 +46,11 @@ def test_bad_arguments_raise(kwargs, match):
 def test_chunk_validates_order():
     with pytest.raises(ValueError):
         Chunk(5, 4, 10)
+
+
+def test_landmarker_settings_validate_tiles():
+    from formcheck.pose.landmarker import LandmarkerSettings
+
+    assert LandmarkerSettings(tiles=2).tiles == 2
+    with pytest.raises(ValueError, match="tiles must be 1 or 2"):
+        LandmarkerSettings(tiles=3)

@@ -31,10 +31,16 @@ class LandmarkerSettings:
         person in a single frame only about one time in ten (tried on the
         Sports2D clip); tracking over consecutive frames is what finds them.
         Use 1 for a clip known to hold one person.
+    tiles: 1 = the whole frame; 2 = two overlapping halves along the long
+        side, each with its own landmarker (twice the time). MediaPipe's
+        detector sees the frame at 224 px, where a runner a quarter of a
+        wide frame tall is ~25 px and is missed; in a half tile they are
+        twice that (the pipeline falls back to this when nobody is found).
     min_*: MediaPipe's confidence thresholds in [0, 1].
     """
 
     num_poses: int = 2
+    tiles: int = 1
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -42,6 +48,8 @@ class LandmarkerSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.num_poses <= 8:
             raise ValueError(f"num_poses must be in 1..8, got {self.num_poses}")
+        if self.tiles not in (1, 2):
+            raise ValueError(f"tiles must be 1 or 2, got {self.tiles}")
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -133,6 +141,59 @@ class PoseLandmarker:
             result = self._landmarker.detect_for_video(image, t_ms)
         height, width = image_rgb.shape[:2]
         return _to_frame_people(result, width, height)
+
+
+TILE_SHARE = 0.55  # of the long side per tile: the halves overlap by 10% so nobody is cut in two
+
+
+class TiledLandmarker:
+    """Two landmarkers on two overlapping halves of each frame; same `detect` as PoseLandmarker."""
+
+    def __init__(self, model_path: str, settings: LandmarkerSettings):
+        self._parts = [PoseLandmarker(model_path, settings) for _ in range(2)]
+        self.mode, self.num_poses = "video", settings.num_poses
+
+    def __enter__(self) -> "TiledLandmarker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for part in self._parts:
+            part.close()
+
+    @property
+    def last_t_s(self) -> float:
+        return self._parts[0].last_t_s
+
+    def detect(self, image_rgb: np.ndarray, t_s: float) -> FramePeople:
+        height, width = image_rgb.shape[:2]
+        along_x = width >= height
+        long_side = width if along_x else height
+        size = int(np.ceil(TILE_SHARE * long_side))
+        found = []
+        for part, start in zip(self._parts, (0, long_side - size)):
+            crop = image_rgb[:, start:start + size] if along_x else image_rgb[start:start + size]
+            people = part.detect(crop, t_s)
+            shift = np.array([start, 0.0] if along_x else [0.0, start])
+            for p in range(len(people)):
+                centre = np.nanmean(people.xy_px[p, [11, 12, 23, 24]], axis=0)
+                # A body centred outside its tile is a phantom hanging off the crop edge.
+                if not (0 <= centre[0 if along_x else 1] < size):
+                    continue
+                found.append((people.xy_px[p] + shift, people.z[p], people.visibility[p], people.world_m[p]))
+        if not found:
+            return FramePeople.nobody()
+        xy, z, vis, world = (np.stack(a) for a in zip(*found))
+        return FramePeople(xy, z, vis, world)
+
+
+def make_landmarker(model_path: str, settings: LandmarkerSettings) -> PoseLandmarker | TiledLandmarker:
+    """The landmarker the settings ask for (whole frame, or tiled)."""
+    if settings.tiles == 2:
+        return TiledLandmarker(model_path, settings)
+    return PoseLandmarker(model_path, settings)
 
 
 def _to_frame_people(result, width: int, height: int) -> FramePeople:

@@ -31,7 +31,7 @@ import numpy as np
 
 from formcheck.errors import PoseWorkerError
 from formcheck.pose.chunks import Chunk, plan_chunks
-from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker
+from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker, make_landmarker
 from formcheck.video import FrameReader, VideoInfo, iter_frames
 from formcheck.video.reader import to_rgb
 
@@ -230,7 +230,7 @@ def _detect_chunk(info, model_path, settings: LandmarkerSettings, chunk: Chunk, 
                   landmarker: PoseLandmarker | None = None, decode_threads: int | None = None) -> ChunkResult:
     kept: ChunkResult = []
     frames = iter_frames(info, start=chunk.warmup_start, stop=chunk.stop, threads=decode_threads)
-    with landmarker or PoseLandmarker(model_path, settings) as detector:
+    with landmarker or make_landmarker(model_path, settings) as detector:
         for index, t_s, rgb in _prefetch(frames):
             people = detector.detect(rgb, t_s)
             if index >= chunk.start:  # earlier frames only settle the tracking
@@ -304,7 +304,7 @@ class _WorkerState:
 
     def make_spare(self, model_path: str, settings: LandmarkerSettings) -> None:
         try:
-            landmarker = PoseLandmarker(model_path, settings)
+            landmarker = make_landmarker(model_path, settings)
         except Exception:  # a spare is an optimisation; the chunk will build its own
             log.debug("could not pre-load a landmarker", exc_info=True)
             return
