@@ -103,6 +103,7 @@ def test_cli_run_writes_versioned_json_and_stride_csv(shared_clip, tmp_path):
     assert data["schema"] == SCHEMA
     assert {"view", "context", "gait_mode", "strides", "summary", "cues", "not_measurable"} <= set(data)
     assert data["view"]["value"] == "side" and data["gait_mode"]["value"] == "running"
+    assert data["foot_strike_pattern"]["value"] in ("rearfoot", "midfoot", "forefoot")
     cadence = data["summary"]["cadence_spm"]
     assert cadence["unit"] == "steps/min" and cadence["n"] >= 20 and cadence["evidence"] == "E"
     rows = list(csv.reader(table.open()))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from formcheck import __version__
 from formcheck.metrics.catalog import METRICS
+from formcheck.metrics.running_side import strike_pattern
 
 SCHEMA = "formcheck.running/1"
 
@@ -69,10 +70,17 @@ def running_json(running, pose) -> dict:
                            "low_confidence": METRICS[name].low_confidence,
                            "frames": [m.frames[0], m.frames[-1]] if m.frames else []}
                     for name, m in running.summary.items()},
+        "foot_strike_pattern": _strike(running),
         "not_measurable": [{"metric": n.name, "reason": n.reason} for n in running.not_measurable],
         "cues": [dataclasses.asdict(c) for c in running.cues],
         "settings": {"running": dataclasses.asdict(running.options), "pose": pose.settings.to_dict()},
     })
+
+
+def _strike(running) -> dict:
+    pattern, share = strike_pattern(running.strides)
+    return {"value": pattern, "share": share, "evidence": "H",
+            "note": "from the foot-strike angle at contact; thresholds in formcheck/metrics/running_side.py"}
 
 
 def write_strides_csv(running, path: str | os.PathLike) -> Path:
