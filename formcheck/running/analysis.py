@@ -16,19 +16,14 @@ from formcheck.cues.engine import Cue, evaluate_cues
 from formcheck.events.gait import detect_gait_events, stances
 from formcheck.events.model import GaitEvent
 from formcheck.kinematics.direction import Direction
+from formcheck.kinematics.view import estimate_view
 from formcheck.metrics.catalog import FRONT, METRICS, REAR, SIDE
 from formcheck.metrics.gait_mode import GaitMode, gait_mode
 from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, summarize
 from formcheck.metrics.running_rear import rear_view_stances
 from formcheck.metrics.running_side import side_view_strides
-from formcheck.running.scene import (
-    athlete_boxes,
-    running_context,
-    running_direction,
-    running_view,
-    stays_in_place,
-)
-from formcheck.video.background import background_motion
+from formcheck.running.context import athlete_boxes, running_context, running_direction
+from formcheck.video.motion import background_flow
 
 VIEW_CHOICES = ("auto", "side", "rear", "front")
 # [H] Below this athlete height (share of frame height) landmark noise is a large share of
@@ -69,13 +64,14 @@ class RunningAnalysis:
 def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> RunningAnalysis:
     """The running analysis of a `PoseAnalysis` (pipeline.analyze_pose)."""
     track = pose.track
-    view = running_view(track, options.view)
-    width = pose.info.upright_width
-    background = None
-    if options.context == "auto" and stays_in_place(track, width, view.view):
-        background = background_motion(pose.info, athlete_boxes(pose.athlete.track)).speed_frac_per_s
-    context = running_context(track, width, view.view, options.context, background)
-    direction = running_direction(track, context)
+    view = estimate_view(track, options.view)
+    # Measured once, for both the context (is the camera following?) and the direction.
+    motion = None
+    if options.context != "treadmill":
+        motion = background_flow(pose.info, athlete_boxes(track, pose.info.frame_count), stride=2)
+    context = running_context(pose.info, track, options.context, motion=motion, view=view,
+                              measure_background=False)
+    direction = running_direction(track, context, motion)
     if view.view in (SIDE, REAR, FRONT):
         events = detect_gait_events(track, direction, method=options.event_method, view=view.view)
     else:  # oblique or unknown: neither the side nor the frontal geometry holds
