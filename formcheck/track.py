@@ -135,6 +135,18 @@ class PoseTrack:
         """A copy with some arrays replaced (validated again)."""
         return replace(self, **arrays)
 
+    def with_missing(self, missing: np.ndarray) -> "PoseTrack":
+        """A copy with the landmarks where `missing` (T, K) bool is True set to NaN
+        (image, depth and world coordinates; visibility is kept as evidence)."""
+        missing = np.asarray(missing, dtype=bool)
+        if missing.shape != self.visibility.shape:
+            raise ValueError(f"missing must have shape {self.visibility.shape}, got {missing.shape}")
+        xy, z, world = self.xy_px.copy(), self.z.copy(), self.world_m.copy()
+        xy[missing] = np.nan
+        z[missing] = np.nan
+        world[missing] = np.nan
+        return replace(self, xy_px=xy, z=z, world_m=world)
+
     def mirrored_left_right(self) -> "PoseTrack":
         """Exchange every left landmark with its right twin (labels only)."""
         idx = list(MIRROR_INDEX)

@@ -761,3 +761,12 @@ def match_events(events, truth, match_s: float, edge_s: float, kinds=("contact",
                 if not np.any(np.abs(true - f) <= match_s):
                     extra.append((kind, side, float(f)))
     return {k: np.array(v) for k, v in errors.items()}, missed, extra
+
+
+def assert_events_on_time(errors, missed, extra, tolerance_s) -> None:
+    """Every true event found once, none extra, at least 8 of each kind, each within its tolerance."""
+    assert not missed, f"missed {missed}"
+    assert not extra, f"extra or duplicate events {extra}"
+    for kind, err in errors.items():
+        assert err.size >= 8, f"too few {kind} events matched: {err.size}"
+        assert np.max(np.abs(err)) <= tolerance_s[kind], f"{kind}: errors (ms) {np.round(1000 * err, 1)}"

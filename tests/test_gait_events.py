@@ -26,7 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_runner import Camera, Recording, RunnerParams, match_events, synthetic_run, walking_params
+from synthetic_runner import (
+    Camera,
+    Recording,
+    RunnerParams,
+    assert_events_on_time,
+    match_events,
+    synthetic_run,
+    walking_params,
+)
 from synthetic_tracks import inject_gap
 
 from formcheck.clean import clean_track
@@ -83,12 +91,7 @@ CASES = [
 def test_every_event_found_once_and_on_time(case):
     _, truth, events = run(**case)
     errors, missed, extra = match(events, truth)
-    assert not missed, f"missed {missed}"
-    assert not extra, f"extra or duplicate events {extra}"
-    tol = tolerance_s(case["fps"])
-    for kind, err in errors.items():
-        assert err.size >= 8, f"too few {kind} events matched: {err.size}"
-        assert np.max(np.abs(err)) <= tol[kind], f"{kind}: errors (ms) {np.round(1000 * err, 1)}"
+    assert_events_on_time(errors, missed, extra, tolerance_s(case["fps"]))
     assert all(e.method == "hybrid" for e in events)
 
 

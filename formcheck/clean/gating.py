@@ -35,11 +35,4 @@ def gate_visibility(track: PoseTrack, min_visibility: float) -> PoseTrack:
     """
     if not isinstance(track, PoseTrack):
         raise ValueError(f"track must be a PoseTrack, got {type(track).__name__}")
-    drop = ~visibility_mask(track.visibility, min_visibility)
-    xy = track.xy_px.copy()
-    z = track.z.copy()
-    world = track.world_m.copy()
-    xy[drop] = np.nan
-    z[drop] = np.nan
-    world[drop] = np.nan
-    return track.with_arrays(xy_px=xy, z=z, world_m=world)
+    return track.with_missing(~visibility_mask(track.visibility, min_visibility))

@@ -146,10 +146,4 @@ def remove_outliers(track: PoseTrack, window_s: float, n_sigma: float = 3.0,
     if not isinstance(track, PoseTrack):
         raise ValueError(f"track must be a PoseTrack, got {type(track).__name__}")
     mask = hampel_outliers(track.xy_px, track.t_s, window_s, n_sigma, min_dev=min_dev_px).any(axis=-1)
-    xy = track.xy_px.copy()
-    z = track.z.copy()
-    world = track.world_m.copy()
-    xy[mask] = np.nan
-    z[mask] = np.nan
-    world[mask] = np.nan
-    return track.with_arrays(xy_px=xy, z=z, world_m=world), mask
+    return track.with_missing(mask), mask
