@@ -1,0 +1,229 @@
+"""Exercise analysis of one athlete's cleaned pose track: recognise, segment, check, summarise.
+
+Stages, one way: view and posture -> recognition (or the user's choice) ->
+the exercise's repetition signal -> reps per side (or steps) -> start
+pose per side -> per-rep checks and scores -> summary and cues. When the
+exercise is not recognised, the result carries generic alignment ranges
+and no reps, rather than a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.exercises.catalog import EXERCISES, VIEWS, ExerciseSpec, FaultSpec
+from formcheck.exercises.checks import FaultFinding, check_rep, checkable, quantities, rep_score
+from formcheck.exercises.recognition import (
+    MIN_CONFIDENCE,
+    ExerciseView,
+    Recognition,
+    classify_posture,
+    estimate_view,
+    recognize,
+)
+from formcheck.exercises.reps import RepWindow, segment_reps, side_runs, smooth
+from formcheck.exercises.signals import (
+    LEGS,
+    higher_hip_side,
+    knee_fppa,
+    lower_ankle_side,
+    pelvis_line_deg,
+    rep_signal,
+    stance_width,
+    trunk_line_deg,
+)
+from formcheck.exercises.steps import find_steps, foot_moves
+from formcheck.track import PoseTrack
+
+
+@dataclass(frozen=True)
+class ExerciseOptions:
+    """exercise: 'auto' or a catalog name; view: 'auto' or one of VIEWS (the user knows where
+    the phone stood); min_confidence: below it the exercise is 'not recognised'."""
+
+    exercise: str = "auto"
+    view: str = "auto"
+    min_confidence: float = MIN_CONFIDENCE
+
+    def __post_init__(self) -> None:
+        if self.exercise != "auto" and self.exercise not in EXERCISES:
+            raise ValueError(f"exercise must be auto or one of {', '.join(EXERCISES)}; got {self.exercise!r}")
+        if self.view != "auto" and self.view not in VIEWS:
+            raise ValueError(f"view must be auto or one of {', '.join(VIEWS)}; got {self.view!r}")
+        if not 0 <= self.min_confidence <= 1:
+            raise ValueError(f"min_confidence must be in [0, 1], got {self.min_confidence}")
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """One counted rep (or step). Frames are the video's frame numbers; range in
+    `range_unit`; values: the checked quantities (labels carry units); score: components
+    and total (checks.rep_score)."""
+
+    number: int
+    side: str
+    start_frame: int
+    peak_frame: int
+    end_frame: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    hold_s: float
+    range: float
+    range_unit: str
+    values: dict[str, float]
+    faults: tuple[FaultFinding, ...]
+    score: dict[str, float]
+    top_frames: tuple[int, int]
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class NotCheckable:
+    """A fault this view cannot show, and the views that would."""
+
+    fault: str
+    views: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ExerciseAnalysis:
+    recognition: Recognition
+    view: ExerciseView
+    posture: str
+    spec: ExerciseSpec | None
+    reps: list[RepResult]
+    partial_reps: list[RepResult]
+    checked: tuple[str, ...]
+    not_checkable: list[NotCheckable]
+    view_supported: bool
+    frames: tuple[int, int]
+    generic: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = ExerciseOptions()) -> ExerciseAnalysis:
+    """The whole exercise analysis of one cleaned track (module docstring)."""
+    if len(track) < 2:
+        raise ValueError("track must have at least two frames")
+    posture = classify_posture(track)
+    view = estimate_view(track) if options.view == "auto" else ExerciseView(options.view, 1.0, 1.0, True)
+    recognition, _ = recognize(track, view.view, options.exercise, options.min_confidence)
+    frames = (int(track.frame_index[0]), int(track.frame_index[-1]))
+    if recognition.name is None:
+        return ExerciseAnalysis(recognition, view, posture.posture, None, [], [], (), [], False, frames,
+                                generic=generic_alignment(track, view.view),
+                                notes=("Exercise not recognised: generic alignment ranges only, no reps.",))
+    spec = EXERCISES[recognition.name]
+    windows = find_windows(spec, track, view.view)
+    faults, hidden = checkable(spec, view.view)
+    q = quantities(track.xy_px)
+    rest = rest_frames(spec, track, windows)
+    unit, _, good = spec.rep_range(view.view)
+    counted, partial = [], []
+    for w in windows:
+        result = _rep_result(len(counted) + 1, w, track, q, rest.get(w.side, rest.get("both")), faults, unit, good,
+                             spec)
+        (partial if w.partial else counted).append(result)
+    notes = []
+    supported = view.view in spec.views
+    if not supported:
+        notes.append(f"{spec.title} is analysed from {' or '.join(spec.views)} views; this clip looks "
+                     f"{view.view}: reps are counted, alignment checks may not apply.")
+    return ExerciseAnalysis(recognition, view, posture.posture, spec, counted, partial,
+                            tuple(f.name for f in faults),
+                            [NotCheckable(f.name, f.views) for f in hidden], supported, frames, notes=tuple(notes))
+
+
+def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWindow]:
+    """Reps (partial ones flagged) with their side, in time order."""
+    _, min_range, _ = spec.rep_range(view)
+    t = track.t_s
+    if spec.signal == "steps":
+        return find_steps(track, paired=spec.name == "lateral_band_walk", min_widening=min_range)
+    signals = {k: smooth(t, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
+    if spec.side_rule == "moving_leg":
+        found = [w.with_side(leg) for leg in LEGS for w in segment_reps(t, signals[leg], min_range)]
+        return _one_per_time(found)
+    if spec.side_rule == "both":
+        return [w.with_side("both") for w in segment_reps(t, signals["both"], min_range)]
+    labels = lower_ankle_side(track.world_m) if spec.side_rule == "lower_ankle" else higher_hip_side(track.xy_px)
+    runs = side_runs(labels, t) or [("both", 0, len(track))]
+    return [w.with_side(side) for side, a, b in runs for w in segment_reps(t, signals["both"], min_range, (a, b))]
+
+
+def _one_per_time(windows: list[RepWindow]) -> list[RepWindow]:
+    """Where both legs' signals found the same movement, keep the leg that moved more."""
+    kept: list[RepWindow] = []
+    for w in sorted(windows, key=lambda w: -w.excursion if np.isfinite(w.excursion) else 0):
+        if all(w.end < k.start or w.start > k.end for k in kept):
+            kept.append(w)
+    return sorted(kept, key=lambda w: w.start)
+
+
+def rest_frames(spec: ExerciseSpec, track: PoseTrack, windows: list[RepWindow]) -> dict[str, np.ndarray]:
+    """The start pose per side: the frames before that side's first rep that are not in any
+    rep (or, if there are none, the frames between reps), at least 3 frames."""
+    n = len(track)
+    busy = np.zeros(n, dtype=bool)
+    for w in windows:
+        busy[w.start:w.end + 1] = True
+    if spec.signal == "steps":
+        for e in foot_moves(track):
+            busy[e.start:e.end + 1] = True
+    out = {}
+    for side in {w.side for w in windows}:
+        first = min(w.start for w in windows if w.side == side)
+        last_other = max((w.end for w in windows if w.side != side and w.end < first), default=-1)
+        before = np.flatnonzero(~busy[last_other + 1:first]) + last_other + 1
+        if before.size < 3:
+            before = np.flatnonzero(~busy)
+        if before.size < 3:
+            before = np.array(sorted({w.start for w in windows if w.side == side}))
+        out[side] = before
+    return out
+
+
+def _rep_result(number: int, w: RepWindow, track: PoseTrack, q, rest: np.ndarray | None, faults: list[FaultSpec],
+                unit: str, good: float, spec: ExerciseSpec) -> RepResult:
+    checks = check_rep(spec, w, q, rest if rest is not None else np.array([w.start]), faults)
+    fi, t = track.frame_index, track.t_s
+    distinct = len({f.fault for f in checks.faults})
+    return RepResult(
+        number=number, side=w.side,
+        start_frame=int(fi[w.start]), peak_frame=int(fi[w.peak]), end_frame=int(fi[w.end]),
+        start_s=float(t[w.start]), peak_s=float(t[w.peak]), end_s=float(t[w.end]),
+        hold_s=round(float(t[w.top_end] - t[w.top_start]), 2),
+        range=round(w.excursion, 3) if np.isfinite(w.excursion) else float("nan"), range_unit=unit,
+        values=checks.values, faults=checks.faults,
+        score=rep_score(w.excursion, good, distinct, len(faults)),
+        top_frames=(int(fi[w.top_start]), int(fi[w.top_end])),
+    )
+
+
+def generic_alignment(track: PoseTrack, view: str) -> dict:
+    """Ranges over the clip of the alignment quantities any view supports, for a clip whose
+    exercise is not recognised: 5th-95th percentile spread, degrees, with the frames used."""
+    def spread(values: np.ndarray) -> float | None:
+        v = values[np.isfinite(values)]
+        return round(float(np.percentile(v, 95) - np.percentile(v, 5)), 1) if v.size > 2 else None
+    out = {"view": view, "frames": [int(track.frame_index[0]), int(track.frame_index[-1])],
+           "trunk_line_spread_deg": spread(trunk_line_deg(track.xy_px)),
+           "pelvis_line_spread_deg": spread(pelvis_line_deg(track.xy_px))}
+    if view in ("front", "rear"):
+        for leg, v in knee_fppa(track.xy_px).items():
+            out[f"knee_fppa_{leg}_spread_deg"] = spread(v)
+    return out
+
+
+def rep_signal_for_plot(spec: ExerciseSpec, track: PoseTrack, view: str) -> dict[str, np.ndarray]:
+    """The smoothed repetition signal(s), for plots."""
+    if spec.signal == "steps":
+        return {"both": smooth(track.t_s, stance_width(track.xy_px)["both"])}
+    return {k: smooth(track.t_s, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
+

@@ -1,0 +1,220 @@
+"""The exercise library: one specification per exercise, one registry by name.
+
+Everything the analysis knows about an exercise is here, as data: the
+posture it is done in, the views it supports, its repetition signal, how a
+rep's side is decided, what is checked per rep, the faults with their
+thresholds, evidence levels and cue text, and what "good" looks like.
+Vocabulary (views, sides, fault names): docs/exercises.md. Criteria:
+METRICS.md §4. Cue text never claims muscle activation, weakness or injury
+(METRICS.md §6); `formcheck.cues.rules.check_wording` checks every message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from formcheck.cues.rules import check_wording
+
+VIEWS = ("side", "front", "rear", "foot_end")
+POSTURES = ("standing", "supine", "side_lying", "quadruped")
+# How a rep's side is decided (exercises.signals): both legs; the leg whose foot is down
+# (lower ankle in the image); the top leg when side-lying (higher hip); the leg that moves more.
+SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg")
+# Repetition signals (exercises.signals.REP_SIGNALS) and step detection for band walks.
+SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "leg_abduction", "squat_depth", "thigh_abduction",
+           "steps")
+
+CHANGE_FAULT_DEG = 8.0  # METRICS.md §4 generic rule [H]: ≥ 2× the 2-D SEM of 2-4° (Gwynne & Curran 2014)
+NEUTRAL_HIP_DEG = 180.0
+SHORT_OF_NEUTRAL_DEG = 170.0  # [H] 10° short of neutral (Youdas et al. 2017: "bridge to neutral")
+BACK_ARCH_DEG = 190.0  # [W] 10° past neutral: a lumbar-extension proxy only
+# [H] METRICS.md §4 "stance width ≥ hip width"; MediaPipe's hips are joint centres (~20 cm apart),
+# so the ankles are compared with that distance, with a 20% margin for the 2-D error.
+NARROW_STANCE_HIP_WIDTHS = 0.8
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """A per-rep check.
+
+    quantity: what is measured (exercises.checks.QUANTITIES); kind: 'change'
+    (from the athlete's start pose, at least `limit` degrees either way),
+    'below' or 'above' (the rep's peak value against an absolute limit);
+    views: where the quantity is in the image plane; evidence: E/H/W;
+    message: cue text with {reps}, {frames}, {value}; what_to_do: one
+    option, worded as an option.
+    """
+
+    name: str
+    quantity: str
+    kind: str
+    limit: float
+    views: tuple[str, ...]
+    evidence: str
+    message: str
+    what_to_do: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("change", "below", "above"):
+            raise ValueError(f"kind must be change/below/above, got {self.kind!r}")
+        if self.evidence not in ("E", "H", "W"):
+            raise ValueError(f"evidence must be E, H or W, got {self.evidence!r}")
+        if not set(self.views) <= set(VIEWS):
+            raise ValueError(f"{self.name}: unknown views {set(self.views) - set(VIEWS)}")
+        check_wording(self.message)
+        check_wording(self.what_to_do)
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """One exercise.
+
+    signal: the repetition signal; ranges: view (or 'default') -> (unit,
+    min_range, good_range): the smallest excursion of the signal that counts
+    as a rep and the excursion of a full rep [H], in the signal's unit for
+    that view; knees: 'bent' (throughout), 'straight' (throughout),
+    'bends' (during reps) or 'any'; travels: band walks step across the
+    room; legs: 'both' (two feet down) or 'one' (one leg works alone);
+    also_moves: other signals that must move too (a leg raised sideways also
+    spreads the legs, which a squat seen from the side does not).
+    """
+
+    name: str
+    title: str
+    posture: str
+    views: tuple[str, ...]
+    signal: str
+    ranges: dict
+    side_rule: str
+    knees: str
+    travels: bool
+    faults: tuple[FaultSpec, ...]
+    good: str
+    legs: str = "both"
+    also_moves: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.posture not in POSTURES:
+            raise ValueError(f"{self.name}: posture must be one of {POSTURES}")
+        if not set(self.views) <= set(VIEWS):
+            raise ValueError(f"{self.name}: unknown views {set(self.views) - set(VIEWS)}")
+        if self.knees not in ("bent", "straight", "bends", "any"):
+            raise ValueError(f"{self.name}: knees must be bent/straight/bends/any, got {self.knees!r}")
+        if self.signal not in SIGNALS or self.side_rule not in SIDE_RULES or not set(self.also_moves) <= set(SIGNALS):
+            raise ValueError(f"{self.name}: unknown signal {self.signal!r} or side rule {self.side_rule!r}")
+        for view, (_, low, good) in self.ranges.items():
+            if not 0 < low < good or view not in VIEWS + ("default",):
+                raise ValueError(f"{self.name}: ranges[{view!r}] needs a known view and 0 < min < good")
+        check_wording(self.good)
+
+    def rep_range(self, view: str) -> tuple[str, float, float]:
+        """(unit, min_range, good_range) of the repetition signal in this view."""
+        return self.ranges.get(view, self.ranges["default"])
+
+    def fault(self, name: str) -> FaultSpec:
+        for f in self.faults:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no fault {name!r}; it has {[f.name for f in self.faults]}")
+
+
+def _knee_in(views=("front", "rear")) -> FaultSpec:
+    return FaultSpec(
+        "knee_cave", "knee_fppa", "change", CHANGE_FAULT_DEG, views, "H",
+        "The knee moved inward, toward the other leg, by {value} from your start position on {reps} "
+        "(frames {frames}).",
+        "One option: keep the knee in line over the middle of the foot as you move.")
+
+
+def _pelvis_level(views=("front", "rear")) -> FaultSpec:
+    return FaultSpec(
+        "pelvic_drop", "pelvic_obliquity", "change", CHANGE_FAULT_DEG, views, "H",
+        "The pelvis tilted sideways by {value} from your start position on {reps} (frames {frames}).",
+        "One option: keep both sides of the pelvis level, as if carrying a tray on the hips.")
+
+
+def _trunk_still() -> FaultSpec:
+    return FaultSpec(
+        "trunk_sway", "trunk_lean", "change", CHANGE_FAULT_DEG, ("front", "rear"), "H",
+        "The trunk leaned sideways by {value} from your start position on {reps} (frames {frames}).",
+        "One option: keep the chest tall and the shoulders over the hips.")
+
+
+def _roll(views=("foot_end",), what_to_do="One option: keep the top hip stacked over the bottom hip; "
+                                          "a smaller opening is fine.") -> FaultSpec:
+    return FaultSpec(
+        "roll_back", "pelvis_roll", "change", CHANGE_FAULT_DEG, views, "H",
+        "The pelvis rolled by {value} from its start position on {reps} (frames {frames}).", what_to_do)
+
+
+def _stance_width() -> FaultSpec:
+    return FaultSpec(
+        "narrow_stance", "stance_width", "below", NARROW_STANCE_HIP_WIDTHS, ("front", "rear"), "H",
+        "The feet came closer than hip width on {reps}: narrowest {value} (frames {frames}).",
+        "One option: let the trailing foot stop about hip-width from the leading one.")
+
+
+_BRIDGE_FAULTS = (
+    FaultSpec("short_of_neutral", "hip_extension", "below", SHORT_OF_NEUTRAL_DEG, ("side",), "H",
+              "The hips stopped short of a straight shoulder–hip–knee line on {reps}: peak {value} "
+              "(frames {frames}); neutral is about 180°.",
+              "One option: squeeze up until shoulders, hips and knees make one line."),
+    FaultSpec("back_arch", "hip_extension", "above", BACK_ARCH_DEG, ("side",), "W",
+              "The hips rose past a straight line on {reps}: peak {value} (frames {frames}); past 180° "
+              "the lower back usually arches.",
+              "One option: stop when shoulders, hips and knees make one line, ribs down."),
+)
+
+# Side view: the signed shoulder–hip–knee angle; feet end: the hip-mid lift in shoulder widths.
+BRIDGE_RANGES = {"default": ("deg", 20.0, 45.0), "foot_end": ("shoulder widths", 0.25, 0.6)}
+# Band walks: the widening of the stance during a step, in hip widths.
+STEP_RANGES = {"default": ("hip widths", 0.5, 1.5)}
+
+EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
+    ExerciseSpec("glute_bridge", "Glute bridge", "supine", ("side", "foot_end"), "bridge_height",
+                 BRIDGE_RANGES, "both", "bent", False, _BRIDGE_FAULTS + (_pelvis_level(("foot_end",)),),
+                 "Hips rise until shoulders, hips and knees are in one line, then lower under control."),
+    ExerciseSpec("single_leg_bridge", "Single-leg glute bridge", "supine", ("side", "foot_end"), "bridge_height",
+                 BRIDGE_RANGES, "lower_ankle", "any", False, _BRIDGE_FAULTS + (_pelvis_level(("foot_end",)),),
+                 "One foot down, the other leg straight; hips rise to a straight line and stay level.", legs="one"),
+    ExerciseSpec("clamshell", "Side-lying clamshell", "side_lying", ("front", "foot_end"), "knee_separation",
+                 {"default": ("thigh lengths", 0.2, 0.6)}, "higher_hip", "bent", False, (_roll(),),
+                 "Heels together, the top knee opens while the pelvis stays stacked.", legs="one"),
+    ExerciseSpec("side_lying_hip_abduction", "Side-lying hip abduction", "side_lying", ("front", "foot_end"),
+                 "leg_spread", {"default": ("deg", 12.0, 35.0)}, "higher_hip", "straight", False,
+                 (_roll(), FaultSpec(
+                     "hip_hike", "pelvis_roll", "change", CHANGE_FAULT_DEG, ("front",), "H",
+                     "The top hip moved toward the ribs: the pelvis tilted by {value} on {reps} (frames {frames}).",
+                     "One option: keep the waist long and lift only as high as the pelvis stays still.")),
+                 "The straight top leg lifts in line with the body while the pelvis stays still.", legs="one"),
+    ExerciseSpec("standing_hip_abduction", "Standing hip abduction", "standing", ("front", "rear"), "leg_abduction",
+                 {"default": ("deg", 12.0, 30.0)}, "moving_leg", "straight", False, (_pelvis_level(), _trunk_still()),
+                 "The straight leg lifts sideways while the trunk stays upright and the pelvis level.", legs="one",
+                 also_moves=("leg_spread",)),
+    ExerciseSpec("squat", "Bodyweight squat", "standing", ("side", "front"), "squat_depth",
+                 {"default": ("leg lengths", 0.12, 0.35)}, "both", "bends", False, (_knee_in(("front",)),),
+                 "Hips sit back and down with the knees tracking over the feet, then stand tall."),
+    ExerciseSpec("single_leg_squat", "Single-leg squat / step-down", "standing", ("front", "side"), "squat_depth",
+                 {"default": ("leg lengths", 0.08, 0.25)}, "lower_ankle", "bends", False,
+                 (_knee_in(("front",)), _pelvis_level(("front",))),
+                 "The stance knee bends over the middle of the foot and the pelvis stays level.", legs="one"),
+    ExerciseSpec("lateral_band_walk", "Lateral band walk", "standing", ("front", "rear"), "steps", STEP_RANGES, "stepping_leg", "any", True,
+                 (_knee_in(), _pelvis_level(), _trunk_still(), _stance_width()),
+                 "Soft knees, feet at least hip-width apart, steps sideways with a level pelvis and a quiet trunk."),
+    ExerciseSpec("monster_walk", "Monster walk", "standing", ("front", "rear"), "steps", STEP_RANGES, "stepping_leg", "any", True, (_knee_in(), _pelvis_level(), _trunk_still()),
+                 "Soft knees, feet wide, diagonal steps with a level pelvis and a quiet trunk."),
+    ExerciseSpec("fire_hydrant", "Fire hydrant", "quadruped", ("foot_end",), "thigh_abduction", {"default": ("deg", 15.0, 45.0)}, "moving_leg", "bent", False,
+                 (_roll(("foot_end",), "One option: keep the pelvis level and lift only as high as it stays so."),),
+                 "On hands and knees, the bent leg lifts sideways while the pelvis stays level.", legs="one"),
+)}
+
+VIEW_WORDS = {"side": "from the side", "front": "from the front", "rear": "from behind",
+              "foot_end": "from the feet end (behind, on hands and knees)"}
+
+
+def exercise_spec(name: str) -> ExerciseSpec:
+    """The specification by name; an unknown name raises with the valid list."""
+    try:
+        return EXERCISES[name]
+    except KeyError:
+        raise ValueError(f"unknown exercise {name!r}; known: {', '.join(EXERCISES)}") from None

@@ -1,0 +1,133 @@
+"""Per-rep checks: the catalog's faults judged on each rep's top window.
+
+A rep's value of a quantity is its median over the rep's top window (the
+frames within 10% of its peak: the hold of a held rep), so one noisy frame
+does not make a fault. 'change' faults compare that with the athlete's own
+start pose (the median over the rest frames before that side's first rep,
+METRICS.md §4); 'below'/'above' faults compare the peak value with an
+absolute limit. A fault whose view is not the clip's is not checked at all:
+the analysis reports it as not checkable, with the view that would show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.exercises.catalog import ExerciseSpec, FaultSpec
+from formcheck.exercises.reps import RepWindow
+from formcheck.exercises.signals import (
+    LEGS,
+    hip_extension,
+    knee_fppa,
+    pelvis_line_deg,
+    stance_width,
+    trunk_line_deg,
+)
+from formcheck.kinematics.body import wrap_deg
+
+RANGE_POINTS, ALIGNMENT_POINTS = 40.0, 60.0  # rep quality score components [H]
+
+
+@dataclass(frozen=True)
+class FaultFinding:
+    """One fault on one rep: value is the change from the start pose (deg) for 'change'
+    faults, the peak value otherwise; leg: which knee for knee faults, else ''."""
+
+    fault: str
+    value: float
+    limit: float
+    leg: str = ""
+
+
+@dataclass(frozen=True)
+class RepChecks:
+    """values: quantity label (with unit) -> value on this rep; faults found."""
+
+    values: dict[str, float]
+    faults: tuple[FaultFinding, ...]
+
+
+def quantities(xy: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """Every checked quantity per frame, keyed quantity -> leg or 'both'."""
+    return {
+        "knee_fppa": knee_fppa(xy),
+        "pelvic_obliquity": {"both": pelvis_line_deg(xy)},
+        "pelvis_roll": {"both": pelvis_line_deg(xy)},
+        "trunk_lean": {"both": trunk_line_deg(xy)},
+        "hip_extension": hip_extension(xy),
+        "stance_width": stance_width(xy),
+    }
+
+
+def checkable(spec: ExerciseSpec, view: str) -> tuple[list[FaultSpec], list[FaultSpec]]:
+    """(faults this view can show, faults it cannot)."""
+    yes = [f for f in spec.faults if view in f.views]
+    return yes, [f for f in spec.faults if view not in f.views]
+
+
+def _legs_for(spec: ExerciseSpec, fault: FaultSpec, side: str) -> tuple[str, ...]:
+    """Which leg(s) a per-leg quantity is read from: the working leg of one-legged exercises,
+    both knees otherwise (a band walk loads each leg in turn)."""
+    if fault.quantity == "hip_extension":
+        return (side,) if spec.legs == "one" and side in LEGS else ("both",)
+    if fault.quantity != "knee_fppa":
+        return ("both",)
+    return (side,) if spec.legs == "one" and side in LEGS else LEGS
+
+
+def _top(values: np.ndarray, rep: RepWindow) -> float:
+    seg = values[rep.top_start:rep.top_end + 1]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else float("nan")
+
+
+def baseline(values: np.ndarray, frames: np.ndarray) -> float:
+    """The start pose: median over the rest frames (circular for angles near ±180)."""
+    v = values[frames]
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan")
+    ref = v[0]
+    return float(wrap_deg(ref + np.median(wrap_deg(v - ref))))
+
+
+def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndarray]],
+              rest_frames: np.ndarray, faults: list[FaultSpec]) -> RepChecks:
+    """Values and faults of one rep; `rest_frames` index the start pose of the rep's side."""
+    values: dict[str, float] = {}
+    found: list[FaultFinding] = []
+    for fault in faults:
+        for leg in _legs_for(spec, fault, rep.side):
+            series = q[fault.quantity][leg]
+            suffix = "" if leg == "both" else f"_{leg}"
+            if fault.kind == "change":
+                start = baseline(series, rest_frames)
+                change = float(wrap_deg(_top(series, rep) - start))
+                values[f"{fault.quantity}{suffix}_change_deg"] = round(change, 1)
+                # Knees only count moving inward (+ = medial); the rest either way.
+                size = change if fault.quantity == "knee_fppa" else abs(change)
+                if size >= fault.limit:
+                    found.append(FaultFinding(fault.name, round(change, 1), fault.limit, leg if suffix else ""))
+            elif fault.quantity == "stance_width":
+                narrowest = float(np.nanmin(series[rep.peak:rep.end + 1])) if rep.end >= rep.peak else np.nan
+                values["stance_width_min_hip_widths"] = round(narrowest, 2)
+                if narrowest < fault.limit:
+                    found.append(FaultFinding(fault.name, round(narrowest, 2), fault.limit))
+            else:
+                peak = _top(series, rep)
+                values[f"{fault.quantity}{suffix}_peak_deg"] = round(peak, 1)
+                beyond = peak < fault.limit if fault.kind == "below" else peak > fault.limit
+                if beyond:
+                    found.append(FaultFinding(fault.name, round(peak, 1), fault.limit, leg if suffix else ""))
+    return RepChecks(values, tuple(found))
+
+
+def rep_score(excursion: float, good_range: float, faults_found: int, faults_checked: int) -> dict[str, float]:
+    """Rep quality [H]: range (up to 40: the rep's excursion against a full rep) plus alignment
+    (up to 60: the share of checked faults not found). Components shown with the total."""
+    range_pts = RANGE_POINTS * (min(1.0, excursion / good_range) if np.isfinite(excursion) else 1.0)
+    distinct = min(faults_found, faults_checked)
+    align_pts = ALIGNMENT_POINTS * (1.0 - distinct / faults_checked) if faults_checked else ALIGNMENT_POINTS
+    return {"range": round(range_pts, 1), "alignment": round(align_pts, 1), "total": round(range_pts + align_pts, 1)}

@@ -1,0 +1,202 @@
+"""Which exercise is in the clip, and where the camera is around the body.
+
+Posture (standing, on the back, on the side, on hands and knees) and the
+camera's place around the body (side, front, rear, feet end) come from the
+body axes of MediaPipe's world landmarks against gravity and the camera
+axis (decisions tens of degrees wide; kinematics.body). Then every exercise
+in the catalog is scored on what the clip shows: the posture, whether its
+repetition signal moves by at least a rep's range, knees bent or straight,
+one foot or both down, travelling or staying. Scores are products of soft
+ramps in [0, 1]; the confidence of an exercise is its score times its
+share of all scores, so two near-equal candidates make both unsure. Below
+`min_confidence` the clip is "not recognised" and the analysis falls back
+to generic alignment numbers rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
+from formcheck.exercises.signals import lower_ankle_side, rep_signal
+from formcheck.exercises.steps import alternations, foot_moves, sideways_share
+from formcheck.kinematics.body import GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg
+from formcheck.landmarks import Landmark as L
+from formcheck.track import PoseTrack
+
+MIN_CONFIDENCE = 0.4
+VIEW_MIN_COSINE = 0.75  # the camera within ~40° of a body axis; otherwise "oblique"
+
+
+@dataclass(frozen=True)
+class Posture:
+    """posture: one of POSTURES or 'unknown'; share: of frames that agree."""
+
+    posture: str
+    share: float
+    per_frame: np.ndarray  # (T,) labels, '' where undecided
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    """Camera around the body. view: one of VIEWS or 'oblique'/'unknown'; confidence in
+    [0, 1]; set_by_user when given as an option; cosine: median alignment of the camera
+    axis with the chosen body axis."""
+
+    view: str
+    confidence: float
+    cosine: float
+    set_by_user: bool = False
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """name: the exercise, None when not recognised; confidence in [0, 1]; alternatives:
+    the top three (name, confidence), best first; set_by_user: the user named it;
+    reason: one sentence on what decided it."""
+
+    name: str | None
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...]
+    set_by_user: bool
+    reason: str
+
+
+def classify_posture(track: PoseTrack) -> Posture:
+    """Per-frame posture from the body axes against gravity, and the clip's most common one."""
+    axes = body_axes(track.world_m)
+    up, left, ant = (v @ GRAVITY_UP for v in (axes.up, axes.left, axes.anterior))
+    labels = np.full(len(track), "", dtype=object)
+    lying = np.abs(up) < 0.6
+    labels[up >= 0.6] = "standing"
+    labels[lying & (ant > 0.5)] = "supine"
+    labels[lying & (ant < -0.5)] = "quadruped"
+    labels[lying & (np.abs(left) > 0.6)] = "side_lying"
+    known = labels[labels != ""]
+    if known.size == 0:
+        return Posture("unknown", 0.0, labels)
+    names, counts = np.unique(known.astype(str), return_counts=True)
+    best = int(np.argmax(counts))
+    return Posture(str(names[best]), float(counts[best] / len(track)), labels)
+
+
+def estimate_view(track: PoseTrack, frames: np.ndarray | None = None) -> ExerciseView:
+    """Where the camera is around the body (median over `frames`, all by default)."""
+    axes = body_axes(track.world_m)
+    comp = axes.components(TOWARD_CAMERA)  # cosines with (up, left, anterior)
+    if frames is not None:
+        comp = comp[frames]
+    comp = comp[np.all(np.isfinite(comp), axis=1)]
+    if comp.shape[0] == 0:
+        return ExerciseView("unknown", 0.0, float("nan"))
+    med = np.median(comp, axis=0)
+    k = int(np.argmax(np.abs(med)))
+    cos = float(abs(med[k]))
+    if k == 0:
+        view = "foot_end" if med[0] < 0 else "head_end"
+    elif k == 1:
+        view = "side"
+    else:
+        view = "front" if med[2] > 0 else "rear"
+    agree = float(np.mean(np.argmax(np.abs(comp), axis=1) == k))
+    if cos < VIEW_MIN_COSINE or view == "head_end":
+        return ExerciseView("oblique" if view != "head_end" else "head_end", round(agree * cos, 2), cos)
+    return ExerciseView(view, round(agree * min(1.0, cos / 0.9), 2), cos)
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the clip shows, per the recognition's needs (see module docstring)."""
+
+    posture: Posture
+    knee_median_deg: float  # 3-D knee flexion from world landmarks (sanity-level use), median
+    knee_p90_deg: float  # ... and its 90th percentile: how far the knees bend at most
+    one_foot_share: float  # frames with one ankle clearly above the other
+    alternations: int  # foot episodes changing from one leg to the other (steps)
+    sideways_share: float  # share of the stepping feet's travel that is sideways
+    ranges: dict[str, float]  # signal name -> largest excursion (3rd-97th percentile) over legs
+
+
+def clip_features(track: PoseTrack, view: str) -> Features:
+    xy, world = track.xy_px, track.world_m
+    knees = np.concatenate([180.0 - joint_angle_3d_deg(world[:, L[f"{s}_HIP"]], world[:, L[f"{s}_KNEE"]],
+                                                       world[:, L[f"{s}_ANKLE"]]) for s in ("LEFT", "RIGHT")])
+    knees = knees[np.isfinite(knees)]
+    knee_median = float(np.median(knees)) if knees.size else float("nan")
+    knee_p90 = float(np.percentile(knees, 90)) if knees.size else float("nan")
+    side = lower_ankle_side(world)
+    one_foot = float(np.mean(side != "")) if len(side) else 0.0
+    episodes = foot_moves(track)
+    ranges = {}
+    for name in {s.signal for s in EXERCISES.values()} | {"leg_spread"}:
+        sig = rep_signal(name, xy, view)
+        ranges[name] = max((float(np.nanpercentile(v, 97) - np.nanpercentile(v, 3))
+                            for v in sig.values() if np.isfinite(v).sum() > 2), default=0.0)
+    return Features(classify_posture(track), knee_median, knee_p90, one_foot, alternations(episodes),
+                    sideways_share(episodes), ranges)
+
+
+def _ramp(x: float, lo: float, hi: float) -> float:
+    if not np.isfinite(x):
+        return 0.0
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
+
+
+def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
+    """Soft match of the clip to one exercise, in [0, 1] (module docstring)."""
+    posture = float(np.mean(f.posture.per_frame == spec.posture))
+    knees = {"bent": _ramp(f.knee_median_deg, 30.0, 55.0),
+             "straight": 1.0 - _ramp(f.knee_p90_deg, 25.0, 45.0),
+             "bends": _ramp(f.knee_p90_deg, 30.0, 50.0),
+             "any": 1.0}[spec.knees]
+    if spec.side_rule == "lower_ankle":
+        legs = _ramp(f.one_foot_share, 0.3, 0.6)
+    elif spec.legs == "both":
+        legs = 1.0 - _ramp(f.one_foot_share, 0.3, 0.6)
+    else:
+        legs = 1.0
+    stepping = _ramp(f.alternations, 1.0, 3.0)
+    if spec.travels:
+        sideways = f.sideways_share if spec.name == "lateral_band_walk" else 1.0 - f.sideways_share
+        motion = stepping * _ramp(sideways, 0.35, 0.65)
+    else:
+        motion = (1.0 - stepping) if spec.legs == "both" else 1.0
+        for name in (spec.signal,) + spec.also_moves:
+            _, min_range, _ = (EXERCISES_BY_SIGNAL_RANGE.get(name) or spec.rep_range(view))
+            motion *= _ramp(f.ranges.get(name, 0.0), 0.5 * min_range, min_range)
+    return posture * knees * legs * motion
+
+
+# The smallest excursion of a signal that other exercises require of it (also_moves).
+EXERCISES_BY_SIGNAL_RANGE = {"leg_spread": ("deg", 12.0, 35.0)}
+
+
+def recognize(track: PoseTrack, view: str, exercise: str = "auto",
+              min_confidence: float = MIN_CONFIDENCE) -> tuple[Recognition, Features]:
+    """The exercise in the clip with its confidence and the top three; `exercise` names it
+    instead (the automatic ranking is still reported as alternatives)."""
+    if exercise != "auto" and exercise not in EXERCISES:
+        raise ValueError(f"unknown exercise {exercise!r}; known: auto, {', '.join(EXERCISES)}")
+    if not 0 <= min_confidence <= 1:
+        raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
+    f = clip_features(track, view)
+    scores = {name: score_exercise(spec, f, view) for name, spec in EXERCISES.items()}
+    total = sum(scores.values())
+    conf = {n: (s * s / total if total > 0 else 0.0) for n, s in scores.items()}
+    ranked = sorted(conf.items(), key=lambda kv: -kv[1])
+    top3 = tuple((n, round(c, 2)) for n, c in ranked[:3])
+    if exercise != "auto":
+        return Recognition(exercise, 1.0, top3, True, "named by the user"), f
+    best, best_conf = ranked[0]
+    if best_conf < min_confidence:
+        reason = (f"not recognised: the best match, {EXERCISES[best].title.lower()}, scored {best_conf:.2f} "
+                  f"(posture: {f.posture.posture.replace('_', ' ')})")
+        return Recognition(None, round(best_conf, 2), top3, False, reason), f
+    spec = EXERCISES[best]
+    reason = (f"{spec.posture.replace('_', ' ')} posture in {f.posture.share:.0%} of frames, "
+              f"{spec.signal.replace('_', ' ')} moves by {f.ranges[spec.signal]:.2f} "
+              f"{spec.rep_range(view)[0]}")
+    return Recognition(best, round(best_conf, 2), top3, False, reason), f
+

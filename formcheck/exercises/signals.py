@@ -1,0 +1,175 @@
+"""Per-frame signals of an exercise: the repetition signal and the checked quantities.
+
+Pure functions of image landmarks `xy` (T, 33, 2) pixels (y down), NaN
+where missing. Every signal is a dict of (T,) arrays keyed 'both' or by leg
+('left'/'right'). Lengths are normalised by the athlete's own segment
+lengths, so the numbers do not depend on distance to the camera.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.kinematics.angles import joint_angle_deg
+from formcheck.kinematics.body import angle_between_deg, fppa_deg, line_angle_deg, signed_hip_angle_deg
+from formcheck.landmarks import Landmark as L
+
+LEGS = ("left", "right")
+OTHER = {"left": "right", "right": "left"}
+
+
+def _lm(xy: np.ndarray, side: str, part: str) -> np.ndarray:
+    return xy[:, L[f"{side.upper()}_{part}"]]
+
+
+def _mid(xy: np.ndarray, part: str) -> np.ndarray:
+    return (_lm(xy, "left", part) + _lm(xy, "right", part)) / 2
+
+
+def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(a - b, axis=-1)
+
+
+def _robust_length(values: np.ndarray, q: float = 90.0) -> float:
+    """A segment's length from the frames where it is least foreshortened; NaN if never seen."""
+    v = values[np.isfinite(values)]
+    return float(np.percentile(v, q)) if v.size else float("nan")
+
+
+def thigh_length_px(xy: np.ndarray) -> float:
+    return _robust_length(np.concatenate([_dist(_lm(xy, s, "HIP"), _lm(xy, s, "KNEE")) for s in LEGS]))
+
+
+def leg_length_px(xy: np.ndarray) -> float:
+    """L of METRICS.md §0: hip–ankle length, from the frames where the leg is longest."""
+    return _robust_length(np.concatenate([_dist(_lm(xy, s, "HIP"), _lm(xy, s, "ANKLE")) for s in LEGS]))
+
+
+def hip_width_px(xy: np.ndarray) -> float:
+    return _robust_length(_dist(_lm(xy, "left", "HIP"), _lm(xy, "right", "HIP")), 75.0)
+
+
+def shoulder_width_px(xy: np.ndarray) -> float:
+    return _robust_length(_dist(_lm(xy, "left", "SHOULDER"), _lm(xy, "right", "SHOULDER")), 75.0)
+
+
+# -- repetition signals ---------------------------------------------------------------------------
+def bridge_height(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """Side view: the signed shoulder–hip–knee angle (deg; 180 = neutral). Feet end: the
+    hip-mid lift above the shoulder-mid, in shoulder widths (the shoulders stay down)."""
+    if view == "foot_end":
+        lift = _mid(xy, "SHOULDER")[:, 1] - _mid(xy, "HIP")[:, 1]
+        return {"both": lift / shoulder_width_px(xy)}
+    return {"both": hip_extension(xy)["both"]}
+
+
+def knee_separation(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """Distance between the knees in thigh lengths (the clamshell's opening)."""
+    return {"both": _dist(_lm(xy, "left", "KNEE"), _lm(xy, "right", "KNEE")) / thigh_length_px(xy)}
+
+
+def leg_spread(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """Angle between the two legs (hip→ankle lines), deg."""
+    legs = [_lm(xy, s, "ANKLE") - _lm(xy, s, "HIP") for s in LEGS]
+    return {"both": angle_between_deg(*legs)}
+
+
+def leg_abduction(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """Per leg: angle between hip→ankle and the trunk's downward line (shoulder-mid→hip-mid), deg."""
+    down = _mid(xy, "HIP") - _mid(xy, "SHOULDER")
+    return {s: angle_between_deg(_lm(xy, s, "ANKLE") - _lm(xy, s, "HIP"), down) for s in LEGS}
+
+
+def squat_depth(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """How far the hips have come down toward the standing foot, in leg lengths: 1 - (lower
+    ankle's height below the hip-mid) / L. The lower ankle is the foot on the floor."""
+    ankle_y = np.fmax(_lm(xy, "left", "ANKLE")[:, 1], _lm(xy, "right", "ANKLE")[:, 1])
+    return {"both": 1.0 - (ankle_y - _mid(xy, "HIP")[:, 1]) / leg_length_px(xy)}
+
+
+def thigh_abduction(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """Per leg: angle of the thigh (hip→knee) from image-down, deg (quadruped from behind)."""
+    down = np.broadcast_to(np.array([0.0, 1.0]), (xy.shape[0], 2))
+    return {s: angle_between_deg(_lm(xy, s, "KNEE") - _lm(xy, s, "HIP"), down) for s in LEGS}
+
+
+def stance_width(xy: np.ndarray, view: str = "front") -> dict[str, np.ndarray]:
+    """Distance between the ankles in hip widths (band walks: the step signal)."""
+    return {"both": _dist(_lm(xy, "left", "ANKLE"), _lm(xy, "right", "ANKLE")) / hip_width_px(xy)}
+
+
+REP_SIGNALS = {
+    "bridge_height": bridge_height,
+    "knee_separation": knee_separation,
+    "leg_spread": leg_spread,
+    "leg_abduction": leg_abduction,
+    "squat_depth": squat_depth,
+    "thigh_abduction": thigh_abduction,
+    "steps": stance_width,
+}
+
+
+def rep_signal(name: str, xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """The named repetition signal; an unknown name raises with the valid list."""
+    if name not in REP_SIGNALS:
+        raise ValueError(f"unknown signal {name!r}; known: {', '.join(REP_SIGNALS)}")
+    return REP_SIGNALS[name](xy, view)
+
+
+# -- which leg ------------------------------------------------------------------------------------
+def lower_ankle_side(world_m: np.ndarray, min_gap_m: float = 0.10) -> np.ndarray:
+    """Per frame 'left'/'right': the leg whose ankle is lower against gravity (the foot on the
+    floor), '' where the ankles are within `min_gap_m` of the same height. World landmarks
+    (y down), because in the image a farther foot also looks higher."""
+    gap = world_m[:, L.LEFT_ANKLE, 1] - world_m[:, L.RIGHT_ANKLE, 1]
+    return np.where(gap > min_gap_m, "left", np.where(gap < -min_gap_m, "right", ""))
+
+
+def higher_hip_side(xy: np.ndarray, min_gap: float = 0.5) -> np.ndarray:
+    """Per frame: the top leg of a side-lying athlete (the hip higher in the image), '' where
+    the hips are less than `min_gap` hip widths apart vertically (not stacked)."""
+    gap = (_lm(xy, "right", "HIP")[:, 1] - _lm(xy, "left", "HIP")[:, 1]) / hip_width_px(xy)
+    return np.where(gap > min_gap, "left", np.where(gap < -min_gap, "right", ""))
+
+
+# -- checked quantities ---------------------------------------------------------------------------
+def knee_fppa(xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Per leg: frontal-plane projection angle, deg, + = knee medial (kinematics.body.fppa_deg)."""
+    return {s: fppa_deg(_lm(xy, s, "HIP"), _lm(xy, s, "KNEE"), _lm(xy, s, "ANKLE"), _lm(xy, OTHER[s], "HIP"))
+            for s in LEGS}
+
+
+def pelvis_line_deg(xy: np.ndarray) -> np.ndarray:
+    """Direction of the right-hip → left-hip line in the image, deg. Its change from the start
+    pose is pelvic obliquity (standing, bridges from the feet), roll (side-lying from the feet)
+    or hike (side-lying from the front)."""
+    return line_angle_deg(_lm(xy, "right", "HIP"), _lm(xy, "left", "HIP"))
+
+
+def trunk_line_deg(xy: np.ndarray) -> np.ndarray:
+    """Direction of hip-mid → shoulder-mid in the image, deg."""
+    return line_angle_deg(_mid(xy, "HIP"), _mid(xy, "SHOULDER"))
+
+
+def hip_extension(xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Signed shoulder–hip–knee angle, deg, per leg's knee and for the mid-knee ('both')."""
+    shoulder, hip = _mid(xy, "SHOULDER"), _mid(xy, "HIP")
+    out = {s: signed_hip_angle_deg(shoulder, hip, _lm(xy, s, "KNEE")) for s in LEGS}
+    out["both"] = signed_hip_angle_deg(shoulder, hip, _mid(xy, "KNEE"))
+    return out
+
+
+def knee_flexion(xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Per leg: 180 - ang(H, K, A) in the image, deg."""
+    return {s: 180.0 - joint_angle_deg(_lm(xy, s, "HIP"), _lm(xy, s, "KNEE"), _lm(xy, s, "ANKLE")) for s in LEGS}
+
+
+def ankle_speed(xy: np.ndarray, t_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Per leg: image speed of the ankle in leg lengths per second (band-walk steps)."""
+    length = leg_length_px(xy)
+    out = {}
+    for s in LEGS:
+        a = _lm(xy, s, "ANKLE")
+        v = np.stack([np.gradient(a[:, k], t_s) for k in range(2)], axis=-1) if len(t_s) > 1 else a * 0
+        out[s] = np.linalg.norm(v, axis=-1) / length
+    return out

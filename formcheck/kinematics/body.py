@@ -1,0 +1,126 @@
+"""Whole-body geometry for exercises: body axes, postures seen from any side, frontal-plane angles.
+
+Image functions take pixel coordinates of the upright frame (y down) as
+arrays of shape (..., 2) and return degrees with the leading shape; NaN in,
+NaN out. World functions take MediaPipe world landmarks (T, 33, 3): metres,
+hip-mid origin, camera-aligned axes (x right, y down, z away from the
+camera). METRICS.md §0 keeps world landmarks for sanity checks: here they
+only say which way the body lies (standing, on the back, on the side, on
+hands and knees) and where the camera is around it, decisions tens of
+degrees wide; every angle that is judged comes from the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.kinematics.angles import _xy, joint_angle_deg
+from formcheck.landmarks import Landmark as L
+
+GRAVITY_UP = np.array([0.0, -1.0, 0.0])  # world y points down: an upright, level phone
+TOWARD_CAMERA = np.array([0.0, 0.0, -1.0])  # world z points away from the camera
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1e-9, v / n, np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class BodyAxes:
+    """Per-frame unit vectors (T, 3) of the body in camera-aligned world axes.
+
+    up: hip-mid to shoulder-mid; left: right hip to left hip, made
+    orthogonal to `up`; anterior: left × up, out of the chest.
+    """
+
+    up: np.ndarray
+    left: np.ndarray
+    anterior: np.ndarray
+
+    def components(self, direction: np.ndarray) -> np.ndarray:
+        """(T, 3) cosines of a fixed world direction with (up, left, anterior)."""
+        d = np.asarray(direction, dtype=np.float64)
+        return np.stack([self.up @ d, self.left @ d, self.anterior @ d], axis=-1)
+
+
+def body_axes(world_m: np.ndarray) -> BodyAxes:
+    """Body axes from world landmarks (T, 33, 3); NaN rows where a hip or shoulder is missing."""
+    world = np.asarray(world_m, dtype=np.float64)
+    if world.ndim != 3 or world.shape[1:] != (33, 3):
+        raise ValueError(f"world_m must have shape (T, 33, 3), got {world.shape}")
+    hip_mid = (world[:, L.LEFT_HIP] + world[:, L.RIGHT_HIP]) / 2
+    shoulder_mid = (world[:, L.LEFT_SHOULDER] + world[:, L.RIGHT_SHOULDER]) / 2
+    up = _unit(shoulder_mid - hip_mid)
+    # Shoulders and hips both carry the left-right axis; average them (hips alone are only ~20 cm apart).
+    across = (world[:, L.LEFT_HIP] - world[:, L.RIGHT_HIP]) + (world[:, L.LEFT_SHOULDER] - world[:, L.RIGHT_SHOULDER])
+    left = _unit(across - np.sum(across * up, axis=-1, keepdims=True) * up)
+    anterior = _unit(np.cross(left, up))
+    return BodyAxes(up, left, anterior)
+
+
+def joint_angle_3d_deg(a, b, c) -> np.ndarray:
+    """The angle at B between BA and BC for 3-D points (..., 3), degrees in [0, 180]."""
+    a, b, c = (np.asarray(p, dtype=np.float64) for p in (a, b, c))
+    ba, bc = a - b, c - b
+    cross = np.linalg.norm(np.cross(ba, bc), axis=-1)
+    return np.degrees(np.arctan2(cross, np.sum(ba * bc, axis=-1)))
+
+
+def line_angle_deg(start, end) -> np.ndarray:
+    """Direction of start→end in the image, degrees counter-clockwise from image-right
+    as the viewer sees it (y down, so 'up' in the picture is +90)."""
+    start, end = _xy(start), _xy(end)
+    return np.degrees(np.arctan2(start[..., 1] - end[..., 1], end[..., 0] - start[..., 0]))
+
+
+def wrap_deg(angle) -> np.ndarray:
+    """Angles wrapped into (-180, 180]."""
+    a = np.asarray(angle, dtype=np.float64)
+    return 180.0 - np.mod(180.0 - a, 360.0)
+
+
+def angle_between_deg(u, v) -> np.ndarray:
+    """Unsigned angle between two image vectors (..., 2), in [0, 180]."""
+    u, v = _xy(u), _xy(v)
+    zero = np.zeros_like(u)
+    return joint_angle_deg(u, zero, v)
+
+
+def fppa_deg(hip, knee, ankle, other_hip) -> np.ndarray:
+    """Frontal-plane projection angle: 180 - ang(H, K, A), + when the knee lies medial of
+    the hip–ankle line (toward `other_hip`, the midline side), - when lateral.
+    Meaningful only in a front or rear view."""
+    hip, knee, ankle, other = _xy(hip), _xy(knee), _xy(ankle), _xy(other_hip)
+    bend = 180.0 - joint_angle_deg(hip, knee, ankle)
+    axis = ankle - hip
+    off = knee - hip
+    # Signed side of the knee relative to the hip→ankle line, compared with the other hip's side.
+    knee_side = axis[..., 0] * off[..., 1] - axis[..., 1] * off[..., 0]
+    mid = other - hip
+    mid_side = axis[..., 0] * mid[..., 1] - axis[..., 1] * mid[..., 0]
+    sign = np.where(knee_side * mid_side >= 0, 1.0, -1.0)
+    return np.where(np.isfinite(knee_side * mid_side), sign * bend, np.nan)
+
+
+def signed_hip_angle_deg(shoulder, hip, knee) -> np.ndarray:
+    """ang(S, H, K) for a bridge seen from the side, continued past 180 when the hip rises
+    above the shoulder–knee line (image-up side): 180 = neutral, < 180 hips low,
+    > 180 overshoot (lumbar-extension proxy, METRICS.md §4 [W])."""
+    shoulder, hip, knee = _xy(shoulder), _xy(hip), _xy(knee)
+    angle = joint_angle_deg(shoulder, hip, knee)
+    line = knee - shoulder
+    rel = hip - shoulder
+    # Height of the hip above the shoulder–knee line, image-up positive.
+    cross = line[..., 0] * rel[..., 1] - line[..., 1] * rel[..., 0]
+    above = np.where(line[..., 0] >= 0, -cross, cross) > 0
+    return np.where(above, 360.0 - angle, angle)
+
+
+def lateral_lean_deg(shoulder_mid, hip_mid, reference_up_deg: float | np.ndarray = 90.0) -> np.ndarray:
+    """Trunk line (hip-mid → shoulder-mid) angle from `reference_up_deg` in the image plane,
+    signed, wrapped; with the default, the lean from vertical in a front or rear view."""
+    return wrap_deg(line_angle_deg(hip_mid, shoulder_mid) - reference_up_deg)
