@@ -1,5 +1,22 @@
-"""Render: pictures of an analysis (annotated frames). Leaf stage: nothing imports it but the shells."""
+"""Render: what the user sees (annotated frames and video, key frames, SVG plots, HTML report).
 
+Leaf stage: nothing imports it but the shells and `formcheck.export`. Everything
+reads one neutral `model.ReportModel`, which a per-mode adapter fills
+(`running_adapter.running_report_model`; an exercise adapter plugs in the same way).
+"""
+
+from formcheck.render.annotators import AngleArcAnnotator, GaitEventAnnotator
+from formcheck.render.model import ReportModel
+from formcheck.render.panels import CueBannerAnnotator, MetricPanelAnnotator, RepCounterAnnotator, compose
 from formcheck.render.skeleton import SkeletonAnnotator
 
-__all__ = ["SkeletonAnnotator"]
+__all__ = [
+    "AngleArcAnnotator",
+    "CueBannerAnnotator",
+    "GaitEventAnnotator",
+    "MetricPanelAnnotator",
+    "RepCounterAnnotator",
+    "ReportModel",
+    "SkeletonAnnotator",
+    "compose",
+]

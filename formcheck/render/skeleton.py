@@ -32,14 +32,25 @@ class SkeletonAnnotator:
         self.min_visibility = min_visibility
         self.thickness_fraction = thickness_fraction
 
-    def annotate(self, frame_bgr: np.ndarray, track: PoseTrack, i: int) -> np.ndarray:
-        """A copy of `frame_bgr` (H, W, 3 uint8) with frame `i` of `track` drawn on it."""
+    def annotate(self, frame_bgr: np.ndarray, track, i: int) -> np.ndarray:
+        """A copy of `frame_bgr` (H, W, 3 uint8) with frame `i` of `track` drawn on it.
+
+        track: a PoseTrack, or anything with a `.track` (a ReportModel)."""
         out = frame_bgr.copy()
+        self.draw(out, track, i, [])
+        return out
+
+    def draw(self, out: np.ndarray, track, i: int, avoid: list) -> None:
+        """Draw in place (see `annotate`)."""
+        track: PoseTrack = getattr(track, "track", track)
         if not 0 <= i < len(track):
-            return out
+            return
         xy, vis = track.xy_px[i], track.visibility[i]
         ok = np.all(np.isfinite(xy), axis=1) & (vis >= self.min_visibility)
         thickness = max(2, int(round(self.thickness_fraction * max(out.shape[:2]))))
+        if ok.sum() >= 2:  # thinner lines on a small athlete, so the joints stay visible
+            height = float(np.ptp(xy[ok, 1]))
+            thickness = max(1, min(thickness, int(round(0.012 * height))))
         for a, b in SKELETON_EDGES:
             if ok[a] and ok[b]:
                 colour = {"left": LEFT_BGR, "right": RIGHT_BGR}.get(_side(a) if _side(a) == _side(b) else "mid", MID_BGR)
@@ -49,7 +60,6 @@ class SkeletonAnnotator:
                 continue  # face points clutter small subjects
             colour = {"left": LEFT_BGR, "right": RIGHT_BGR}.get(_side(Landmark(k)), MID_BGR)
             cv2.circle(out, _pt(xy[k]), thickness + 1, colour, -1, cv2.LINE_AA)
-        return out
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:

@@ -1,0 +1,232 @@
+"""The report model: what the user sees, independent of the analysis that produced it.
+
+A per-mode adapter (`render.running_adapter.running_report_model`, later one for
+exercises) fills one `ReportModel`; the annotators, the key frames, the plots,
+the HTML report and the CSV exports read only this. So an analysis plugs in by
+writing one adapter function, and every picture and table of it comes for free.
+
+Conventions: frame numbers are rows of `track` (= the clip's frame indices);
+times are real seconds (slow motion rescaled); values are in the unit their
+name ends in (`_deg`, `_ms`, ...); NaN = not measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.landmarks import Landmark
+from formcheck.track import PoseTrack
+
+SIDES = ("left", "right", "")
+EVIDENCE = ("E", "H", "W", "")
+SEVERITIES = ("info", "note", "check")
+RAYS = ("up", "down", "horizontal")
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One metric over the clip: value (median), spread (IQR), ci95, n intervals, view, frames used."""
+
+    name: str
+    label: str
+    value: float
+    unit: str
+    spread: float = float("nan")
+    ci95: tuple[float, float] = (float("nan"), float("nan"))
+    n: int = 0
+    view: str = ""
+    frames: tuple[int, int] | tuple[()] = ()
+    evidence: str = ""
+    left: float = float("nan")
+    right: float = float("nan")
+    low_confidence: bool = False
+    describe: str = ""
+
+    def __post_init__(self) -> None:
+        if self.evidence not in EVIDENCE:
+            raise ValueError(f"evidence must be one of {EVIDENCE}, got {self.evidence!r}")
+
+
+@dataclass(frozen=True)
+class CueRow:
+    """One cue: the full message for the report, a short text for the video banner,
+    and the frame ranges (first, last) where it applies (empty: clip-wide)."""
+
+    message: str
+    short: str
+    evidence: str
+    severity: str
+    kind: str = "observation"
+    metric: str = ""
+    frames: tuple[tuple[int, int], ...] = ()
+    intervals: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+        if self.intervals and len(self.intervals) != len(self.frames):
+            raise ValueError("intervals and frames must have the same length")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A moment to mark: a gait event (kind "contact"/"toe_off"), a rep bottom, ...
+
+    landmark: where to draw it (e.g. the heel at contact); None = no place on the body."""
+
+    kind: str
+    label: str
+    side: str
+    frame: int
+    t_s: float
+    landmark: Landmark | None = None
+
+    def __post_init__(self) -> None:
+        if self.side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES}, got {self.side!r}")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A stride or a rep: 0-based index, first and last frame (inclusive), side ("" if none)."""
+
+    index: int
+    first: int
+    last: int
+    side: str = ""
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError(f"interval {self.index}: last ({self.last}) < first ({self.first})")
+        if self.side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES}, got {self.side!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """A per-frame value (T,) of the track, e.g. knee_flexion_left_deg; NaN where unseen.
+
+    name: CSV column (ends in its unit); label: for people; group: series
+    plotted together share a group (e.g. "knee")."""
+
+    name: str
+    label: str
+    unit: str
+    values: np.ndarray
+    side: str = ""
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        v = np.asarray(self.values, dtype=np.float64)
+        if v.ndim != 1:
+            raise ValueError(f"{self.name}: values must be 1-D, got shape {v.shape}")
+        object.__setattr__(self, "values", v)
+        if self.side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES}, got {self.side!r}")
+
+
+@dataclass(frozen=True)
+class AngleArc:
+    """Draw series `series` as an arc at landmark `vertex`, between two rays.
+
+    Each ray is a landmark (toward it), a (from, to) landmark pair (along from->to,
+    e.g. (HIP, KNEE) at the knee continues the thigh: the wedge to the ankle is
+    then the knee's flexion), or a direction: "up", "down", or "horizontal"
+    (level, on the side of the other ray)."""
+
+    series: str
+    vertex: Landmark
+    ray_a: Landmark | tuple[Landmark, Landmark] | str
+    ray_b: Landmark | tuple[Landmark, Landmark] | str
+    short: str = ""
+
+    def __post_init__(self) -> None:
+        for ray in (self.ray_a, self.ray_b):
+            if isinstance(ray, str) and ray not in RAYS:
+                raise ValueError(f"a ray must be a Landmark, a (from, to) pair or one of {RAYS}, got {ray!r}")
+            if isinstance(ray, tuple) and len(ray) != 2:
+                raise ValueError(f"a (from, to) ray needs two landmarks, got {ray!r}")
+        if isinstance(self.ray_a, str) and isinstance(self.ray_b, str):
+            raise ValueError("at least one ray must be a landmark")
+
+
+@dataclass(frozen=True, eq=False)
+class PerInterval:
+    """One metric's value per stride/rep, for the left-vs-right plot."""
+
+    name: str
+    label: str
+    unit: str
+    index: np.ndarray
+    values: np.ndarray
+    sides: tuple[str, ...]
+    flagged: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """A frame worth a still: `title` (e.g. "Typical stride: contact"), `why` one line."""
+
+    frame: int
+    title: str
+    why: str = ""
+    slug: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ReportModel:
+    """Everything the user sees about one analysed clip.
+
+    mode: "running" or "exercise"; interval_word: "stride" or "rep";
+    capture: ordered label -> text (clip, size, fps, duration, view, ...);
+    decisions: (what, value, confidence 0-1, reason) of each automatic choice;
+    panel: (label, text) lines for the on-video metric panel;
+    notes: what the numbers do not say (METRICS.md §3, §6).
+    """
+
+    mode: str
+    title: str
+    track: PoseTrack
+    model_id: str
+    confidence: float
+    capture: dict[str, str] = field(default_factory=dict)
+    decisions: tuple[tuple[str, str, float, str], ...] = ()
+    metrics: tuple[MetricRow, ...] = ()
+    cues: tuple[CueRow, ...] = ()
+    not_measurable: tuple[tuple[str, str], ...] = ()
+    marks: tuple[Mark, ...] = ()
+    intervals: tuple[Interval, ...] = ()
+    interval_word: str = "stride"
+    series: tuple[Series, ...] = ()
+    arcs: tuple[AngleArc, ...] = ()
+    per_interval: tuple[PerInterval, ...] = ()
+    key_frames: tuple[KeyFrame, ...] = ()
+    panel: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.track)
+        for s in self.series:
+            if s.values.shape != (n,):
+                raise ValueError(f"series {s.name} must have shape ({n},), got {s.values.shape}")
+        names = {s.name for s in self.series}
+        for arc in self.arcs:
+            if arc.series not in names:
+                raise ValueError(f"arc series {arc.series!r} is not one of the series {sorted(names)}")
+        for k in (*[m.frame for m in self.marks], *[kf.frame for kf in self.key_frames]):
+            if not 0 <= k < max(n, 1):
+                raise ValueError(f"frame {k} is outside the track (0..{n - 1})")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+
+    def series_by_name(self, name: str) -> Series:
+        for s in self.series:
+            if s.name == name:
+                return s
+        raise ValueError(f"unknown series {name!r}; valid: {[s.name for s in self.series]}")
+
+    def row_of_frame(self) -> dict[int, int]:
+        """Clip frame index -> track row."""
+        return {int(f): r for r, f in enumerate(self.track.frame_index)}
