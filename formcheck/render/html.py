@@ -1,0 +1,165 @@
+"""The report as one self-contained HTML page: inline CSS, inline SVG plots, key frames as
+base64 images; no script, no font, nothing fetched from anywhere.
+
+`report_html(report, key_images, plots)` reads only the neutral `ReportModel`,
+so every analysis mode gets the same page.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Sequence
+from html import escape
+
+from formcheck import __version__
+from formcheck.render.model import KeyFrame, MetricRow, ReportModel
+
+EVIDENCE_TEXT = {
+    "E": "published evidence",
+    "H": "engineering heuristic, no published threshold",
+    "W": "weak or indirect evidence",
+    "": "not graded",
+}
+_DIGITS = {"deg": 1, "leg lengths": 3, "hip widths": 2, "ms": 0, "steps/min": 1, "%": 1}
+
+CSS = """
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1d1d1f;background:#f5f5f7}
+main{max-width:1040px;margin:0 auto;padding:16px}
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.4em 0 .5em;border-bottom:1px solid #ccc}
+section{background:#fff;border-radius:10px;padding:4px 16px 14px;margin:12px 0;box-shadow:0 1px 2px #0001}
+table{border-collapse:collapse;width:100%;font-size:.93em}th,td{padding:5px 8px;text-align:left;
+border-bottom:1px solid #e5e5e5;vertical-align:top}th{background:#fafafa;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.tablewrap{overflow-x:auto}.muted{color:#666;font-size:.9em}
+.badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:.8em;font-weight:600;color:#fff}
+.ev-E{background:#2e7d32}.ev-H{background:#8d6e00}.ev-W{background:#b23c17}.ev-{background:#777}
+.sev-check{border-left:5px solid #d32f2f}.sev-note{border-left:5px solid #f0a000}.sev-info{border-left:5px solid #aaa}
+.cue{padding:6px 10px;margin:8px 0;background:#fafafa;border-radius:4px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:12px}
+figure{margin:0}figure img{width:100%;height:auto;border-radius:6px;background:#000}
+figcaption{font-size:.85em;color:#444}.plots svg{display:block;margin:8px 0;background:#fff}
+.plotgrid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:8px}
+.low{color:#b23c17;font-size:.85em}
+"""
+
+
+def _num(v: float, unit: str) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{v:.{_DIGITS.get(unit, 2)}f}"
+
+
+def _unit(unit: str) -> str:
+    return "°" if unit == "deg" else unit
+
+
+def _badge(evidence: str) -> str:
+    return (f'<span class="badge ev-{escape(evidence)}" title="{escape(EVIDENCE_TEXT.get(evidence, ""))}">'
+            f'{escape(evidence or "?")}</span>')
+
+
+def _metric_row(m: MetricRow) -> str:
+    ci = (f"{_num(m.ci95[0], m.unit)} – {_num(m.ci95[1], m.unit)}"
+          if all(math.isfinite(v) for v in m.ci95) else "—")
+    frames = f"{m.frames[0]}–{m.frames[1]}" if m.frames else "—"
+    low = ' <span class="low">low confidence</span>' if m.low_confidence else ""
+    return (f'<tr title="{escape(m.describe)}"><td>{escape(m.label)}{low}</td>'
+            f'<td class="num"><b>{_num(m.value, m.unit)}</b>{"" if m.unit in ("deg", "%") else " "}'
+            f'{escape(_unit(m.unit))}</td>'
+            f'<td class="num">{ci}</td><td class="num">{_num(m.spread, m.unit)}</td>'
+            f'<td class="num">{_num(m.left, m.unit)}</td><td class="num">{_num(m.right, m.unit)}</td>'
+            f'<td class="num">{m.n}</td><td>{escape(m.view)}</td><td class="num">{frames}</td>'
+            f'<td>{_badge(m.evidence)}</td></tr>')
+
+
+def _table(headers: Sequence[str], rows: Sequence[str], table_id: str = "") -> str:
+    ident = f' id="{table_id}"' if table_id else ""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    return f'<div class="tablewrap"><table{ident}><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def _where(cue, word: str) -> str:
+    if not cue.frames:
+        return "whole clip"
+    parts = []
+    for k, (a, b) in enumerate(cue.frames):
+        n = cue.intervals[k] + 1 if cue.intervals and cue.intervals[k] >= 0 else None
+        parts.append(f"{word} {n} (frames {a}–{b})" if n else f"frames {a}–{b}")
+    shown = ", ".join(parts[:6]) + (f" and {len(parts) - 6} more" if len(parts) > 6 else "")
+    return shown
+
+
+def image_data_uri(data: bytes, mime: str = "image/jpeg") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]] = (),
+                plots: Sequence = (), files: Sequence[str] = ()) -> str:
+    """The whole page. key_images: (key frame, JPEG bytes); plots: `plots.Plot`s; files: names
+    of the other outputs written beside it (listed at the end)."""
+    word = report.interval_word
+    s = []
+    s.append(f"<header><h1>{escape(report.title)}</h1><p class=\"muted\">FormCheck {escape(__version__)} · "
+             f"pose model <code>{escape(report.model_id)}</code> · overall confidence "
+             f"<b>{report.confidence:.2f}</b> (0–1: the lower of the view and context confidences)</p></header>")
+
+    cap_rows = [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in report.capture.items()]
+    cap_rows.append(f"<tr><th>Pose model</th><td><code>{escape(report.model_id)}</code></td></tr>")
+    dec_rows = [f"<tr><td>{escape(w)}</td><td>{escape(v)}</td><td class=\"num\">{c:.2f}</td>"
+                f"<td class=\"muted\">{escape(r)}</td></tr>" for w, v, c, r in report.decisions]
+    s.append("<section id=\"capture\"><h2>Capture</h2><div class=\"tablewrap\"><table>"
+             + "".join(cap_rows) + "</table></div>"
+             + ("<h3>What FormCheck decided, and how sure it is</h3>"
+                + _table(["decision", "value", "confidence", "why"], dec_rows) if dec_rows else "")
+             + "</section>")
+
+    observations = [c for c in report.cues if c.kind != "suggestion"]
+    suggestions = [c for c in report.cues if c.kind == "suggestion"]
+    cue_html = [f'<div class="cue sev-{escape(c.severity)}">{_badge(c.evidence)} <b>{escape(c.severity)}</b> '
+                f'{escape(c.message)}<div class="muted">where: {escape(_where(c, word))}</div></div>'
+                for c in observations]
+    if not observations:
+        cue_html.append("<p>No pattern stood out beyond the method's measurement noise.</p>")
+    if suggestions:
+        cue_html.append("<h3>Options (only if you want to experiment)</h3>")
+        cue_html += [f'<div class="cue sev-info">{_badge(c.evidence)} {escape(c.message)}</div>' for c in suggestions]
+    s.append("<section id=\"cues\"><h2>Cues</h2>" + "".join(cue_html)
+             + "<p class=\"muted\">Evidence: " + " · ".join(f"{_badge(k)} {escape(v)}" for k, v in
+                                                           EVIDENCE_TEXT.items() if k) + "</p></section>")
+
+    rows = [_metric_row(m) for m in report.metrics]
+    s.append(f"<section><h2>Metrics</h2><p class=\"muted\">Value = median over {word}s; 95% CI = bootstrap "
+             f"interval of the median; spread = interquartile range; n = {word}s measured; frames = first–last "
+             "frame used. Hover a row for its definition.</p>"
+             + _table(["metric", "value", "95% CI", "spread", "left", "right", f"n {word}s", "view", "frames",
+                       "evidence"], rows, "metrics") + "</section>")
+
+    if key_images:
+        figs = [f'<figure><img alt="{escape(kf.title)}" src="{image_data_uri(data)}">'
+                f"<figcaption><b>{escape(kf.title)}</b><br>{escape(kf.why)} · frame {kf.frame}</figcaption></figure>"
+                for kf, data in key_images]
+        s.append("<section id=\"keyframes\"><h2>Key frames</h2><div class=\"grid\">" + "".join(figs) + "</div></section>")
+
+    if plots:
+        wide = [p.svg for p in plots if p.kind == "time"]
+        small = [p.svg for p in plots if p.kind != "time"]
+        s.append("<section class=\"plots\" id=\"plots\"><h2>Plots</h2>" + "".join(wide)
+                 + (f"<h3>Per {word}, left against right</h3><p class=\"muted\">Dashed lines: each side's median; "
+                    f"ringed in red: {word}s a cue points to.</p><div class=\"plotgrid\">" + "".join(small) + "</div>"
+                    if small else "") + "</section>")
+
+    nm = [f"<tr><td>{escape(label)}</td><td>{escape(why)}</td></tr>" for label, why in report.not_measurable]
+    if nm:
+        s.append("<section id=\"not-measurable\"><h2>What could not be measured, and why</h2>"
+                 + _table(["metric", "why / what to film instead"], nm) + "</section>")
+    if report.notes:
+        s.append("<section id=\"limits\"><h2>What these numbers do not say</h2><ul>"
+                 + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul></section>")
+    if files:
+        s.append("<section><h2>Files</h2><p class=\"muted\">Beside this report: "
+                 + ", ".join(f"<code>{escape(f)}</code>" for f in files) + "</p></section>")
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body><main>"
+            + "".join(s) + "</main></body></html>")
