@@ -74,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, help="write one row per stride")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser("analyze", help="everything for one clip: annotated video, report, JSON, CSV, key frames")
+    p.add_argument("clip", type=Path)
+    p.add_argument("--mode", choices=["auto", "run", "exercise"], default="auto",
+                   help="auto: running when the clip shows running or walking steps")
+    p.add_argument("--out", type=Path, required=True, help="output folder (written whole at the end)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument("--slowmo", action="store_true", help="also write slowmo.mp4: ±0.3 s around each contact, 1/4 speed")
+    _running_options(p)
+    p.set_defaults(func=_cmd_analyze)
+
     p = sub.add_parser("compare", help="two running clips of one runner (e.g. treadmill, outdoor)")
     p.add_argument("clip_a", type=Path)
     p.add_argument("clip_b", type=Path)
@@ -104,6 +114,25 @@ def _cmd_run(args) -> int:
     if args.csv:
         write_strides_csv(running, args.csv)
     print(_format_running(data))
+    return 0
+
+
+def _cmd_analyze(args) -> int:
+    from formcheck.export import check_output_dir, export_analysis
+    from formcheck.pipeline import analyze
+    from formcheck.progress import ProgressBar
+    from formcheck.running.analysis import RunningOptions
+    from formcheck.settings import Settings
+
+    check_output_dir(args.out, args.overwrite)  # before minutes of pose, not after
+    result = analyze(args.clip, args.mode, Settings(model=args.model),
+                     RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
+    done = export_analysis(result, args.out, progress=ProgressBar("video"), slowmo=args.slowmo,
+                           overwrite=args.overwrite)
+    print(_format_running(result.data))
+    print(f"{result.mode} ({result.decided_by}: {result.reason}); wrote {done.out_dir}/: {', '.join(done.files)} "
+          f"(video {done.video.frames} frames at {done.video.frames_per_s:.0f} frames/s, "
+          f"report {done.report_bytes / 1e6:.1f} MB)")
     return 0
 
 

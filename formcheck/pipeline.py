@@ -170,3 +170,74 @@ def compare_clips(clip_a: str | Path, clip_b: str | Path, settings: Settings | N
         sides.append(ClipSide(f"{label} ({Path(clip).name})", running.strides, running.view.view,
                               running.context.kind, running.gait_mode.mode, pose.info.capture_fps or pose.info.fps))
     return compare(*sides)
+
+
+MODES = ("auto", "run", "exercise")
+# [H] Steps per minute that a running or walking clip shows (slow walk to sprint).
+GAIT_CADENCE_SPM = (60.0, 240.0)
+MIN_CONTACTS = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """One clip, analysed in one mode, ready to show and export.
+
+    mode: "running" (later also "exercise"); decided_by: "user" or "auto";
+    reason: why this mode; pose: the PoseAnalysis; running: the RunningAnalysis
+    (None in other modes); report: the neutral render.model.ReportModel;
+    data: the machine-readable analysis (running: schema formcheck.running/1).
+    """
+
+    mode: str
+    decided_by: str
+    reason: str
+    pose: PoseAnalysis
+    report: object
+    data: dict
+    running: object = None
+
+
+def looks_like_gait(running) -> tuple[bool, str]:
+    """Running/walking when at least MIN_CONTACTS contacts were found and the step rate
+    between them lies in GAIT_CADENCE_SPM; else (False, why)."""
+    import numpy as np
+
+    contacts = sorted(e.t_s for e in running.events if e.kind == "contact")
+    if len(contacts) < MIN_CONTACTS:
+        return False, f"{len(contacts)} foot contacts found (a running or walking clip shows at least {MIN_CONTACTS})"
+    cadence = running.summary.get("cadence_spm")
+    if cadence is not None and cadence.n > 0 and np.isfinite(cadence.median):
+        spm = float(cadence.median)
+    else:
+        spm = 60.0 / float(np.median(np.diff(contacts)))
+    lo, hi = GAIT_CADENCE_SPM
+    if not lo <= spm <= hi:
+        return False, f"steps at {spm:.0f} per minute, outside the running/walking range {lo:.0f}-{hi:.0f}"
+    return True, f"{len(contacts)} foot contacts at {spm:.0f} steps per minute"
+
+
+def analyze(clip: str | Path, mode: str = "auto", settings: Settings | None = None, options=None,
+            progress: ProgressFn | None = None, pool: PosePool | None = None) -> Analysis:
+    """Analyse a clip in `mode` ("run", "exercise", or "auto": running when the clip shows
+    gait, see `looks_like_gait`). Exercise analysis is not wired yet and says so."""
+    from formcheck.errors import FormCheckError
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if mode == "exercise":
+        raise FormCheckError("Exercise analysis is not available yet; use --mode run for a running clip.")
+    from formcheck.render.running_adapter import running_report_model
+    from formcheck.running.report import running_json
+
+    pose, running = analyze_running(clip, settings, options, progress, pool)
+    if mode == "auto":
+        ok, why = looks_like_gait(running)
+        if not ok:
+            raise FormCheckError(f"This clip does not look like running or walking ({why}), and exercise "
+                                 "analysis is not available yet. If it is a running clip, try --mode run.")
+    else:
+        why = "chosen by the user"
+    decided_by = "user" if mode == "run" else "auto"
+    data = {**running_json(running, pose), "analysis_mode": {"value": "running", "decided_by": decided_by,
+                                                             "reason": why}}
+    return Analysis("running", decided_by, why, pose, running_report_model(pose, running), data, running)
