@@ -171,7 +171,8 @@ def place(size: tuple[int, int], frame_shape: tuple[int, ...], avoid: list, pref
     Candidates: the positions in `prefer` (corners, top/bottom centre), each also
     slid just below or above every box in `avoid[1:]` (boxes already placed), so
     panels stack instead of overlapping. The one overlapping `avoid` least wins
-    (avoid[0], the athlete, counts four times); the earliest candidate on a tie.
+    (overlapping a placed box costs 100 times more than overlapping avoid[0], the
+    athlete, under a translucent panel); the earliest candidate on a tie.
     """
     h, w = frame_shape[:2]
     bw, bh = size
@@ -188,7 +189,8 @@ def place(size: tuple[int, int], frame_shape: tuple[int, ...], avoid: list, pref
     for x, y in candidates:
         x, y = int(np.clip(x, 0, max(0, w - bw))), int(np.clip(y, 0, max(0, h - bh)))
         box = (x, y, x + bw, y + bh)
-        cost = sum(_overlap(box, a) * (4.0 if k == 0 else 1.0) for k, a in enumerate(avoid) if a is not None)
+        # Covering another panel makes both unreadable; covering the athlete only dims them.
+        cost = sum(_overlap(box, a) * (1.0 if k == 0 else 100.0) for k, a in enumerate(avoid) if a is not None)
         if best_cost is None or cost < best_cost - 1e-6:
             best, best_cost = (x, y), cost
     return best

@@ -118,9 +118,10 @@ def _cue_short(cue) -> str:
 
 
 def _typical_stride(strides, summary):
-    """The stride closest to the clip's medians over all metrics (robust z: |v - median| / IQR)."""
+    """The stride closest to the clip's medians over all metrics (robust z: |v - median| / IQR),
+    among the strides with a toe-off when there are any (so both of its key frames exist)."""
     best, best_cost = None, math.inf
-    for s in strides:
+    for s in [s for s in strides if s.toe_off is not None] or strides:
         costs = [abs(s.values[n] - m.median) / max(m.spread, 1e-6) for n, m in summary.items()
                  if m.n >= 2 and math.isfinite(s.values.get(n, math.nan)) and math.isfinite(m.median)]
         if not costs:

@@ -139,8 +139,8 @@ def slowmo_windows(times_s: Sequence[float], half_window_s: float, clip_times_s:
     ts = np.asarray(clip_times_s, dtype=np.float64)
     out: list[tuple[int, int]] = []
     for t in sorted(times_s):
-        a = int(np.searchsorted(ts, t - half_window_s, side="left"))
-        b = int(np.searchsorted(ts, t + half_window_s, side="right")) - 1
+        a = int(np.searchsorted(ts, t - half_window_s - 1e-9, side="left"))
+        b = int(np.searchsorted(ts, t + half_window_s + 1e-9, side="right")) - 1
         if b < a:
             continue
         if out and a <= out[-1][1] + 1:

@@ -1,0 +1,271 @@
+"""Render on synthetic inputs with known answers: annotators, layout, plots, video timing, CSV."""
+
+from __future__ import annotations
+
+import csv
+import re
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.landmarks import Landmark as L
+from formcheck.render.annotators import AngleArcAnnotator, GaitEventAnnotator
+from formcheck.render.draw import athlete_box, place, put_text, text_size
+from formcheck.render.model import AngleArc, CueRow, Interval, Mark, PerInterval, ReportModel, Series
+from formcheck.render.panels import CueBannerAnnotator, MetricPanelAnnotator, RepCounterAnnotator
+from formcheck.render.plots import angle_plot_svg, nice_ticks, per_interval_svg
+from formcheck.render.skeleton import LEFT_BGR, RIGHT_BGR, SkeletonAnnotator
+from formcheck.render.video import even_size, slowmo_windows, write_annotated_video
+from formcheck.track import PoseTrack
+from formcheck.video import probe
+from formcheck.video.synth import write_test_clip
+
+W, H = 400, 400
+# A standing figure, side by side legs: left leg at x=150, right leg at x=250 (image coordinates).
+POINTS = {
+    L.LEFT_SHOULDER: (160, 60), L.RIGHT_SHOULDER: (240, 60),
+    L.LEFT_HIP: (150, 170), L.RIGHT_HIP: (250, 170),
+    L.LEFT_KNEE: (150, 260), L.RIGHT_KNEE: (250, 260),
+    L.LEFT_ANKLE: (150, 350), L.RIGHT_ANKLE: (250, 350),
+    L.LEFT_HEEL: (140, 360), L.RIGHT_HEEL: (240, 360),
+    L.LEFT_FOOT_INDEX: (175, 362), L.RIGHT_FOOT_INDEX: (275, 362),
+}
+
+
+def figure_track(n: int = 3, t_s=None) -> PoseTrack:
+    t = np.arange(n) / 30.0 if t_s is None else np.asarray(t_s)
+    xy = np.full((len(t), NUM_LANDMARKS, 2), np.nan)
+    vis = np.zeros((len(t), NUM_LANDMARKS))
+    for k, p in POINTS.items():
+        xy[:, k] = p
+        vis[:, k] = 0.99
+    return PoseTrack(t, xy, np.zeros((len(t), NUM_LANDMARKS)), vis, np.full((len(t), NUM_LANDMARKS, 3), np.nan),
+                     np.arange(len(t)), (W, H))
+
+
+def figure_report(n: int = 3, t_s=None, **kw) -> ReportModel:
+    track = figure_track(n, t_s)
+    series = (Series("knee_flexion_left_deg", "Knee flexion, left", "deg", np.full(n, 20.0), "left", "knee"),
+              Series("knee_flexion_right_deg", "Knee flexion, right", "deg", np.full(n, np.nan), "right", "knee"))
+    defaults = dict(
+        series=series,
+        arcs=(AngleArc("knee_flexion_left_deg", L.LEFT_KNEE, (L.LEFT_HIP, L.LEFT_KNEE), L.LEFT_ANKLE),),
+        marks=(Mark("contact", "L contact", "left", 1, float(track.t_s[1]), L.LEFT_HEEL),),
+        intervals=(Interval(0, 0, n - 1, "left"), Interval(1, 1, n - 1, "right")),
+        cues=(CueRow("Long message.", "Overstride: left 0.26 vs right 0.18", "H", "check", frames=((0, n - 1),),
+                     intervals=(0,)),),
+        panel=(("Cadence", "170 steps/min"),),
+    )
+    defaults.update(kw)
+    return ReportModel("running", "test", track, "model@x", 0.9, **defaults)
+
+
+def _near(pixel, colour, tol=60) -> bool:
+    return int(np.abs(pixel.astype(int) - np.array(colour)).max()) <= tol
+
+
+def test_skeleton_draws_left_shin_in_the_left_colour_and_leaves_the_input_alone():
+    frame = np.zeros((H, W, 3), np.uint8)
+    out = SkeletonAnnotator().annotate(frame, figure_track(), 0)
+    assert not frame.any()  # the frame passed in is unchanged
+    assert _near(out[305, 150], LEFT_BGR)  # middle of the left shin (knee 260 -> ankle 350)
+    assert _near(out[305, 250], RIGHT_BGR)  # middle of the right shin
+    assert not out[305, 200].any()  # nothing between the legs
+    assert not out[305, 20].any()
+
+
+def test_skeleton_skips_joints_below_the_visibility_gate():
+    track = figure_track()
+    vis = track.visibility.copy()
+    vis[:, L.LEFT_ANKLE] = 0.1
+    out = SkeletonAnnotator(min_visibility=0.5).annotate(np.zeros((H, W, 3), np.uint8), track.with_arrays(
+        visibility=vis), 0)
+    assert not out[320, 150].any() and _near(out[305, 250], RIGHT_BGR)
+
+
+@pytest.mark.parametrize("annotator", [
+    SkeletonAnnotator(), AngleArcAnnotator(), GaitEventAnnotator(), RepCounterAnnotator(), CueBannerAnnotator(),
+    MetricPanelAnnotator()], ids=lambda a: type(a).__name__)
+def test_every_annotator_draws_on_a_copy(annotator):
+    frame = np.zeros((H, W, 3), np.uint8)
+    out = annotator.annotate(frame, figure_report(), 1)
+    assert not frame.any() and out.shape == frame.shape and out.dtype == np.uint8
+    assert out.any(), "drew nothing"
+    assert not annotator.annotate(frame, figure_report(), 99).any() or isinstance(annotator, MetricPanelAnnotator)
+
+
+def test_angle_arc_sits_at_its_joint_and_skips_a_nan_value():
+    out = AngleArcAnnotator().annotate(np.zeros((H, W, 3), np.uint8), figure_report(), 0)
+    ys, xs = np.nonzero(out.any(axis=2))
+    assert abs(np.median(xs) - 150) < 40 and abs(np.median(ys) - 260) < 60  # around the left knee
+    assert not out[:, 220:].any()  # the right knee's value is NaN: no arc there
+
+
+def test_gait_event_marker_shows_near_its_frame_only():
+    report = figure_report(n=30)
+    ann = GaitEventAnnotator(window_s=0.1)
+    blank = np.zeros((H, W, 3), np.uint8)
+    assert ann.annotate(blank, report, 1)[330:400, 100:200].any()   # at the event
+    assert ann.annotate(blank, report, 3).any()                      # 67 ms later
+    assert not ann.annotate(blank, report, 10).any()                 # 300 ms later
+
+
+def test_rep_counter_text_names_the_latest_interval_and_its_side():
+    lines = RepCounterAnnotator().lines(figure_report(), 1, 400, 14)
+    assert lines[0][0] == "stride 2/2 · right"
+    report = figure_report(intervals=tuple(Interval(k, 10 * k, 10 * k + 9) for k in range(10)), n=100)
+    report = ReportModel(**{**report.__dict__, "interval_word": "rep"})
+    assert RepCounterAnnotator().lines(report, 25, 400, 14)[0][0] == "rep 3/10"
+
+
+def _apart(pa, pb) -> bool:
+    return min(pa[2], pb[2]) <= max(pa[0], pb[0]) or min(pa[3], pb[3]) <= max(pa[1], pb[1])
+
+
+@pytest.mark.parametrize("size", [(400, 400), (900, 1600), (1600, 900)], ids=["crowded", "portrait", "landscape"])
+def test_panels_in_one_stack_never_overlap_each_other(size):
+    report = figure_report()
+    placed: list = []
+    frame = np.zeros((size[1], size[0], 3), np.uint8)
+    for ann in (CueBannerAnnotator(), MetricPanelAnnotator(), RepCounterAnnotator()):
+        ann.draw(frame, report, 1, placed)
+    assert len(placed) == 3
+    assert all(_apart(placed[a], placed[b]) for a in range(3) for b in range(a + 1, 3)), placed
+    if size != (400, 400):  # room enough: the athlete stays clear too
+        body = athlete_box(report.track, 1)
+        assert all(_apart(p, body) for p in placed), (placed, body)
+
+
+@pytest.mark.parametrize("athlete, expected", [
+    ((0, 0, 200, 400), "right"),      # athlete on the left half: panel goes right
+    ((200, 0, 400, 400), "left"),
+])
+def test_place_picks_the_corner_away_from_the_athlete(athlete, expected):
+    x, _ = place((120, 60), (400, 400, 3), [athlete], ("top-left", "top-right"))
+    assert (x > 200) == (expected == "right")
+
+
+def test_special_characters_draw_and_measure():
+    img = np.zeros((60, 300, 3), np.uint8)
+    end = put_text(img, "rep 3/10 · left 31°", (5, 40), 20)
+    assert img.any() and end == 5 + text_size("rep 3/10 · left 31°", 20)[0]
+
+
+def test_athlete_box_covers_the_landmarks():
+    x0, y0, x1, y1 = athlete_box(figure_track(), 0)
+    assert x0 < 140 and x1 > 275 and y0 < 60 and y1 > 362
+    assert athlete_box(PoseTrack.empty(3), 0) is None
+
+
+def test_report_model_rejects_inconsistent_parts():
+    with pytest.raises(ValueError, match="shape"):
+        figure_report(series=(Series("a_deg", "a", "deg", np.zeros(5)),))
+    with pytest.raises(ValueError, match="not one of the series"):
+        figure_report(arcs=(AngleArc("nope_deg", L.LEFT_KNEE, L.LEFT_HIP, L.LEFT_ANKLE),))
+    with pytest.raises(ValueError, match="ray"):
+        AngleArc("a_deg", L.LEFT_KNEE, "sideways", L.LEFT_ANKLE)
+
+
+# -- plots --------------------------------------------------------------------------------
+@pytest.mark.parametrize("lo, hi, step", [(0, 12, 5), (-23, 41, 20), (0.1, 0.28, 0.05), (5, 5, 0.5)])
+def test_nice_ticks_are_round_and_cover_the_range(lo, hi, step):
+    ticks = nice_ticks(lo, hi)
+    assert ticks[0] <= lo and ticks[-1] >= hi
+    assert np.allclose(np.diff(ticks), step)
+
+
+def test_angle_plot_is_valid_svg_with_units_legend_and_event_lines():
+    t = np.linspace(0, 2, 61)
+    left = 30 + 20 * np.sin(2 * np.pi * t)
+    left[10:15] = np.nan  # a gap breaks the line
+    series = [Series("knee_flexion_left_deg", "Knee flexion, left", "deg", left, "left"),
+              Series("knee_flexion_right_deg", "Knee flexion, right", "deg", 30 - 20 * np.sin(2 * np.pi * t), "right")]
+    marks = [Mark("contact", "L contact", "left", 5, t[5]), Mark("toe_off", "L toe-off", "left", 9, t[9])]
+    svg = angle_plot_svg(t, series, marks, title="Knee flexion over time")
+    root = ET.fromstring(svg)
+    texts = [e.text for e in root.iter() if e.tag.endswith("text")]
+    assert "time (s)" in texts and "angle (°)" in texts
+    assert {"Knee flexion, left", "Knee flexion, right", "contact", "toe-off"} <= set(texts)
+    paths = [e.get("d") for e in root.iter() if e.tag.endswith("path")]
+    assert paths[0].count("M") == 2  # two pieces around the gap
+    assert "nan" not in svg.lower()
+
+
+def test_per_interval_plot_rings_flagged_strides():
+    data = PerInterval("overstride_ratio", "Overstride", "leg lengths", np.arange(6), np.linspace(0.1, 0.3, 6),
+                       ("left", "right") * 3, flagged=(0, 2))
+    svg = per_interval_svg(data)
+    root = ET.fromstring(svg)
+    circles = [e for e in root.iter() if e.tag.endswith("circle")]
+    assert len(circles) == 6 and sum(c.get("stroke") == "#d00" for c in circles) == 2
+    assert "leg lengths" in svg and "stride" in svg
+
+
+# -- video ----------------------------------------------------------------------------------
+def _decode(path):
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        pts = [f.pts * f.time_base for f in c.decode(s)]
+        return s.codec_context.name, s.codec_context.pix_fmt, (s.width, s.height), pts
+
+
+@pytest.mark.parametrize("vfr", [False, True], ids=["constant", "variable"])
+def test_annotated_video_keeps_every_frame_at_its_source_time(tmp_path, vfr):
+    n = 40
+    ts = np.cumsum(np.r_[0, np.where(np.arange(n - 1) % 3 == 0, 1 / 20, 1 / 40)]) if vfr else None
+    clip = write_test_clip(tmp_path / "src.mp4", n_frames=n, fps=30, size=(320, 240), timestamps_s=ts)
+    info = probe(clip)
+    assert info.is_variable_frame_rate == vfr
+    report = figure_report(n=n, t_s=info.real_timestamps_s)
+    written = write_annotated_video(info, report, tmp_path / "out.mp4")
+    codec, pix_fmt, size, pts = _decode(tmp_path / "out.mp4")
+    assert (codec, pix_fmt, size) == ("h264", "yuv420p", (320, 240)) and written.frames == n == len(pts)
+    assert np.allclose([float(p) for p in pts], info.timestamps_s, atol=1 / 90000 * 2)
+
+
+def test_odd_sizes_are_padded_by_one_pixel():
+    assert even_size(481, 353) == (482, 354) and even_size(480, 352) == (480, 352)
+
+
+def test_slowmo_windows_merge_overlaps():
+    t = np.arange(100) / 10.0  # 10 frames/s
+    assert slowmo_windows([2.0, 2.4, 7.0], 0.3, t) == [(17, 27), (67, 73)]
+    with pytest.raises(ValueError, match="half_window_s"):
+        slowmo_windows([1.0], 0.0, t)
+
+
+def test_slowmo_video_plays_the_windows_slower(tmp_path):
+    from formcheck.render.video import write_slowmo_video
+
+    clip = write_test_clip(tmp_path / "src.mp4", n_frames=60, fps=30, size=(160, 96))
+    info = probe(clip)
+    report = figure_report(n=60, t_s=info.real_timestamps_s)
+    written = write_slowmo_video(info, report, tmp_path / "slow.mp4", [0.5], half_window_s=0.1, factor=4)
+    _, _, _, pts = _decode(tmp_path / "slow.mp4")
+    assert written.frames == len(pts) == 7  # frames 12..18 (0.4-0.6 s)
+    assert float(pts[1] - pts[0]) == pytest.approx(4 / 30, abs=1e-3)
+
+
+# -- CSV -----------------------------------------------------------------------------------
+UNIT_SUFFIX = re.compile(r"_(s|deg|ms|pct|spm|ratio|px)$")
+
+
+def test_frames_csv_headers_carry_units(tmp_path):
+    from formcheck.export import write_frames_csv
+
+    path = write_frames_csv(figure_report(), tmp_path / "frames.csv")
+    rows = list(csv.reader(path.open()))
+    assert rows[0][:3] == ["frame", "t_s", "athlete_seen"]
+    assert all(UNIT_SUFFIX.search(h) for h in rows[0][3:])
+    assert len(rows) == 4 and rows[1][3] == "20.00" and rows[1][4] == ""
+
+
+def test_time_base_is_fine_enough_for_vfr():
+    from formcheck.render.video import TIME_BASE
+
+    assert TIME_BASE <= Fraction(1, 90000)
