@@ -41,6 +41,9 @@ figure{margin:0}figure img{width:100%;height:auto;border-radius:6px;background:#
 figcaption{font-size:.85em;color:#444}.plots svg{display:block;margin:8px 0;background:#fff}
 .plotgrid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:8px}
 .low{color:#b23c17;font-size:.85em}
+@media (max-width:600px){main{padding:6px}section{padding:2px 10px 10px}
+table.stack td,table.stack th{display:block;border:0;padding:2px 4px}table.stack tr{display:block;
+border-bottom:1px solid #e5e5e5;padding:4px 0}table.stack thead{display:none}}
 """
 
 
@@ -73,8 +76,9 @@ def _metric_row(m: MetricRow) -> str:
             f'<td>{_badge(m.evidence)}</td></tr>')
 
 
-def _table(headers: Sequence[str], rows: Sequence[str], table_id: str = "") -> str:
-    ident = f' id="{table_id}"' if table_id else ""
+def _table(headers: Sequence[str], rows: Sequence[str], table_id: str = "", stack: bool = False) -> str:
+    """stack: on a narrow screen each row becomes a block (for tables of prose)."""
+    ident = (f' id="{table_id}"' if table_id else "") + (' class="stack"' if stack else "")
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     return f'<div class="tablewrap"><table{ident}><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
@@ -111,7 +115,7 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
     s.append("<section id=\"capture\"><h2>Capture</h2><div class=\"tablewrap\"><table>"
              + "".join(cap_rows) + "</table></div>"
              + ("<h3>What FormCheck decided, and how sure it is</h3>"
-                + _table(["decision", "value", "confidence", "why"], dec_rows) if dec_rows else "")
+                + _table(["decision", "value", "confidence", "why"], dec_rows, stack=True) if dec_rows else "")
              + "</section>")
 
     observations = [c for c in report.cues if c.kind != "suggestion"]
@@ -152,7 +156,7 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
     nm = [f"<tr><td>{escape(label)}</td><td>{escape(why)}</td></tr>" for label, why in report.not_measurable]
     if nm:
         s.append("<section id=\"not-measurable\"><h2>What could not be measured, and why</h2>"
-                 + _table(["metric", "why / what to film instead"], nm) + "</section>")
+                 + _table(["metric", "why / what to film instead"], nm, stack=True) + "</section>")
     if report.notes:
         s.append("<section id=\"limits\"><h2>What these numbers do not say</h2><ul>"
                  + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul></section>")
