@@ -60,3 +60,26 @@ def test_out_must_be_a_folder(tmp_path):
     (tmp_path / "taken").write_text("x")
     result = run_cli("analyze", clip, "--out", tmp_path / "taken")
     assert result.returncode == 2 and "is a file" in result.stderr
+
+
+def _running_with_contacts(times_s):
+    from types import SimpleNamespace
+
+    from formcheck.events.model import GaitEvent
+
+    events = [GaitEvent("contact", "left" if k % 2 else "right", k, t, 1.0) for k, t in enumerate(times_s)]
+    return SimpleNamespace(events=events, summary={})
+
+
+@pytest.mark.parametrize("times, expected", [
+    ([0.0, 0.36, 0.72, 1.08], True),     # 167 steps/min: running
+    ([0.0, 0.55, 1.1], True),            # 109 steps/min: walking
+    ([0.0], False),                      # one contact
+    ([0.0, 5.3], False),                 # 11 steps/min: not gait
+    ([0.0, 0.1, 0.2], False),            # 600 steps/min: jitter, not steps
+], ids=["running", "walking", "one-contact", "too-slow", "too-fast"])
+def test_auto_mode_calls_a_clip_gait_only_with_steps_at_a_gait_rate(times, expected):
+    from formcheck.pipeline import looks_like_gait
+
+    ok, why = looks_like_gait(_running_with_contacts(times))
+    assert ok == expected and why

@@ -37,6 +37,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .sev-check{border-left:5px solid #d32f2f}.sev-note{border-left:5px solid #f0a000}.sev-info{border-left:5px solid #aaa}
 .cue{padding:6px 10px;margin:8px 0;background:#fafafa;border-radius:4px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:12px}
+.grid.wide{grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr))}
 figure{margin:0}figure img{width:100%;height:auto;border-radius:6px;background:#000}
 figcaption{font-size:.85em;color:#444}.plots svg{display:block;margin:8px 0;background:#fff}
 .plotgrid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:8px}
@@ -143,7 +144,10 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
         figs = [f'<figure><img alt="{escape(kf.title)}" src="{image_data_uri(data)}">'
                 f"<figcaption><b>{escape(kf.title)}</b><br>{escape(kf.why)} · frame {kf.frame}</figcaption></figure>"
                 for kf, data in key_images]
-        s.append("<section id=\"keyframes\"><h2>Key frames</h2><div class=\"grid\">" + "".join(figs) + "</div></section>")
+        width, height = report.track.frame_size
+        grid = "grid wide" if width > height else "grid"  # landscape stills get wider cells
+        s.append(f"<section id=\"keyframes\"><h2>Key frames</h2><div class=\"{grid}\">" + "".join(figs)
+                 + "</div></section>")
 
     if plots:
         wide = [p.svg for p in plots if p.kind == "time"]
@@ -155,7 +159,7 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
 
     nm = [f"<tr><td>{escape(label)}</td><td>{escape(why)}</td></tr>" for label, why in report.not_measurable]
     if nm:
-        s.append("<section id=\"not-measurable\"><h2>What could not be measured, and why</h2>"
+        s.append("<section id=\"not-measurable\"><h2>What could not be measured or judged, and why</h2>"
                  + _table(["metric", "why / what to film instead"], nm, stack=True) + "</section>")
     if report.notes:
         s.append("<section id=\"limits\"><h2>What these numbers do not say</h2><ul>"
