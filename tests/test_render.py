@@ -269,3 +269,21 @@ def test_time_base_is_fine_enough_for_vfr():
     from formcheck.render.video import TIME_BASE
 
     assert TIME_BASE <= Fraction(1, 90000)
+
+
+def test_an_odd_sized_clip_is_padded_to_even(tmp_path):
+    import av
+
+    src = tmp_path / "odd.mkv"
+    with av.open(str(src), mode="w") as c:  # lossless codecs take any size; H.264 4:2:0 does not
+        s = c.add_stream("ffv1", rate=25)
+        s.width, s.height, s.pix_fmt = 161, 97, "yuv444p"
+        for k in range(10):
+            img = np.full((97, 161, 3), 20 * k, np.uint8)
+            c.mux(s.encode(av.VideoFrame.from_ndarray(img, format="rgb24").reformat(format="yuv444p")))
+        c.mux(s.encode(None))
+    info = probe(src)
+    written = write_annotated_video(info, figure_report(n=10, t_s=info.real_timestamps_s), tmp_path / "out.mp4")
+    codec, pix_fmt, size, pts = _decode(tmp_path / "out.mp4")
+    assert (codec, pix_fmt, size, len(pts)) == ("h264", "yuv420p", (162, 98), 10)
+    assert (written.width, written.height) == (162, 98)
