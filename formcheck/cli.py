@@ -84,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     _running_options(p)
     p.set_defaults(func=_cmd_analyze)
 
+    p = sub.add_parser("exercise", help="exercise analysis: recognise, count reps, check alignment rep by rep")
+    p.add_argument("clip", type=Path)
+    p.add_argument("--exercise", default="auto", help="auto, or one of: " + ", ".join(_exercise_names()))
+    p.add_argument("--view", choices=["auto", "side", "front", "rear", "foot_end"], default="auto",
+                   help="where the phone stood around the body (default: estimated)")
+    p.add_argument("--model", default=None, help="full, heavy, or a .task path")
+    p.add_argument("--json", type=Path, help="write the analysis as JSON (schema formcheck.exercise/1)")
+    p.add_argument("--csv", type=Path, help="write one row per rep")
+    p.set_defaults(func=_cmd_exercise)
+
     p = sub.add_parser("compare", help="two running clips of one runner (e.g. treadmill, outdoor)")
     p.add_argument("clip_a", type=Path)
     p.add_argument("clip_b", type=Path)
@@ -91,6 +101,56 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write the comparison as JSON")
     p.set_defaults(func=_cmd_compare)
     return parser
+
+
+def _exercise_names() -> list[str]:
+    from formcheck.exercises.catalog import EXERCISES
+
+    return list(EXERCISES)
+
+
+def _cmd_exercise(args) -> int:
+    from formcheck.exercises.analysis import ExerciseOptions
+    from formcheck.exercises.report import exercise_json, write_reps_csv
+    from formcheck.pipeline import analyze_exercise
+    from formcheck.progress import ProgressBar
+    from formcheck.settings import Settings
+
+    try:
+        options = ExerciseOptions(exercise=args.exercise, view=args.view)
+    except ValueError as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    pose, analysis = analyze_exercise(args.clip, Settings(model=args.model), options, ProgressBar("pose"))
+    data = exercise_json(analysis, pose)
+    if args.json:
+        _write_json(args.json, data)
+    if args.csv:
+        write_reps_csv(analysis, args.csv)
+    print(_format_exercise(data))
+    return 0
+
+
+def _format_exercise(data: dict) -> str:
+    ex, view, summary = data["exercise"], data["view"], data["summary"]
+    name = ex["title"] or "not recognised"
+    lines = [f"exercise: {name} (confidence {ex['confidence']:.2f}{', set by you' if ex['set_by_user'] else ''}); "
+             f"alternatives: " + ", ".join(f"{a['name']} {a['confidence']:.2f}" for a in ex["alternatives"]),
+             f"view: {view['value']} (confidence {view['confidence']:.2f})"
+             + ("" if view["supported"] or not ex["name"] else " - not a view this exercise is analysed from")]
+    if ex["name"]:
+        per_side = ", ".join(f"{s} {n}" for s, n in summary["reps_per_side"].items())
+        lines.append(f"reps: {summary['reps']} ({per_side or 'none'}); partial: {summary['partial_reps']}; "
+                     f"mean score: {summary['score_mean']}")
+        for r in data["reps"]:
+            faults = ", ".join(sorted({f["fault"] for f in r["faults"]})) or "-"
+            lines.append(f"  rep {r['number']:>2} {r['side']:<5} frames {r['start_frame']}-{r['end_frame']} "
+                         f"{r['duration_s']:.1f} s  range {r['range']} {r['range_unit']}  score "
+                         f"{r['score']['total']}  faults: {faults}")
+    for cue in data["cues"]:
+        tag = f" [{cue['evidence']}]" if cue["evidence"] else ""
+        lines.append(f"- {cue['message']}{tag}")
+    return "\n".join(lines)
 
 
 def _running_options(p) -> None:

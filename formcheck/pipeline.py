@@ -241,3 +241,12 @@ def analyze(clip: str | Path, mode: str = "auto", settings: Settings | None = No
     data = {**running_json(running, pose), "analysis_mode": {"value": "running", "decided_by": decided_by,
                                                              "reason": why}}
     return Analysis("running", decided_by, why, pose, running_report_model(pose, running), data, running)
+
+
+def analyze_exercise(clip: str | Path, settings: Settings | None = None, options=None,
+                     progress: ProgressFn | None = None, pool: PosePool | None = None):
+    """Pose, then the exercise analysis: returns (PoseAnalysis, ExerciseAnalysis)."""
+    from formcheck.exercises.analysis import ExerciseOptions, analyze_exercise_track
+
+    pose = analyze_pose(clip, settings, progress=progress, pool=pool)
+    return pose, analyze_exercise_track(pose.track, options or ExerciseOptions())

@@ -164,4 +164,4 @@ def test_catalog_is_complete_and_worded_within_the_evidence():
 def test_rep_score_components_add_up():
     assert rep_score(0.6, 0.6, 0, 2) == {"range": 40.0, "alignment": 60.0, "total": 100.0}
     assert rep_score(0.3, 0.6, 1, 2) == {"range": 20.0, "alignment": 30.0, "total": 50.0}
-    assert rep_score(float("nan"), 0.6, 0, 0)["total"] == 100.0
+    assert rep_score(0.3, 0.6, 0, 0) == {"range": 20.0, "alignment": None, "total": 50.0}

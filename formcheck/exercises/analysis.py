@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.exercises.catalog import EXERCISES, VIEWS, ExerciseSpec, FaultSpec
-from formcheck.exercises.checks import FaultFinding, check_rep, checkable, quantities, rep_score
+from formcheck.exercises.checks import FaultFinding, check_rep, checkable, quantities, rep_score, top_value
 from formcheck.exercises.recognition import (
     MIN_CONFIDENCE,
     ExerciseView,
@@ -35,6 +35,8 @@ from formcheck.exercises.signals import (
     trunk_line_deg,
 )
 from formcheck.exercises.steps import find_steps, foot_moves
+from formcheck.kinematics.body import relabel_frontal_sides
+from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
 
@@ -113,6 +115,11 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
         raise ValueError("track must have at least two frames")
     posture = classify_posture(track)
     view = estimate_view(track) if options.view == "auto" else ExerciseView(options.view, 1.0, 1.0, True)
+    relabelled = 0
+    if posture.posture == "standing" and view.view in ("front", "rear"):
+        # Upright and frontal: left/right follow the image side (MediaPipe flips whole bodies).
+        track, swapped = relabel_frontal_sides(track, facing_camera=view.view == "front")
+        relabelled = int(swapped.sum())
     recognition, _ = recognize(track, view.view, options.exercise, options.min_confidence)
     frames = (int(track.frame_index[0]), int(track.frame_index[-1]))
     if recognition.name is None:
@@ -128,9 +135,10 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
     counted, partial = [], []
     for w in windows:
         result = _rep_result(len(counted) + 1, w, track, q, rest.get(w.side, rest.get("both")), faults, unit, good,
-                             spec)
+                             spec, view.view)
         (partial if w.partial else counted).append(result)
-    notes = []
+    notes = [f"Left and right exchanged on {relabelled} frames where the pose model had them the other way "
+             f"round for a {view.view} view."] if relabelled else []
     supported = view.view in spec.views
     if not supported:
         notes.append(f"{spec.title} is analysed from {' or '.join(spec.views)} views; this clip looks "
@@ -147,6 +155,8 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
     if spec.signal == "steps":
         return find_steps(track, paired=spec.name == "lateral_band_walk", min_widening=min_range)
     signals = {k: smooth(t, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
+    if spec.side_rule == "moving_leg" and "both" in signals:
+        return [w.with_side(_moving_leg(track, w)) for w in segment_reps(t, signals["both"], min_range)]
     if spec.side_rule == "moving_leg":
         found = [w.with_side(leg) for leg in LEGS for w in segment_reps(t, signals[leg], min_range)]
         return _one_per_time(found)
@@ -155,6 +165,14 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
     labels = lower_ankle_side(track.world_m) if spec.side_rule == "lower_ankle" else higher_hip_side(track.xy_px)
     runs = side_runs(labels, t) or [("both", 0, len(track))]
     return [w.with_side(side) for side, a, b in runs for w in segment_reps(t, signals["both"], min_range, (a, b))]
+
+
+def _moving_leg(track: PoseTrack, w: RepWindow) -> str:
+    """The leg whose ankle travelled further in the image from the rep's start to its peak
+    (the stance foot stays planted under a still camera)."""
+    moved = {leg: float(np.linalg.norm(track.xy_px[w.peak, L[f"{leg.upper()}_ANKLE"]]
+                                       - track.xy_px[w.start, L[f"{leg.upper()}_ANKLE"]])) for leg in LEGS}
+    return max(moved, key=lambda leg: moved[leg] if np.isfinite(moved[leg]) else -1.0)
 
 
 def _one_per_time(windows: list[RepWindow]) -> list[RepWindow]:
@@ -190,8 +208,12 @@ def rest_frames(spec: ExerciseSpec, track: PoseTrack, windows: list[RepWindow]) 
 
 
 def _rep_result(number: int, w: RepWindow, track: PoseTrack, q, rest: np.ndarray | None, faults: list[FaultSpec],
-                unit: str, good: float, spec: ExerciseSpec) -> RepResult:
+                unit: str, good: float, spec: ExerciseSpec, view: str) -> RepResult:
     checks = check_rep(spec, w, q, rest if rest is not None else np.array([w.start]), faults)
+    if spec.signal == "squat_depth" and view == "side":
+        # Knee flexion at the bottom is in the image plane only from the side (METRICS.md §4).
+        for leg in ((w.side,) if w.side in LEGS else LEGS):
+            checks.values[f"knee_flexion_{leg}_peak_deg"] = round(top_value(q["knee_flexion"][leg], w), 1)
     fi, t = track.frame_index, track.t_s
     distinct = len({f.fault for f in checks.faults})
     return RepResult(

@@ -21,8 +21,7 @@ POSTURES = ("standing", "supine", "side_lying", "quadruped")
 # (lower ankle in the image); the top leg when side-lying (higher hip); the leg that moves more.
 SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg")
 # Repetition signals (exercises.signals.REP_SIGNALS) and step detection for band walks.
-SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "leg_abduction", "squat_depth", "thigh_abduction",
-           "steps")
+SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "steps")
 
 CHANGE_FAULT_DEG = 8.0  # METRICS.md §4 generic rule [H]: ≥ 2× the 2-D SEM of 2-4° (Gwynne & Curran 2014)
 NEUTRAL_HIP_DEG = 180.0
@@ -91,7 +90,6 @@ class ExerciseSpec:
     faults: tuple[FaultSpec, ...]
     good: str
     legs: str = "both"
-    also_moves: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.posture not in POSTURES:
@@ -100,7 +98,7 @@ class ExerciseSpec:
             raise ValueError(f"{self.name}: unknown views {set(self.views) - set(VIEWS)}")
         if self.knees not in ("bent", "straight", "bends", "any"):
             raise ValueError(f"{self.name}: knees must be bent/straight/bends/any, got {self.knees!r}")
-        if self.signal not in SIGNALS or self.side_rule not in SIDE_RULES or not set(self.also_moves) <= set(SIGNALS):
+        if self.signal not in SIGNALS or self.side_rule not in SIDE_RULES:
             raise ValueError(f"{self.name}: unknown signal {self.signal!r} or side rule {self.side_rule!r}")
         for view, (_, low, good) in self.ranges.items():
             if not 0 < low < good or view not in VIEWS + ("default",):
@@ -187,10 +185,9 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                      "The top hip moved toward the ribs: the pelvis tilted by {value} on {reps} (frames {frames}).",
                      "One option: keep the waist long and lift only as high as the pelvis stays still.")),
                  "The straight top leg lifts in line with the body while the pelvis stays still.", legs="one"),
-    ExerciseSpec("standing_hip_abduction", "Standing hip abduction", "standing", ("front", "rear"), "leg_abduction",
+    ExerciseSpec("standing_hip_abduction", "Standing hip abduction", "standing", ("front", "rear"), "leg_spread",
                  {"default": ("deg", 12.0, 30.0)}, "moving_leg", "straight", False, (_pelvis_level(), _trunk_still()),
-                 "The straight leg lifts sideways while the trunk stays upright and the pelvis level.", legs="one",
-                 also_moves=("leg_spread",)),
+                 "The straight leg lifts sideways while the trunk stays upright and the pelvis level.", legs="one"),
     ExerciseSpec("squat", "Bodyweight squat", "standing", ("side", "front"), "squat_depth",
                  {"default": ("leg lengths", 0.12, 0.35)}, "both", "bends", False, (_knee_in(("front",)),),
                  "Hips sit back and down with the knees tracking over the feet, then stand tall."),
@@ -208,6 +205,10 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                  "On hands and knees, the bent leg lifts sideways while the pelvis stays level.", legs="one"),
 )}
 
+FAULT_LABELS = {"knee_cave": "Knee moving inward", "pelvic_drop": "Pelvis tilting sideways",
+                "trunk_sway": "Trunk leaning sideways", "roll_back": "Pelvis rolling", "hip_hike": "Top hip hiking",
+                "short_of_neutral": "Hips short of neutral", "back_arch": "Hips past neutral",
+                "narrow_stance": "Feet closer than hip width"}
 VIEW_WORDS = {"side": "from the side", "front": "from the front", "rear": "from behind",
               "foot_end": "from the feet end (behind, on hands and knees)"}
 

@@ -20,6 +20,7 @@ from formcheck.exercises.reps import RepWindow
 from formcheck.exercises.signals import (
     LEGS,
     hip_extension,
+    knee_flexion,
     knee_fppa,
     pelvis_line_deg,
     stance_width,
@@ -28,6 +29,9 @@ from formcheck.exercises.signals import (
 from formcheck.kinematics.body import wrap_deg
 
 RANGE_POINTS, ALIGNMENT_POINTS = 40.0, 60.0  # rep quality score components [H]
+# No knee, pelvis or trunk line turns this far during a controlled rep: a larger change means the
+# pose model exchanged left and right on some frames, so the value is withheld (NaN), not judged.
+MAX_PLAUSIBLE_CHANGE_DEG = 45.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ def quantities(xy: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
         "trunk_lean": {"both": trunk_line_deg(xy)},
         "hip_extension": hip_extension(xy),
         "stance_width": stance_width(xy),
+        "knee_flexion": knee_flexion(xy),
     }
 
 
@@ -77,7 +82,7 @@ def _legs_for(spec: ExerciseSpec, fault: FaultSpec, side: str) -> tuple[str, ...
     return (side,) if spec.legs == "one" and side in LEGS else LEGS
 
 
-def _top(values: np.ndarray, rep: RepWindow) -> float:
+def top_value(values: np.ndarray, rep: RepWindow) -> float:
     seg = values[rep.top_start:rep.top_end + 1]
     seg = seg[np.isfinite(seg)]
     return float(np.median(seg)) if seg.size else float("nan")
@@ -104,7 +109,9 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
             suffix = "" if leg == "both" else f"_{leg}"
             if fault.kind == "change":
                 start = baseline(series, rest_frames)
-                change = float(wrap_deg(_top(series, rep) - start))
+                change = float(wrap_deg(top_value(series, rep) - start))
+                if abs(change) > MAX_PLAUSIBLE_CHANGE_DEG:
+                    change = float("nan")
                 values[f"{fault.quantity}{suffix}_change_deg"] = round(change, 1)
                 # Knees only count moving inward (+ = medial); the rest either way.
                 size = change if fault.quantity == "knee_fppa" else abs(change)
@@ -116,7 +123,7 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
                 if narrowest < fault.limit:
                     found.append(FaultFinding(fault.name, round(narrowest, 2), fault.limit))
             else:
-                peak = _top(series, rep)
+                peak = top_value(series, rep)
                 values[f"{fault.quantity}{suffix}_peak_deg"] = round(peak, 1)
                 beyond = peak < fault.limit if fault.kind == "below" else peak > fault.limit
                 if beyond:
@@ -124,10 +131,13 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
     return RepChecks(values, tuple(found))
 
 
-def rep_score(excursion: float, good_range: float, faults_found: int, faults_checked: int) -> dict[str, float]:
+def rep_score(excursion: float, good_range: float, faults_found: int, faults_checked: int) -> dict:
     """Rep quality [H]: range (up to 40: the rep's excursion against a full rep) plus alignment
-    (up to 60: the share of checked faults not found). Components shown with the total."""
+    (up to 60: the share of checked faults not found). When the view checks nothing, alignment
+    is None and the total is the range part scaled to 100, so no score rests on unchecked form."""
     range_pts = RANGE_POINTS * (min(1.0, excursion / good_range) if np.isfinite(excursion) else 1.0)
-    distinct = min(faults_found, faults_checked)
-    align_pts = ALIGNMENT_POINTS * (1.0 - distinct / faults_checked) if faults_checked else ALIGNMENT_POINTS
+    if not faults_checked:
+        return {"range": round(range_pts, 1), "alignment": None,
+                "total": round(100.0 * range_pts / RANGE_POINTS, 1)}
+    align_pts = ALIGNMENT_POINTS * (1.0 - min(faults_found, faults_checked) / faults_checked)
     return {"range": round(range_pts, 1), "alignment": round(align_pts, 1), "total": round(range_pts + align_pts, 1)}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.exercises.analysis import ExerciseAnalysis, RepResult
-from formcheck.exercises.catalog import VIEW_WORDS
+from formcheck.exercises.catalog import FAULT_LABELS, VIEW_WORDS
 from formcheck.exercises.signals import LEGS
 
 ASYMMETRY_NOTE = 0.15  # [H] left/right range differing by more than 15% of their mean
@@ -119,7 +119,7 @@ def exercise_cues(analysis: ExerciseAnalysis) -> list[ExerciseCue]:
     for nc in analysis.not_checkable:
         where = " or ".join(VIEW_WORDS[v] for v in nc.views)
         cues.append(ExerciseCue(f"{nc.fault}_not_checkable", "not_checkable",
-                                f"{nc.fault.replace('_', ' ').capitalize()} is not checkable from this view "
+                                f"{FAULT_LABELS[nc.fault]} is not checkable from this view "
                                 f"({analysis.view.view.replace('_', ' ')}); film {where} to check it."))
     for note in analysis.notes:
         cues.append(ExerciseCue("view", "view", note))

@@ -23,6 +23,7 @@ from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
 from formcheck.exercises.signals import lower_ankle_side, rep_signal
 from formcheck.exercises.steps import alternations, foot_moves, sideways_share
 from formcheck.kinematics.body import GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg
+from formcheck.kinematics.view import estimate_view as upright_view
 from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
@@ -83,7 +84,18 @@ def classify_posture(track: PoseTrack) -> Posture:
 
 
 def estimate_view(track: PoseTrack, frames: np.ndarray | None = None) -> ExerciseView:
-    """Where the camera is around the body (median over `frames`, all by default)."""
+    """Where the camera is around the body (median over `frames`, all by default). For an
+    upright athlete, front versus behind is taken from the face (kinematics.view: nose depth
+    and left/right order), which does not depend on MediaPipe's left/right labels."""
+    view = _body_view(track, frames)
+    if view.view in ("front", "rear") and classify_posture(track).posture == "standing":
+        facing = upright_view(track).facing_camera
+        if facing is not None:
+            view = ExerciseView("front" if facing else "rear", view.confidence, view.cosine)
+    return view
+
+
+def _body_view(track: PoseTrack, frames: np.ndarray | None = None) -> ExerciseView:
     axes = body_axes(track.world_m)
     comp = axes.components(TOWARD_CAMERA)  # cosines with (up, left, anterior)
     if frames is not None:
@@ -130,7 +142,7 @@ def clip_features(track: PoseTrack, view: str) -> Features:
     one_foot = float(np.mean(side != "")) if len(side) else 0.0
     episodes = foot_moves(track)
     ranges = {}
-    for name in {s.signal for s in EXERCISES.values()} | {"leg_spread"}:
+    for name in {s.signal for s in EXERCISES.values()}:
         sig = rep_signal(name, xy, view)
         ranges[name] = max((float(np.nanpercentile(v, 97) - np.nanpercentile(v, 3))
                             for v in sig.values() if np.isfinite(v).sum() > 2), default=0.0)
@@ -147,9 +159,11 @@ def _ramp(x: float, lo: float, hi: float) -> float:
 def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
     """Soft match of the clip to one exercise, in [0, 1] (module docstring)."""
     posture = float(np.mean(f.posture.per_frame == spec.posture))
-    knees = {"bent": _ramp(f.knee_median_deg, 30.0, 55.0),
-             "straight": 1.0 - _ramp(f.knee_p90_deg, 25.0, 45.0),
-             "bends": _ramp(f.knee_p90_deg, 30.0, 50.0),
+    # MediaPipe's world knee angle reads 15-30° on a straight standing leg (pose2sim clips), so
+    # "straight" and "bent" are told apart well above that.
+    knees = {"bent": _ramp(f.knee_median_deg, 40.0, 60.0),
+             "straight": 1.0 - _ramp(f.knee_median_deg, 35.0, 55.0),
+             "bends": _ramp(f.knee_p90_deg, 40.0, 60.0),
              "any": 1.0}[spec.knees]
     if spec.side_rule == "lower_ankle":
         legs = _ramp(f.one_foot_share, 0.3, 0.6)
@@ -163,14 +177,9 @@ def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
         motion = stepping * _ramp(sideways, 0.35, 0.65)
     else:
         motion = (1.0 - stepping) if spec.legs == "both" else 1.0
-        for name in (spec.signal,) + spec.also_moves:
-            _, min_range, _ = (EXERCISES_BY_SIGNAL_RANGE.get(name) or spec.rep_range(view))
-            motion *= _ramp(f.ranges.get(name, 0.0), 0.5 * min_range, min_range)
+        _, min_range, _ = spec.rep_range(view)
+        motion *= _ramp(f.ranges.get(spec.signal, 0.0), 0.5 * min_range, min_range)
     return posture * knees * legs * motion
-
-
-# The smallest excursion of a signal that other exercises require of it (also_moves).
-EXERCISES_BY_SIGNAL_RANGE = {"leg_spread": ("deg", 12.0, 35.0)}
 
 
 def recognize(track: PoseTrack, view: str, exercise: str = "auto",

@@ -74,12 +74,6 @@ def leg_spread(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
     return {"both": angle_between_deg(*legs)}
 
 
-def leg_abduction(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
-    """Per leg: angle between hip→ankle and the trunk's downward line (shoulder-mid→hip-mid), deg."""
-    down = _mid(xy, "HIP") - _mid(xy, "SHOULDER")
-    return {s: angle_between_deg(_lm(xy, s, "ANKLE") - _lm(xy, s, "HIP"), down) for s in LEGS}
-
-
 def squat_depth(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
     """How far the hips have come down toward the standing foot, in leg lengths: 1 - (lower
     ankle's height below the hip-mid) / L. The lower ankle is the foot on the floor."""
@@ -102,7 +96,6 @@ REP_SIGNALS = {
     "bridge_height": bridge_height,
     "knee_separation": knee_separation,
     "leg_spread": leg_spread,
-    "leg_abduction": leg_abduction,
     "squat_depth": squat_depth,
     "thigh_abduction": thigh_abduction,
     "steps": stance_width,

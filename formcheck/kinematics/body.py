@@ -18,6 +18,7 @@ import numpy as np
 
 from formcheck.kinematics.angles import _xy, joint_angle_deg
 from formcheck.landmarks import Landmark as L
+from formcheck.track import PoseTrack
 
 GRAVITY_UP = np.array([0.0, -1.0, 0.0])  # world y points down: an upright, level phone
 TOWARD_CAMERA = np.array([0.0, 0.0, -1.0])  # world z points away from the camera
@@ -124,3 +125,26 @@ def lateral_lean_deg(shoulder_mid, hip_mid, reference_up_deg: float | np.ndarray
     """Trunk line (hip-mid → shoulder-mid) angle from `reference_up_deg` in the image plane,
     signed, wrapped; with the default, the lean from vertical in a front or rear view."""
     return wrap_deg(line_angle_deg(hip_mid, shoulder_mid) - reference_up_deg)
+
+
+def relabel_frontal_sides(track: PoseTrack, facing_camera: bool, min_gap: float = 0.3) -> tuple[PoseTrack, np.ndarray]:
+    """An upright athlete seen from the front has the left hip and shoulder on the image right
+    (from behind, on the image left). MediaPipe sometimes labels a whole frontal body the other
+    way round (pose2sim cam02, frames 5-60); frames whose hips and shoulders together say so,
+    by more than `min_gap` of their usual width, get every left/right label exchanged.
+    Returns the track and the (T,) mask of relabelled frames."""
+    xy = track.xy_px
+    spread = (xy[:, L.LEFT_HIP, 0] - xy[:, L.RIGHT_HIP, 0]) + (xy[:, L.LEFT_SHOULDER, 0] - xy[:, L.RIGHT_SHOULDER, 0])
+    width = np.nanpercentile(np.abs(spread), 75) if np.isfinite(spread).any() else np.nan
+    expected = 1.0 if facing_camera else -1.0
+    swap = np.isfinite(spread) & (expected * spread < -min_gap * width)
+    if not swap.any():
+        return track, swap
+    mirrored = track.mirrored_left_right()
+    pick = swap[:, None]
+    return track.with_arrays(
+        xy_px=np.where(pick[..., None], mirrored.xy_px, track.xy_px),
+        z=np.where(pick, mirrored.z, track.z),
+        visibility=np.where(pick, mirrored.visibility, track.visibility),
+        world_m=np.where(pick[..., None], mirrored.world_m, track.world_m),
+    ), swap
