@@ -189,7 +189,7 @@ def _cmd_analyze(args) -> int:
                      RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
     done = export_analysis(result, args.out, progress=ProgressBar("video"), slowmo=args.slowmo,
                            overwrite=args.overwrite)
-    print(_format_running(result.data))
+    print(_format_running(result.data) if result.mode == "running" else _format_exercise(result.data))
     print(f"{result.mode} ({result.decided_by}: {result.reason}); wrote {done.out_dir}/: {', '.join(done.files)} "
           f"(video {done.video.frames} frames at {done.video.frames_per_s:.0f} frames/s, "
           f"report {done.report_bytes / 1e6:.1f} MB)")

@@ -3,9 +3,11 @@
     out/annotated.mp4   every frame, annotated, source timing (render.video)
     out/report.html     self-contained report (render.html)
     out/analysis.json   machine-readable analysis (running: schema formcheck.running/1,
-                        docs/schemas/running.schema.json)
+                        docs/schemas/running.schema.json; exercise: formcheck.exercise/1,
+                        docs/schemas/exercise.schema.json)
     out/frames.csv      one row per frame: time and angles, units in the column names
     out/strides.csv     running: one row per stride (running.report.write_strides_csv)
+    out/reps.csv        exercise: one row per counted rep (exercises.report.write_reps_csv)
     out/keyframes/      annotated stills of the key frames
     out/slowmo.mp4      optional: ±0.3 s around each contact at 1/4 speed
 
@@ -87,7 +89,8 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
 
     Args:
         analysis: has .mode, .pose (PoseAnalysis), .report (ReportModel), .data
-            (the JSON dict) and, for running, .running (RunningAnalysis).
+            (the JSON dict) and, for running, .running (RunningAnalysis); for
+            exercises, .exercise (ExerciseAnalysis).
         progress: called with (frames done, total) while the video is written.
         slowmo: also write slowmo.mp4 around each contact (running).
         overwrite: replace an existing non-empty `out_dir`.
@@ -107,6 +110,11 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
         files = list(FILES)
         (tmp / "analysis.json").write_text(json.dumps(analysis.data, indent=1))
         write_frames_csv(report, tmp / "frames.csv")
+        if analysis.mode == "exercise":
+            from formcheck.exercises.report import write_reps_csv
+
+            write_reps_csv(analysis.exercise, tmp / "reps.csv")
+            files.append("reps.csv")
         if analysis.mode == "running":
             from formcheck.running.report import write_strides_csv
 

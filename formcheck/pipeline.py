@@ -182,10 +182,11 @@ MIN_CONTACTS = 2
 class Analysis:
     """One clip, analysed in one mode, ready to show and export.
 
-    mode: "running" (later also "exercise"); decided_by: "user" or "auto";
+    mode: "running" or "exercise"; decided_by: "user" or "auto";
     reason: why this mode; pose: the PoseAnalysis; running: the RunningAnalysis
-    (None in other modes); report: the neutral render.model.ReportModel;
-    data: the machine-readable analysis (running: schema formcheck.running/1).
+    (None in other modes); exercise: the ExerciseAnalysis (None in other modes);
+    report: the neutral render.model.ReportModel; data: the machine-readable
+    analysis (schema formcheck.running/1 or formcheck.exercise/1).
     """
 
     mode: str
@@ -195,6 +196,7 @@ class Analysis:
     report: object
     data: dict
     running: object = None
+    exercise: object = None
 
 
 def looks_like_gait(running) -> tuple[bool, str]:
@@ -216,31 +218,71 @@ def looks_like_gait(running) -> tuple[bool, str]:
     return True, f"{len(contacts)} foot contacts at {spm:.0f} steps per minute"
 
 
-def analyze(clip: str | Path, mode: str = "auto", settings: Settings | None = None, options=None,
-            progress: ProgressFn | None = None, pool: PosePool | None = None) -> Analysis:
-    """Analyse a clip in `mode` ("run", "exercise", or "auto": running when the clip shows
-    gait, see `looks_like_gait`). Exercise analysis is not wired yet and says so."""
-    from formcheck.errors import FormCheckError
+# [H] Exercise recognition at least this confident overrides steps that look like gait.
+EXERCISE_OVER_GAIT = 0.6
+BAND_WALKS = ("lateral_band_walk", "monster_walk")
 
+
+def choose_mode(gait: bool, gait_why: str, exercise: str | None, confidence: float) -> tuple[str, str]:
+    """The auto mode's choice, "running" or "exercise", with the reason.
+
+    | gait | exercise recognised at >= EXERCISE_OVER_GAIT | choice   |
+    |------|----------------------------------------------|----------|
+    | yes  | no                                           | running  |
+    | yes  | yes (a band walk steps like gait, too)       | exercise |
+    | no   | either                                       | exercise |
+
+    The catalog holds no walking or running exercise, so a confident recognition
+    means an exercise; without gait the clip is an exercise clip, recognised or not."""
+    confident = exercise is not None and confidence >= EXERCISE_OVER_GAIT
+    found = f"{exercise} recognised (confidence {confidence:.2f})" if exercise else "no exercise recognised"
+    if gait and not confident:
+        return "running", gait_why + (f"; {found}, below {EXERCISE_OVER_GAIT}" if exercise else "")
+    if gait:
+        kind = "a band walk steps like gait" if exercise in BAND_WALKS else "it outweighs the steps"
+        return "exercise", f"{found}: {kind} ({gait_why})"
+    return "exercise", f"not running or walking ({gait_why}); {found}"
+
+
+def analyze(clip: str | Path, mode: str = "auto", settings: Settings | None = None, options=None,
+            progress: ProgressFn | None = None, pool: PosePool | None = None,
+            exercise_options=None) -> Analysis:
+    """Analyse a clip in `mode` ("run", "exercise", or "auto": pose once, then `choose_mode`
+    on the running analysis's gait and the exercise recognition)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if mode == "run":
+        return _running_analysis(*analyze_running(clip, settings, options, progress, pool), "user",
+                                 "chosen by the user")
     if mode == "exercise":
-        raise FormCheckError("Exercise analysis is not available yet; use --mode run for a running clip.")
+        return _exercise_analysis(*analyze_exercise(clip, settings, exercise_options, progress, pool), "user",
+                                  "chosen by the user")
+    pose, running = analyze_running(clip, settings, options, progress, pool)
+    _, exercise = analyze_exercise(clip, settings, exercise_options, progress, pool)  # pose from the cache
+    gait, gait_why = looks_like_gait(running)
+    chosen, why = choose_mode(gait, gait_why, exercise.recognition.name, exercise.recognition.confidence)
+    if chosen == "running":
+        return _running_analysis(pose, running, "auto", why)
+    return _exercise_analysis(pose, exercise, "auto", why)
+
+
+def _running_analysis(pose, running, decided_by: str, why: str) -> Analysis:
     from formcheck.render.running_adapter import running_report_model
     from formcheck.running.report import running_json
 
-    pose, running = analyze_running(clip, settings, options, progress, pool)
-    if mode == "auto":
-        ok, why = looks_like_gait(running)
-        if not ok:
-            raise FormCheckError(f"This clip does not look like running or walking ({why}), and exercise "
-                                 "analysis is not available yet. If it is a running clip, try --mode run.")
-    else:
-        why = "chosen by the user"
-    decided_by = "user" if mode == "run" else "auto"
     data = {**running_json(running, pose), "analysis_mode": {"value": "running", "decided_by": decided_by,
                                                              "reason": why}}
     return Analysis("running", decided_by, why, pose, running_report_model(pose, running), data, running)
+
+
+def _exercise_analysis(pose, exercise, decided_by: str, why: str) -> Analysis:
+    from formcheck.exercises.report import exercise_json
+    from formcheck.render.exercise_adapter import exercise_report_model
+
+    data = {**exercise_json(exercise, pose), "analysis_mode": {"value": "exercise", "decided_by": decided_by,
+                                                               "reason": why}}
+    return Analysis("exercise", decided_by, why, pose, exercise_report_model(pose, exercise), data,
+                    exercise=exercise)
 
 
 def analyze_exercise(clip: str | Path, settings: Settings | None = None, options=None,

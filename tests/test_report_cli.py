@@ -47,11 +47,11 @@ def test_a_text_file_named_mp4_is_refused_and_leaves_no_folder(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.mp4"]
 
 
-def test_exercise_mode_says_it_is_not_available_yet(tmp_path):
+def test_exercise_mode_reads_the_clip_and_refuses_a_text_file(tmp_path):
     clip = write_text(tmp_path / "squat.mp4")
     result = run_cli("analyze", clip, "--mode", "exercise", "--out", tmp_path / "out")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "exercise analysis is not available yet" in result.stderr.lower()
+    assert "not a video" in result.stderr.lower()
     assert not (tmp_path / "out").exists()
 
 
@@ -83,3 +83,21 @@ def test_auto_mode_calls_a_clip_gait_only_with_steps_at_a_gait_rate(times, expec
 
     ok, why = looks_like_gait(_running_with_contacts(times))
     assert ok == expected and why
+
+
+@pytest.mark.parametrize("gait, exercise, confidence, expected", [
+    (True, None, 0.0, "running"),                  # steps, nothing recognised
+    (True, "squat", 0.4, "running"),               # steps, an unsure guess
+    (True, "squat", 0.9, "exercise"),              # a confident exercise outweighs the steps
+    (True, "lateral_band_walk", 0.8, "exercise"),  # band walks step like gait
+    (True, "monster_walk", 0.6, "exercise"),       # at the threshold
+    (True, "monster_walk", 0.59, "running"),
+    (False, None, 0.0, "exercise"),                # no gait: an exercise clip, recognised or not
+    (False, "glute_bridge", 0.3, "exercise"),
+], ids=["gait", "gait-unsure-squat", "squat", "band-walk", "monster-walk-at-threshold", "monster-walk-unsure",
+        "nothing", "no-gait-unsure"])
+def test_auto_mode_choice(gait, exercise, confidence, expected):
+    from formcheck.pipeline import choose_mode
+
+    mode, why = choose_mode(gait, "2 foot contacts at 160 steps per minute", exercise, confidence)
+    assert mode == expected and why

@@ -21,7 +21,7 @@ EVIDENCE_TEXT = {
     "W": "weak or indirect evidence",
     "": "not graded",
 }
-_DIGITS = {"deg": 1, "leg lengths": 3, "hip widths": 2, "ms": 0, "steps/min": 1, "%": 1}
+_DIGITS = {"deg": 1, "leg lengths": 3, "hip widths": 2, "ms": 0, "steps/min": 1, "%": 1, "reps": 0, "pts": 0}
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1d1d1f;background:#f5f5f7}
@@ -46,6 +46,9 @@ figcaption{font-size:.85em;color:#444}.plots svg{display:block;margin:8px 0;back
 table.stack td,table.stack th{display:block;border:0;padding:2px 4px}table.stack tr{display:block;
 border-bottom:1px solid #e5e5e5;padding:4px 0}table.stack thead{display:none}}
 """
+
+
+_CONFIDENCE_OF = {"running": "view and context", "exercise": "exercise and view"}
 
 
 def _num(v: float, unit: str) -> str:
@@ -107,7 +110,8 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
     s = []
     s.append(f"<header><h1>{escape(report.title)}</h1><p class=\"muted\">FormCheck {escape(__version__)} · "
              f"pose model <code>{escape(report.model_id)}</code> · overall confidence "
-             f"<b>{report.confidence:.2f}</b> (0–1: the lower of the view and context confidences)</p></header>")
+             f"<b>{report.confidence:.2f}</b> (0–1: the lower of the {_CONFIDENCE_OF.get(report.mode, 'view and context')} "
+             "confidences)</p></header>")
 
     cap_rows = [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in report.capture.items()]
     cap_rows.append(f"<tr><th>Pose model</th><td><code>{escape(report.model_id)}</code></td></tr>")

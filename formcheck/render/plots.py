@@ -149,8 +149,8 @@ def angle_plot_svg(t_s: np.ndarray, series: Sequence[Series], marks: Sequence[Ma
         body.append(f'<path d="{_path(frame.px(t), frame.py(s.values))}" fill="none" stroke="{colour}" '
                     f'stroke-width="2" stroke-dasharray="{dash}"/>')
         entries.append((s.label, colour, dash))
-    if marks:
-        entries += [("contact", "#666", ""), ("toe-off", "#666", "4 3")]
+    for kind in dict.fromkeys(m.kind for m in marks):
+        entries.append((kind.replace("_", "-"), "#666", "" if kind == "contact" else "4 3"))
     return _svg(width, height, body + _legend(frame, entries), title)
 
 

@@ -1,0 +1,205 @@
+"""The exercise analysis as a `ReportModel` (the one place that knows both).
+
+`exercise_report_model(pose, exercise)` fills the neutral report model from a
+`pipeline.PoseAnalysis` and an `exercises.analysis.ExerciseAnalysis`: reps
+as intervals, each rep's peak as a mark, the per-frame angles the exercise
+uses, metric rows from the summary and the per-rep values, one cue row per
+exercise cue, faults this view cannot show as "not measurable", and the
+peak and start of the best- and worst-scoring reps as key frames. A clip
+whose exercise was not recognised still renders: its generic alignment
+ranges become the metric rows.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.exercises.analysis import rep_signal_for_plot
+from formcheck.exercises.catalog import FAULT_LABELS, VIEW_WORDS
+from formcheck.exercises.feedback import exercise_cues, summarize
+from formcheck.exercises.signals import hip_extension, knee_flexion, knee_fppa
+from formcheck.kinematics.angles import pelvic_obliquity_deg
+from formcheck.landmarks import Landmark as L
+from formcheck.render.model import AngleArc, CueRow, Interval, KeyFrame, Mark, MetricRow, ReportModel, Series
+from formcheck.render.running_adapter import _near_side, fmt
+
+LEG = {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_SHOULDER),
+       "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_SHOULDER)}
+SEVERITY = {"fault": "check", "asymmetry": "note"}
+NOTES = (
+    "Numbers come from one camera in two dimensions (MediaPipe pose landmarks): joint angles are "
+    "projections on the image, within several degrees of a lab measurement at best.",
+    "Nothing here measures muscle activity or strength, and nothing here is an injury-risk estimate.",
+    "The rep score is a heuristic [H] of range and alignment; its parts are listed per rep in analysis.json.",
+)
+
+
+def _side(side: str) -> str:
+    return side if side in ("left", "right") else ""
+
+
+def _unit_of(name: str) -> str:
+    return "deg" if name.endswith("_deg") else ("s" if name.endswith("_s") else "")
+
+
+def _label(name: str) -> str:
+    words = name.removesuffix("_deg").removesuffix("_s").replace("_", " ")
+    return words.replace("fppa", "FPPA").capitalize()
+
+
+def exercise_series(track, exercise) -> tuple[Series, ...]:
+    """Per-frame angles this exercise and view use, named with their unit, and the rep signal."""
+    xy, view = track.xy_px, exercise.view.view
+    flex = knee_flexion(xy)
+    out = [Series(f"knee_flexion_{s}_deg", f"Knee flexion, {s}", "deg", flex[s], s, "knee") for s in LEG]
+    if view == "side":
+        out.append(Series("hip_angle_deg", "Hip angle (shoulder-hip-knee, 180 = straight)", "deg",
+                          hip_extension(xy)["both"], "", "hip"))
+    if view in ("front", "rear"):
+        fppa = knee_fppa(xy)
+        out += [Series(f"knee_fppa_{s}_deg", f"Knee FPPA (+ inward), {s}", "deg", fppa[s], s, "fppa") for s in LEG]
+    if view in ("front", "rear", "foot_end"):
+        out.append(Series("pelvic_obliquity_deg", "Pelvic obliquity (+ left hip lower)", "deg",
+                          pelvic_obliquity_deg(xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP]), "", "pelvis"))
+    spec = exercise.spec
+    if spec is not None:
+        unit = spec.rep_range(view)[0]
+        for key, values in rep_signal_for_plot(spec, track, view).items():
+            side = _side(key)
+            name = "rep_signal" + (f"_{side}" if side else "") + "_" + unit.replace(" ", "_")
+            out.append(Series(name, f"Rep signal ({spec.signal.replace('_', ' ')})" + (f", {side}" if side else ""),
+                              unit, values, side, "signal"))
+    return tuple(out)
+
+
+def exercise_arcs(view: str, near: str) -> tuple[AngleArc, ...]:
+    if view == "side":
+        arcs = [AngleArc(f"knee_flexion_{s}_deg", k, (h, k), a) for s, (h, k, a, _) in LEG.items()]
+        hip, knee, _, shoulder = LEG[near]
+        return (*arcs, AngleArc("hip_angle_deg", hip, shoulder, knee, short="hip"))
+    if view in ("front", "rear"):
+        return (*(AngleArc(f"knee_fppa_{s}_deg", k, (h, k), a) for s, (h, k, a, _) in LEG.items()),
+                AngleArc("pelvic_obliquity_deg", L.RIGHT_HIP, "horizontal", L.LEFT_HIP, short="pelvis"))
+    if view == "foot_end":
+        return (AngleArc("pelvic_obliquity_deg", L.RIGHT_HIP, "horizontal", L.LEFT_HIP, short="pelvis"),)
+    return ()
+
+
+def _median(values) -> tuple[float, float, int]:
+    v = np.array([x for x in values if x is not None and math.isfinite(x)], dtype=np.float64)
+    if not v.size:
+        return math.nan, math.nan, 0
+    return float(np.median(v)), float(np.subtract(*np.percentile(v, [75, 25]))), int(v.size)
+
+
+def exercise_metrics(exercise, summary: dict) -> tuple[MetricRow, ...]:
+    view, reps = exercise.view.view, exercise.reps
+    frames = (reps[0].start_frame, reps[-1].end_frame) if reps else tuple(exercise.frames)
+    if exercise.spec is None:
+        g = exercise.generic or {}
+        return tuple(MetricRow(k, _label(k).replace(" spread", " spread (5th-95th pct)"), float(v), "deg", n=0,
+                               view=view, frames=frames, evidence="H")
+                     for k, v in g.items() if k.endswith("_deg") and v is not None)
+    per_side = summary["per_side"]
+
+    def side_value(side: str, key: str) -> float:
+        v = per_side.get(side, {}).get(key)
+        return float(v) if v is not None else math.nan
+
+    rows = [MetricRow("reps", "Reps counted", float(len(reps)), "reps", n=len(reps), view=view, frames=frames,
+                      left=side_value("left", "reps"), right=side_value("right", "reps"),
+                      describe=f"{summary['partial_reps']} partial reps listed, not counted")]
+    for key, label, unit, evidence in (("range", "Range of the rep signal", reps[0].range_unit if reps else "", "H"),
+                                       ("duration_s", "Rep duration", "s", ""),
+                                       ("hold_s", "Time held at the peak", "s", "")):
+        med, iqr, n = _median([getattr(r, key) for r in reps])
+        side_key = {"range": "range_median", "duration_s": "duration_median_s", "hold_s": "hold_median_s"}[key]
+        rows.append(MetricRow(key, label, med, unit, iqr, n=n, view=view, frames=frames, evidence=evidence,
+                              left=side_value("left", side_key), right=side_value("right", side_key)))
+    score = summary["score_mean"]
+    med, iqr, n = _median([r.score["total"] for r in reps])
+    rows.append(MetricRow("score_pts", "Rep score (range + alignment, of 100)", med, "pts", iqr, n=n, view=view,
+                          frames=frames, evidence="H", left=side_value("left", "score_mean"),
+                          right=side_value("right", "score_mean"),
+                          describe=f"mean {score}" if score is not None else ""))
+    quantity_evidence = {f.quantity: f.evidence for f in exercise.spec.faults}
+    for key in sorted({k for r in reps for k in r.values}):
+        med, iqr, n = _median([r.values.get(key) for r in reps])
+        evidence = next((e for q, e in quantity_evidence.items() if key.startswith(q)), "")
+        rows.append(MetricRow(key, _label(key), med, _unit_of(key), iqr, n=n, view=view, frames=frames,
+                              evidence=evidence, describe="median over the reps"))
+    return tuple(rows)
+
+
+def exercise_key_frames(exercise, row_of) -> tuple[KeyFrame, ...]:
+    """Peak (top) and start (bottom) of the best- and of the worst-scoring rep."""
+    reps = exercise.reps
+    if not reps:
+        return ()
+    best = max(reps, key=lambda r: r.score["total"])
+    worst = min(reversed(reps), key=lambda r: r.score["total"])  # on a tie, the later rep
+    tie = best.score["total"] == worst.score["total"]
+    chosen = ((best, "Rep" if tie else "Best rep"), (worst, "Rep" if tie else "Worst rep"))
+    out = []
+    for rep, what in chosen[:1] if worst is best else chosen:
+        side = f" ({rep.side})" if _side(rep.side) else ""
+        why = f"score {rep.score['total']:.0f}/100, range {fmt(rep.range, rep.range_unit)}"
+        for frame, t, moment in ((rep.peak_frame, rep.peak_s, "peak"), (rep.start_frame, rep.start_s, "start")):
+            if frame in row_of:
+                out.append(KeyFrame(row_of[frame], f"{what} {rep.number}{side}: {moment}", f"{why}; t = {t:.2f} s",
+                                    f"{what.split()[0].lower()}_rep{rep.number}_{moment}"))
+    return tuple(out)
+
+
+def exercise_report_model(pose, exercise) -> ReportModel:
+    """The report model of one exercise clip (`pipeline.analyze_exercise`'s two results)."""
+    info, track = pose.info, pose.track
+    rec, view, spec = exercise.recognition, exercise.view, exercise.spec
+    row_of = {int(f): r for r, f in enumerate(track.frame_index)}
+    summary = summarize(exercise)
+    title = spec.title if spec else "not recognised"
+    capture = {
+        "Clip": Path(info.path).name,
+        "Size": f"{info.upright_width} x {info.upright_height} px",
+        "Frame rate": f"{info.fps:.2f} frames/s",
+        "Duration": f"{info.real_duration_s:.2f} s, {info.frame_count} frames",
+        "Athlete seen": f"{int(pose.athlete.track.detected_frames.sum())} of {info.frame_count} frames",
+        "Exercise": title, "View": view.view, "Posture": exercise.posture,
+        "Reps": f"{len(exercise.reps)} counted, {len(exercise.partial_reps)} partial",
+    }
+    decisions = (("Exercise", rec.name or "not recognised", float(rec.confidence), rec.reason),
+                 ("View", view.view, float(view.confidence), "set by you" if view.set_by_user else "estimated"))
+    by_number = {r.number: k for k, r in enumerate(exercise.reps)}
+    cues, not_measurable = [], []
+    for nc in exercise.not_checkable:
+        where = " or ".join(VIEW_WORDS.get(v, v) for v in nc.views)
+        not_measurable.append((FAULT_LABELS.get(nc.fault, nc.fault),
+                               f"not checkable from this view ({view.view.replace('_', ' ')}); film {where}"))
+    for c in exercise_cues(exercise):
+        if c.kind == "not_checkable":
+            continue
+        message = f"{c.message} {c.what_to_do}".strip()
+        label = FAULT_LABELS.get(c.id, c.message)
+        short = f"{label}: rep {', '.join(map(str, c.reps))}" if c.reps else label
+        keep = [(f, by_number[n]) for f, n in zip(c.frames, c.reps) if n in by_number]
+        cues.append(CueRow(message, short[:80], c.evidence, SEVERITY.get(c.kind, "info"), c.kind, c.id,
+                           tuple(tuple(f) for f, _ in keep), tuple(k for _, k in keep)))
+    near = _near_side(track)
+    marks = tuple(Mark("peak", f"rep {r.number} peak", _side(r.side), row_of[r.peak_frame], r.peak_s,
+                       LEG[_side(r.side) or near][0]) for r in exercise.reps if r.peak_frame in row_of)
+    intervals = tuple(Interval(k, row_of.get(r.start_frame, r.start_frame), row_of.get(r.end_frame, r.end_frame), _side(r.side)) for k, r in enumerate(exercise.reps))
+    panel = [("Exercise", title), ("Reps", str(len(exercise.reps)))]
+    if summary["score_mean"] is not None:
+        panel.append(("Mean score", f"{summary['score_mean']:.0f}/100"))
+    return ReportModel(
+        mode="exercise", title=f"Exercise analysis: {Path(info.path).name}", track=track,
+        model_id=pose.model.model_id,
+        confidence=float(min(max(min(rec.confidence, view.confidence), 0.0), 1.0)),
+        capture=capture, decisions=decisions, metrics=exercise_metrics(exercise, summary), cues=tuple(cues),
+        not_measurable=tuple(not_measurable), marks=marks, intervals=intervals, interval_word="rep",
+        series=exercise_series(track, exercise), arcs=exercise_arcs(view.view, near),
+        key_frames=exercise_key_frames(exercise, row_of), panel=tuple(panel),
+        notes=(*exercise.notes, *NOTES))

@@ -1,0 +1,160 @@
+"""`formcheck analyze --mode exercise` outputs on a real clip: video, report in a real browser, JSON schema, CSVs.
+
+One analysis of the gym squat seen from the side (2 reps counted by eye), exported
+once (module fixture); every test reads that folder. The report opens in headless
+Chromium like tests/test_report.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from formcheck.export import export_analysis
+from formcheck.pipeline import analyze
+
+pytestmark = pytest.mark.real_clip
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = REPO / "docs" / "schemas" / "exercise.schema.json"
+CLIP = "gym_squat_side.mp4"
+UNIT_SUFFIX = re.compile(r"_(s|deg|pts|leg_lengths|hip_widths)$")
+IDENTIFIERS = {"frame", "number", "side", "athlete_seen", "start_frame", "peak_frame", "end_frame", "faults"}
+
+
+@pytest.fixture(scope="module")
+def exported(shared_clip, tmp_path_factory):
+    clip = shared_clip(CLIP)
+    with pytest.MonkeyPatch.context() as mp:  # a pose cache of its own, like every test
+        mp.setenv("FORMCHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
+        result = analyze(clip, "exercise")
+        auto = analyze(clip, "auto")  # the pose comes from the cache
+    out = tmp_path_factory.mktemp("analyze") / "out"
+    done = export_analysis(result, out)
+    return clip, result, done, auto
+
+
+def test_every_output_is_written(exported):
+    _, result, done, _ = exported
+    assert result.mode == "exercise" and result.decided_by == "user" and result.exercise is not None
+    names = {p.name for p in done.out_dir.iterdir()}
+    assert {"annotated.mp4", "report.html", "analysis.json", "frames.csv", "reps.csv", "keyframes"} <= names
+    assert "strides.csv" not in names
+    stills = sorted((done.out_dir / "keyframes").glob("*.jpg"))
+    assert len(stills) >= 2  # peak and start of the best (and worst) rep
+    assert any("peak" in p.name for p in stills) and any("start" in p.name for p in stills)
+
+
+def test_auto_mode_picks_exercise_for_a_squat(exported):
+    auto = exported[3]
+    assert (auto.mode, auto.decided_by) == ("exercise", "auto")
+    assert "squat" in auto.reason and auto.data["analysis_mode"]["value"] == "exercise"
+
+
+def test_annotated_video_has_every_source_frame_in_h264(exported):
+    import av
+
+    clip, _, done, _ = exported
+
+    def read(path):
+        with av.open(str(path)) as c:
+            s = c.streams.video[0]
+            return s.codec_context.name, sum(1 for _ in c.decode(s))
+
+    _, n_src = read(clip)
+    codec, n_out = read(done.out_dir / "annotated.mp4")
+    assert codec == "h264" and n_out == n_src
+
+
+def test_analysis_json_validates_against_its_schema(exported):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra")
+    _, result, done, _ = exported
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = json.loads((done.out_dir / "analysis.json").read_text())
+    jsonschema.validate(data, schema)
+    assert data["schema"] == "formcheck.exercise/1" and data["exercise"]["name"] == "squat"
+    assert data["analysis_mode"] == {"value": "exercise", "decided_by": "user", "reason": "chosen by the user"}
+    rep = data["reps"][0]
+    broken = {**data, "reps": [{**rep, "values": {"knee_flexion": 100.0}}]}  # a name without its unit
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+@pytest.mark.parametrize("name", ["frames.csv", "reps.csv"])
+def test_csv_headers_carry_units(exported, name):
+    _, result, done, _ = exported
+    rows = list(csv.reader((done.out_dir / name).open()))
+    header = rows[0]
+    assert all(h in IDENTIFIERS or UNIT_SUFFIX.search(h) for h in header), header
+    if name == "frames.csv":
+        assert len(rows) - 1 == len(result.pose.track)
+        assert {"knee_flexion_left_deg", "knee_flexion_right_deg", "hip_angle_deg"} <= set(header)
+    else:
+        assert len(rows) - 1 == 2  # two squats, counted by eye
+        assert {"duration_s", "range_leg_lengths", "score_total_pts"} <= set(header)
+
+
+def test_report_model_of_the_squat(exported):
+    report = exported[1].report
+    assert report.mode == "exercise" and report.interval_word == "rep" and len(report.intervals) == 2
+    assert [m.kind for m in report.marks] == ["peak", "peak"]
+    assert {"reps", "range", "duration_s", "score_pts"} <= {m.name for m in report.metrics}
+    assert any("Knee moving inward" in what for what, _ in report.not_measurable)  # needs a front view
+    assert dict(report.panel)["Reps"] == "2"
+
+
+def test_a_clip_whose_exercise_is_not_recognised_still_renders(exported):
+    from formcheck.exercises.analysis import generic_alignment
+    from formcheck.exercises.recognition import Recognition
+    from formcheck.render.exercise_adapter import exercise_report_model
+    from formcheck.render.plots import report_plots
+
+    result = exported[1]
+    unknown = replace(result.exercise, recognition=Recognition(None, 0.3, (), False, "no exercise matched well"),
+                      spec=None, reps=[], partial_reps=[], checked=(), not_checkable=[],
+                      generic=generic_alignment(result.pose.track, "side"))
+    report = exercise_report_model(result.pose, unknown)
+    assert not report.intervals and not report.key_frames
+    assert {"trunk_line_spread_deg", "pelvis_line_spread_deg"} <= {m.name for m in report.metrics}
+    assert report.cues and report.cues[0].kind == "not_recognised"
+    assert report_plots(report)
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail("Chromium is missing: run ./scripts/test (or FORMCHECK_BROWSER=1 ./scripts/setup)")
+
+
+def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    _, result, done, _ = exported
+    shot = tmp_path / "report.png"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto((done.out_dir / "report.html").as_uri())
+            page.screenshot(path=str(shot), full_page=True)
+            rows = page.locator("table#metrics tbody tr")
+            assert rows.count() == len(result.report.metrics) >= 5
+            assert "Reps counted" in page.locator("table#metrics").inner_text()
+            images_ok = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+        finally:
+            browser.close()
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert images_ok
+    import cv2
+
+    page_img = cv2.imread(str(shot))
+    assert page_img.shape[0] > 1500 and page_img.std() > 20  # a long page, not blank
