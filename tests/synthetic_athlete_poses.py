@@ -1,0 +1,585 @@
+"""Poses of the synthetic athlete (tests/synthetic_athlete.py): body, joint chains, one builder per exercise.
+
+Body coordinates, metres: x anterior, y superior, z to the athlete's right, the axes of the athlete's
+pelvis in the start pose. The room's up direction in these coordinates depends on the posture
+(`ExerciseModel.up`): +y standing, +x supine, +z / -z side-lying with the right / left side on top,
+-x on hands and knees; the floor is the plane up . p = 0 and the origin lies on the floor under the
+start pose's hip-mid, so a camera is placed relative to the origin (tests/synthetic_athlete.py).
+
+Joints (all in radians inside this module):
+* hip, forward kinematics: R_thigh = R_pelvis . Rz(flexion) . Rx(-s . abduction) . Ry(s . internal
+  rotation), s = +1 right / -1 left; the thigh hangs along -y of R_thigh, the knee bends the shank
+  backwards (Rz(-knee flexion)), the ankle plantarflexes the foot (Rz(-plantar)); with the hip flexed
+  90 deg, "abduction" turns the thigh about the body's long axis (the fire hydrant).
+* planted legs, inverse kinematics: hip and ankle given; the knee lies in the plane through the
+  hip-ankle line that contains the pole direction (the start pose's anterior axis standing), turned
+  about the hip-ankle line towards the midline by the knee-cave swivel. The foot keeps its own
+  orientation (flat on the floor).
+* foot: heel 5 cm behind and 7 cm below the ankle, foot index 16 cm ahead and 7 cm below, in the
+  foot's own frame (toe direction, sole normal).
+* clamshell: the whole top leg turns about its hip-heel axis (hip abduction + external rotation with
+  the heels kept together).
+
+Each builder maps a `Drive` (per-sample rep phase, amplitude, fault sizes, travel origin) to
+(N, 33, 3) landmarks in body coordinates. Fault geometry (what moves, about what axis):
+* knee_cave: the swivel above (hip adduction + internal rotation with the foot planted);
+* pelvic_drop: standing, the pelvis turns about the anterior axis through the supporting hip joint,
+  the unsupported side down (`unsupported_side`); bridges, about the long (y) axis through the hip of
+  the planted leg, the straight leg's side towards the floor;
+* trunk_sway: the trunk turns about the anterior axis at the hip-mid, towards the supporting side;
+* roll_back: side-lying, pelvis, trunk, head, arms and top leg turn rigidly about the long axis
+  through the bottom hip joint, the top hip backwards;
+* hip_hike: side-lying, the pelvis and top leg turn about the anterior axis through the bottom hip
+  joint, the top hip towards the head; the trunk keeps its orientation (it side-bends).
+* bridges: the trunk (shoulders fixed on the floor) turns up about the shoulders to `Drive.top`
+  at the peak of a full rep; the short_of_neutral / back_arch targets only change that angle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Callable
+
+import numpy as np
+
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.landmarks import Landmark as L
+
+SIDES = ("left", "right")
+SIGN = {"left": -1.0, "right": 1.0}
+OTHER = {"left": "right", "right": "left"}
+X = np.array([1.0, 0.0, 0.0])
+Y = np.array([0.0, 1.0, 0.0])
+Z = np.array([0.0, 0.0, 1.0])
+# Face landmarks in the head frame (anterior, superior, right), metres from the head centre.
+FACE = {
+    L.NOSE: (0.10, 0.0, 0.0), L.LEFT_EYE_INNER: (0.09, 0.03, -0.015), L.LEFT_EYE: (0.085, 0.03, -0.03),
+    L.LEFT_EYE_OUTER: (0.08, 0.03, -0.045), L.RIGHT_EYE_INNER: (0.09, 0.03, 0.015),
+    L.RIGHT_EYE: (0.085, 0.03, 0.03), L.RIGHT_EYE_OUTER: (0.08, 0.03, 0.045),
+    L.LEFT_EAR: (0.0, 0.01, -0.075), L.RIGHT_EAR: (0.0, 0.01, 0.075),
+    L.MOUTH_LEFT: (0.085, -0.04, -0.02), L.MOUTH_RIGHT: (0.085, -0.04, 0.02),
+}
+
+
+@dataclass(frozen=True)
+class Body:
+    """Segment lengths of a ~1.75 m adult, metres (joint centres)."""
+
+    thigh_m: float = 0.43
+    shank_m: float = 0.43
+    hip_width_m: float = 0.19
+    shoulder_width_m: float = 0.38
+    trunk_m: float = 0.50       # hip-mid to shoulder-mid
+    neck_m: float = 0.24        # shoulder-mid to head centre
+    upper_arm_m: float = 0.29
+    forearm_m: float = 0.25
+    ankle_height_m: float = 0.07
+    height_m: float = 1.75
+
+    @property
+    def leg_m(self) -> float:
+        return self.thigh_m + self.shank_m
+
+
+@dataclass(frozen=True, eq=False)
+class Drive:
+    """Per-sample inputs of a pose builder, each (N,) (origin (N, 3)); angles in radians, the fault
+    sizes already scaled by the rep's envelope (0 at rest, 1 at the peak).
+
+    q: rep phase, 0 at rest -> 1 at the peak (held) -> 2 back at rest; walks use both halves (lead
+    foot out, then the trail foot follows), every other exercise only e = min(q, 2 - q).
+    amp: the rep's amplitude (1 full; a partial rep moves amp of the way). origin: where the rep
+    started (walks travel). top: bridges' trunk angle at the peak of a full rep.
+    """
+
+    q: np.ndarray
+    amp: np.ndarray
+    origin: np.ndarray
+    cave: np.ndarray
+    drop: np.ndarray
+    sway: np.ndarray
+    roll: np.ndarray
+    hike: np.ndarray
+    top: np.ndarray
+
+    @classmethod
+    def make(cls, n: int, **values) -> "Drive":
+        base = {f.name: np.zeros(n) for f in fields(cls)}
+        base["amp"] = np.ones(n)
+        base["origin"] = np.zeros((n, 3))
+        base["top"] = np.full(n, BRIDGE_TOP_DEFAULT)
+        for key, val in values.items():
+            shape = (n, 3) if key == "origin" else (n,)
+            base[key] = np.broadcast_to(np.asarray(val, dtype=np.float64), shape).copy()
+        return cls(**base)
+
+    def __len__(self) -> int:
+        return int(self.q.shape[0])
+
+    @property
+    def e(self) -> np.ndarray:
+        return np.minimum(self.q, 2.0 - self.q)
+
+    @property
+    def prog(self) -> np.ndarray:
+        return self.amp * self.e
+
+
+# -- geometry ------------------------------------------------------------------------------------------
+def rot(axis, angle) -> np.ndarray:
+    """(N, 3, 3) rotations about `axis` ((3,) or (N, 3)) by `angle` (N,) radians, right-hand rule."""
+    angle = np.atleast_1d(np.asarray(angle, dtype=np.float64))
+    k = np.broadcast_to(np.asarray(axis, dtype=np.float64), angle.shape + (3,))
+    k = k / np.linalg.norm(k, axis=-1, keepdims=True)
+    K = np.zeros(angle.shape + (3, 3))
+    K[..., 0, 1], K[..., 0, 2], K[..., 1, 2] = -k[..., 2], k[..., 1], -k[..., 0]
+    K[..., 1, 0], K[..., 2, 0], K[..., 2, 1] = k[..., 2], -k[..., 1], k[..., 0]
+    c, s = np.cos(angle)[..., None, None], np.sin(angle)[..., None, None]
+    return c * np.eye(3) + s * K + (1 - c) * (k[..., :, None] * k[..., None, :])
+
+
+def mv(R: np.ndarray, v) -> np.ndarray:
+    """R (N, 3, 3) applied to v ((3,) or (N, 3))."""
+    v = np.asarray(v, dtype=np.float64)
+    return R @ v if v.ndim == 1 else np.einsum("nij,nj->ni", R, v)
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _eye(n: int) -> np.ndarray:
+    return np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
+
+
+def two_link(root, target, l1: float, l2: float, pole, swivel=None, medial=None, strict: bool = True):
+    """Middle joint (knee/elbow) and end of a 2-link chain from `root` towards `target` (N, 3).
+
+    The middle joint lies on the side of the root-target line given by `pole` (N, 3) or (3,),
+    turned about that line by `swivel` (N,) radians towards `medial`. A target out of reach raises
+    (strict, 1 mm tolerance) or is clamped.
+    """
+    d = target - root
+    dist = np.linalg.norm(d, axis=-1)
+    if strict and np.any(dist > l1 + l2 + 1e-3):
+        raise ValueError(f"a planted limb cannot reach its target ({float(np.max(dist)):.3f} m > {l1 + l2} m)")
+    u = d / dist[:, None]
+    dist = np.minimum(dist, l1 + l2 - 1e-7)
+    a = (l1**2 - l2**2 + dist**2) / (2 * dist)
+    h = np.sqrt(np.maximum(l1**2 - a**2, 0.0))
+    pole = np.broadcast_to(np.asarray(pole, dtype=np.float64), d.shape)
+    e1 = unit(pole - np.sum(pole * u, axis=-1, keepdims=True) * u)
+    if swivel is not None:
+        e2 = unit(np.cross(u, e1))
+        med = np.broadcast_to(np.asarray(medial, dtype=np.float64), d.shape)
+        e2 = np.where((np.sum(e2 * med, axis=-1) < 0)[:, None], -e2, e2)
+        g = np.asarray(swivel, dtype=np.float64)[:, None]
+        e1 = np.cos(g) * e1 + np.sin(g) * e2
+    return root + a[:, None] * u + h[:, None] * e1, root + dist[:, None] * u
+
+
+def _lm(side: str, name: str) -> int:
+    return int(L[f"{side.upper()}_{name}"])
+
+
+def _put_leg(pts, side, hip, knee, ankle, toe_dir, sole_up) -> None:
+    """Hip, knee, ankle and the foot (heel, foot index) from the toe direction and the sole normal."""
+    for name, p in (("HIP", hip), ("KNEE", knee), ("ANKLE", ankle)):
+        pts[:, _lm(side, name)] = p
+    pts[:, _lm(side, "HEEL")] = ankle - 0.05 * toe_dir - 0.07 * sole_up
+    pts[:, _lm(side, "FOOT_INDEX")] = ankle + 0.16 * toe_dir - 0.07 * sole_up
+
+
+def leg_fk(side, hip, R_pel, flex, abd, knee, plantar, body: Body, introt=0.0):
+    """Knee, ankle, toe direction and sole normal of a leg from its joint angles (module docstring)."""
+    s = SIGN[side]
+    R = R_pel @ rot(Z, flex) @ rot(X, -s * np.asarray(abd)) @ rot(Y, s * np.asarray(introt))
+    kn = hip + mv(R, (0.0, -body.thigh_m, 0.0))
+    Rs = R @ rot(Z, -np.asarray(knee))
+    an = kn + mv(Rs, (0.0, -body.shank_m, 0.0))
+    Rf = Rs @ rot(Z, -np.asarray(plantar))
+    return kn, an, Rf[:, :, 0], Rf[:, :, 1]
+
+
+def _planted_leg(pts, side, hip, ankle, swivel, body: Body, pole=X, toe=X, sole=Y) -> None:
+    medial = -SIGN[side] * Z
+    knee, _ = two_link(hip, ankle, body.thigh_m, body.shank_m, pole, swivel, medial)
+    n = hip.shape[0]
+    _put_leg(pts, side, hip, knee, ankle, np.broadcast_to(toe, (n, 3)), np.broadcast_to(sole, (n, 3)))
+
+
+def _hand(pts, side, wrist, along, palm) -> None:
+    """Index, pinky and thumb around the wrist: fingers along `along`, `palm` roughly the palm normal."""
+    lat = unit(np.cross(along, palm)) * SIGN[side]
+    pts[:, _lm(side, "INDEX")] = wrist + 0.085 * along + 0.015 * lat
+    pts[:, _lm(side, "PINKY")] = wrist + 0.075 * along - 0.035 * lat
+    pts[:, _lm(side, "THUMB")] = wrist + 0.045 * along + 0.04 * lat + 0.015 * palm
+
+
+def _arm(pts, side, target, pole, body: Body, finger=None) -> None:
+    """Elbow, wrist and hand by inverse kinematics from the shoulder (already set) to a wrist target."""
+    shoulder = pts[:, _lm(side, "SHOULDER")]
+    elbow, wrist = two_link(shoulder, target, body.upper_arm_m, body.forearm_m, pole, strict=False)
+    fore = unit(wrist - elbow)
+    along = fore if finger is None else unit(np.broadcast_to(np.asarray(finger, dtype=np.float64), fore.shape))
+    side_dir = unit(np.cross(fore, elbow - shoulder) + 1e-9 * Z)
+    palm = unit(np.cross(along, side_dir) + 1e-9 * X)
+    pts[:, _lm(side, "ELBOW")], pts[:, _lm(side, "WRIST")] = elbow, wrist
+    _hand(pts, side, wrist, along, palm)
+
+
+def _upper_body(pts, shoulder_mid, R_sh, R_head, body: Body) -> None:
+    """Shoulders across R_sh's right axis, head above the shoulder-mid along R_head's superior axis."""
+    half = R_sh[:, :, 2] * body.shoulder_width_m / 2
+    pts[:, L.LEFT_SHOULDER], pts[:, L.RIGHT_SHOULDER] = shoulder_mid - half, shoulder_mid + half
+    head = shoulder_mid + mv(R_head, (0.02, body.neck_m, 0.0))
+    for lm, off in FACE.items():
+        pts[:, lm] = head + mv(R_head, off)
+
+
+def _pelvis(hip_mid0, R_fault, pivot_side: str, body: Body):
+    """Hip joints of a pelvis (right axis +z) at hip_mid0 after R_fault about the pivot side's hip."""
+    half = Z * body.hip_width_m / 2
+    hips0 = {"left": hip_mid0 - half, "right": hip_mid0 + half}
+    piv = hips0[pivot_side]
+    hips = {s: piv + mv(R_fault, hips0[s] - piv) for s in SIDES}
+    return hips, (hips["left"] + hips["right"]) / 2
+
+
+def _nan_points(n: int) -> np.ndarray:
+    return np.full((n, NUM_LANDMARKS, 3), np.nan)
+
+
+# -- standing -----------------------------------------------------------------------------------------
+def _stance_hip(knee_flex, shank_tilt, lateral: float, body: Body):
+    """Sagittal hip-joint position (forward, height) over a planted ankle at (0, ankle height): the
+    knee flexion fixes the hip-ankle distance, the shank's forward tilt the direction (hip above and
+    a little behind the ankle), `lateral` the hip-ankle offset across the body."""
+    l1, l2 = body.thigh_m, body.shank_m
+    dist = np.sqrt(l1**2 + l2**2 + 2 * l1 * l2 * np.cos(knee_flex))
+    hx = l2 * np.sin(shank_tilt) - l1 * np.sin(knee_flex - shank_tilt)
+    hy = l2 * np.cos(shank_tilt) + l1 * np.cos(knee_flex - shank_tilt)
+    lam = np.arctan2(hx, hy)
+    ds = np.sqrt(np.maximum(dist**2 - lateral**2, 0.0))
+    return ds * np.sin(lam), body.ankle_height_m + ds * np.cos(lam)
+
+
+def _stand_upper(pts, hips, hip_mid, fwd, sway_left, body: Body, arm_flex=None) -> None:
+    """Trunk leaning forward by `fwd` and towards the athlete's left by `sway_left`; hands on the
+    hips, or arms reaching forward at `arm_flex` from vertical."""
+    n = hip_mid.shape[0]
+    R_tr = rot(X, -sway_left) @ rot(Z, -fwd)
+    R_head = rot(X, -sway_left) @ rot(Z, -0.3 * fwd)
+    _upper_body(pts, hip_mid + R_tr[:, :, 1] * body.trunk_m, R_tr, R_head, body)
+    for side in SIDES:
+        s = SIGN[side]
+        if arm_flex is None:
+            target = hips[side] + np.array([0.03, 0.10, s * 0.07])
+            _arm(pts, side, target, np.array([-0.4, 0.0, s]), body)
+        else:
+            sh = pts[:, _lm(side, "SHOULDER")]
+            reach = 0.52 * np.stack([np.sin(arm_flex), -np.cos(arm_flex), np.zeros(n)], axis=-1)
+            _arm(pts, side, sh + reach, np.array([0.0, -1.0, s * 0.5]), body)
+
+
+def squat(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Feet a little wider than the hips; knees 5 -> 90 deg, trunk 10 -> 45 deg forward, arms forward.
+    knee_cave swivels both knees."""
+    p, n = d.prog, len(d)
+    kf = np.radians(5 + 85 * p)
+    hx, hy = _stance_hip(kf, 0.45 * kf, 0.11 - body.hip_width_m / 2, body)
+    hips, hm = _pelvis(d.origin + np.stack([hx, hy, np.zeros(n)], -1), _eye(n), "left", body)
+    pts = _nan_points(n)
+    for s in SIDES:
+        _planted_leg(pts, s, hips[s], d.origin + np.array([0.0, body.ankle_height_m, SIGN[s] * 0.11]), d.cave, body)
+    _stand_upper(pts, hips, hm, np.radians(10 + 35 * p), np.zeros(n), body, arm_flex=np.radians(30 + 60 * p))
+    return pts
+
+
+def single_leg_squat(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Stance on `side` (foot under the midline), the other foot lifted forward; knee 5 -> 65 deg."""
+    p, n, free = d.prog, len(d), OTHER[side]
+    kf = np.radians(5 + 60 * p)
+    hx, hy = _stance_hip(kf, 0.45 * kf, body.hip_width_m / 2 - 0.03, body)
+    R_drop = rot(X, d.drop * SIGN[free])   # + lowers the right hip
+    hips, hm = _pelvis(d.origin + np.stack([hx, hy, np.zeros(n)], -1), R_drop, side, body)
+    pts = _nan_points(n)
+    _planted_leg(pts, side, hips[side], d.origin + np.array([0.0, body.ankle_height_m, SIGN[side] * 0.03]),
+                 d.cave, body)
+    kn, an, toe, sole = leg_fk(free, hips[free], R_drop, np.radians(35 + 20 * p), 0.0, np.radians(45),
+                               np.radians(10), body)
+    _put_leg(pts, free, hips[free], kn, an, toe, sole)
+    _stand_upper(pts, hips, hm, np.radians(8 + 25 * p), np.zeros(n), body)
+    return pts
+
+
+def standing_hip_abduction(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Stand on the other leg; the straight `side` leg abducts 0 -> 35 deg."""
+    p, n, stance = d.prog, len(d), OTHER[side]
+    kf = np.full(n, np.radians(3))
+    hx, hy = _stance_hip(kf, 0.5 * kf, 0.0, body)
+    R_drop = rot(X, d.drop * SIGN[side])
+    hips, hm = _pelvis(d.origin + np.stack([hx, hy, np.zeros(n)], -1), R_drop, stance, body)
+    pts = _nan_points(n)
+    ankle = d.origin + np.array([0.0, body.ankle_height_m, SIGN[stance] * body.hip_width_m / 2])
+    _planted_leg(pts, stance, hips[stance], ankle, np.zeros(n), body)
+    kn, an, toe, sole = leg_fk(side, hips[side], R_drop, 0.0, np.radians(35) * p, 0.0, 0.0, body)
+    _put_leg(pts, side, hips[side], kn, an, toe, sole)
+    _stand_upper(pts, hips, hm, np.full(n, np.radians(3)), d.sway * -SIGN[stance], body)
+    return pts
+
+
+# Walks: knees soft (30 deg), feet lifted 4 cm while they move; the lead/stepping foot moves in the
+# first half of the rep (q 0 -> 1), the trail foot follows in the second (q 1 -> 2).
+WALK_KNEE_DEG = 30.0
+LATERAL_STEP_M = 0.28
+MONSTER_STEP_M = (0.20, 0.08)   # forward, outward
+MONSTER_HALF_WIDTH_M = 0.16
+
+
+def _walk(side, d: Drive, body: Body, half_width: float, step_fwd: float, step_out: float) -> np.ndarray:
+    n, trail, sig = len(d), OTHER[side], SIGN[side]
+    q, amp = d.q, d.amp
+    lead_f, trail_f = np.clip(q, 0, 1), np.clip(q - 1, 0, 1)
+    kf = np.full(n, np.radians(WALK_KNEE_DEG))
+    hx, hy = _stance_hip(kf, 0.4 * kf, half_width - body.hip_width_m / 2, body)
+    fwd, out = step_fwd * amp, step_out * amp
+    mid0 = d.origin + np.stack([hx + fwd * q / 2, hy, sig * out * q / 2], -1)
+    R_drop = rot(X, d.drop * sig)
+    hips, hm = _pelvis(mid0, R_drop, trail, body)
+    pts = _nan_points(n)
+    ah, lift = body.ankle_height_m, 0.04 * amp
+    lead = d.origin + np.stack([fwd * lead_f, ah + lift * np.sin(np.pi * lead_f),
+                                sig * (half_width + out * lead_f)], -1)
+    back = d.origin + np.stack([fwd * trail_f, ah + lift * np.sin(np.pi * trail_f),
+                                sig * (-half_width + out * trail_f)], -1)
+    _planted_leg(pts, side, hips[side], lead, d.cave, body)
+    _planted_leg(pts, trail, hips[trail], back, np.zeros(n), body)
+    _stand_upper(pts, hips, hm, np.full(n, np.radians(10)), d.sway * SIGN[side], body)
+    return pts
+
+
+def lateral_band_walk(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Sideways steps towards `side`: the lead foot steps out 28 cm, the trail foot follows to hip width."""
+    return _walk(side, d, body, body.hip_width_m / 2 + 0.005, 0.0, LATERAL_STEP_M)
+
+
+def monster_walk(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Forward diagonal steps, feet wide: `side` steps 20 cm forward and 8 cm out, the other follows."""
+    return _walk(side, d, body, MONSTER_HALF_WIDTH_M, *MONSTER_STEP_M)
+
+
+def _travel_lateral(side: str, amp: float) -> np.ndarray:
+    return np.array([0.0, 0.0, SIGN[side] * LATERAL_STEP_M * amp])
+
+
+def _travel_monster(side: str, amp: float) -> np.ndarray:
+    return np.array([MONSTER_STEP_M[0] * amp, 0.0, SIGN[side] * MONSTER_STEP_M[1] * amp])
+
+
+# -- supine: bridges ----------------------------------------------------------------------------------
+BRIDGE_SHOULDER_H = 0.07   # shoulder joints above the floor
+BRIDGE_HIP_H = 0.09        # hip joints above the floor at rest
+BRIDGE_TOP_DEFAULT = math.radians(25.0)
+
+
+def _bridge_geometry(body: Body):
+    """Shoulder-mid (up, along, 0), rest trunk angle and the ankles' y: the feet are placed so that at
+    a neutral top (shoulder, hip, knee in line) the knees are bent 90 deg."""
+    ys = math.sqrt(body.trunk_m**2 - (BRIDGE_HIP_H - BRIDGE_SHOULDER_H) ** 2)
+    beta0 = math.asin((BRIDGE_HIP_H - BRIDGE_SHOULDER_H) / body.trunk_m)
+    a, b = body.trunk_m + body.thigh_m, body.shank_m
+    c = body.ankle_height_m - BRIDGE_SHOULDER_H
+    beta = math.asin(c / math.hypot(a, b)) + math.atan2(b, a)
+    ankle_y = ys - a * math.cos(beta) - b * math.sin(beta)
+    return np.array([BRIDGE_SHOULDER_H, ys, 0.0]), beta0, ankle_y
+
+
+def bridge_reach(body: Body) -> float:
+    """Largest trunk angle (radians) at which the planted feet can still be reached."""
+    sm, _, ankle_y = _bridge_geometry(body)
+    beta = np.radians(np.arange(0.0, 89.0, 0.05))
+    hip = sm[:2] + body.trunk_m * np.stack([np.sin(beta), -np.cos(beta)], -1)
+    dist = np.hypot(np.hypot(hip[:, 0] - body.ankle_height_m, hip[:, 1] - ankle_y), 0.10 - body.hip_width_m / 2)
+    return float(beta[np.nonzero(dist < body.leg_m - 2e-3)[0][-1]])
+
+
+def bridge_rest_angle(body: Body) -> float:
+    return _bridge_geometry(body)[1]
+
+
+def _bridge(side: str, d: Drive, body: Body, single: bool) -> np.ndarray:
+    n = len(d)
+    sm0, beta0, ankle_y = _bridge_geometry(body)
+    sm = d.origin + sm0
+    beta = beta0 + d.prog * (d.top - beta0)
+    mid0 = sm + body.trunk_m * np.stack([np.sin(beta), -np.cos(beta), np.zeros(n)], -1)
+    work = side if single else "left"
+    psi = d.drop * (-SIGN[OTHER[side]]) if single else np.zeros(n)   # rot(Y, psi): psi < 0 lowers the right hip
+    hips, _ = _pelvis(mid0, rot(Y, psi), work, body)
+    pts = _nan_points(n)
+    planted = (side,) if single else SIDES
+    for s in planted:
+        ankle = d.origin + np.array([body.ankle_height_m, ankle_y, SIGN[s] * 0.10])
+        _planted_leg(pts, s, hips[s], ankle, np.zeros(n), body, pole=X, toe=-Y, sole=X)
+    if single:
+        o = OTHER[side]
+        u = unit(pts[:, _lm(side, "KNEE")] - hips[side])   # held straight, in line with the working thigh
+        kn = hips[o] + body.thigh_m * u
+        an = kn + body.shank_m * u
+        toe = unit(X - np.sum(X * u, axis=-1, keepdims=True) * u)
+        _put_leg(pts, o, hips[o], kn, an, toe, -u)
+    R_rest = rot(Z, np.full(n, beta0))
+    _upper_body(pts, sm, R_rest, R_rest, body)
+    for s in SIDES:   # arms on the floor beside the trunk, palms down
+        sg = SIGN[s]
+        sh = pts[:, _lm(s, "SHOULDER")]
+        elbow = sh + np.array([-0.02, -0.285, sg * 0.05])
+        wrist = elbow + np.array([0.0, -0.245, sg * 0.02])
+        pts[:, _lm(s, "ELBOW")], pts[:, _lm(s, "WRIST")] = elbow, wrist
+        _hand(pts, s, wrist, np.broadcast_to(-Y, (n, 3)), np.broadcast_to(-X, (n, 3)))
+    return pts
+
+
+def glute_bridge(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Supine, knees bent, both feet down; the hips lift by hip extension (shoulders stay down)."""
+    return _bridge(side, d, body, single=False)
+
+
+def single_leg_bridge(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Supine, the `side` foot down, the other leg straight in line with the working thigh."""
+    return _bridge(side, d, body, single=True)
+
+
+# -- side-lying ---------------------------------------------------------------------------------------
+SIDE_LYING_HIP_H = 0.09     # bottom hip joint above the floor
+SIDE_LYING_TILT = math.asin(0.2)   # trunk rises towards the shoulders (bottom shoulder ~0.10 m up)
+CLAM_OPEN_DEG = 45.0
+SIDE_ABDUCTION_DEG = 35.0
+
+
+def _side_lying(side: str, d: Drive, body: Body, clam: bool) -> np.ndarray:
+    n, sig, bottom = len(d), SIGN[side], OTHER[side]
+    w = body.hip_width_m
+    p = d.prog
+    mid0 = d.origin + np.array([0.0, 0.0, sig * (SIDE_LYING_HIP_H + w / 2)])
+    R_roll = rot(Y, -sig * d.roll)
+    R_fault = R_roll @ rot(X, -sig * d.hike)
+    hips, hm = _pelvis(mid0, R_fault, bottom, body)
+    piv = hips[bottom]
+    pts = _nan_points(n)
+    # Bottom leg on the floor (unaffected by the faults); top leg built at rest, then opened/abducted
+    # and carried rigidly by the pelvis.
+    if clam:
+        angles = dict(flex=np.radians(45), knee=np.radians(90), plantar=np.radians(15))
+        top_add = math.asin((w - 0.10) / body.thigh_m)   # top knee 10 cm above the bottom knee
+        top_abd = np.full(n, -top_add)
+    else:
+        angles = dict(flex=0.0, knee=0.0, plantar=np.radians(10))
+        top_add = math.asin((w - 0.08) / body.leg_m)      # top ankle 8 cm above the bottom ankle
+        top_abd = -top_add + (np.radians(SIDE_ABDUCTION_DEG) + top_add) * p
+    eye = _eye(n)
+    kn, an, toe, sole = leg_fk(bottom, piv, eye, abd=0.0, body=body, **angles)
+    _put_leg(pts, bottom, piv, kn, an, toe, sole)
+    hip0 = mid0 + sig * Z * w / 2
+    kn, an, toe, sole = leg_fk(side, hip0, eye, abd=top_abd, body=body, **angles)
+    heel = an - 0.05 * toe - 0.07 * sole
+    if clam:   # open about the hip-heel axis, the knee rising
+        k = unit(heel - hip0)
+        up = sig * Z
+        sgn = np.sign(np.sum(np.cross(k, kn - hip0) * up, axis=-1))
+        R_open = rot(k, sgn * np.radians(CLAM_OPEN_DEG) * p)
+        kn, an = hip0 + mv(R_open, kn - hip0), hip0 + mv(R_open, an - hip0)
+        toe, sole = mv(R_open, toe), mv(R_open, sole)
+    kn, an = piv + mv(R_fault, kn - piv), piv + mv(R_fault, an - piv)
+    _put_leg(pts, side, hips[side], kn, an, mv(R_fault, toe), mv(R_fault, sole))
+    # Trunk, head and arms roll with the pelvis (not with the hike).
+    R_tr = R_roll @ rot(X, np.full(n, sig * SIDE_LYING_TILT))
+    R_head = R_roll @ rot(X, np.full(n, -sig * math.radians(10)))
+    _upper_body(pts, hm + R_tr[:, :, 1] * body.trunk_m, R_tr, R_head, body)
+    for s, target, pole in ((bottom, (0.20, 0.75, sig * 0.06), Y), (side, (0.28, 0.35, sig * 0.06), (0, 0.2, sig))):
+        tgt = piv + mv(R_roll, d.origin + np.asarray(target) - piv)
+        _arm(pts, s, tgt, mv(R_roll, np.asarray(pole, dtype=np.float64)), body)
+    return pts
+
+
+def clamshell(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Lying on the other side, hips 45 deg and knees 90 deg flexed, heels together; the `side`
+    (top) knee opens 45 deg about the hip-heel axis (hip external rotation + abduction)."""
+    return _side_lying(side, d, body, clam=True)
+
+
+def side_lying_hip_abduction(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Lying on the other side, legs straight; the `side` (top) leg abducts to 35 deg."""
+    return _side_lying(side, d, body, clam=False)
+
+
+# -- quadruped ----------------------------------------------------------------------------------------
+QUAD_HIP_H = 0.49
+QUAD_SHOULDER_RISE = 0.08
+HYDRANT_DEG = 45.0
+
+
+def fire_hydrant(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Hands under the shoulders, knees under the hips; the bent `side` knee lifts sideways to 45 deg."""
+    n = len(d)
+    mid0 = d.origin + np.array([-QUAD_HIP_H, 0.0, 0.0])
+    hips, hm = _pelvis(mid0, _eye(n), "left", body)
+    pts = _nan_points(n)
+    for s in SIDES:
+        abd = np.radians(HYDRANT_DEG) * d.prog if s == side else 0.0
+        kn, an, toe, sole = leg_fk(s, hips[s], _eye(n), np.radians(90), abd, np.radians(90), np.radians(60), body)
+        _put_leg(pts, s, hips[s], kn, an, toe, sole)
+    R_tr = rot(Z, np.full(n, math.asin(QUAD_SHOULDER_RISE / body.trunk_m)))
+    _upper_body(pts, hm + R_tr[:, :, 1] * body.trunk_m, R_tr, R_tr, body)
+    for s in SIDES:
+        sh = pts[:, _lm(s, "SHOULDER")]
+        _arm(pts, s, sh + np.array([body.upper_arm_m + body.forearm_m - 0.005, 0.0, 0.0]), -Y, body, finger=Y)
+    return pts
+
+
+# -- registry -----------------------------------------------------------------------------------------
+_UP = {"standing": {"left": Y, "right": Y}, "supine": {"left": X, "right": X},
+       "side_lying": {"left": -Z, "right": Z}, "quadruped": {"left": -X, "right": -X}}
+
+
+@dataclass(frozen=True)
+class ExerciseModel:
+    """One exercise: its posture, pose builder and (walks) the travel of one step."""
+
+    name: str
+    posture: str
+    build: Callable[[str, Drive, Body], np.ndarray]
+    travel: Callable[[str, float], np.ndarray] | None = None
+
+    def up(self, side: str) -> np.ndarray:
+        """Room up in body coordinates for a rep of `side` ("both" = as "left")."""
+        return _UP[self.posture]["right" if side == "right" else "left"]
+
+
+EXERCISE_MODELS: dict[str, ExerciseModel] = {
+    m.name: m for m in (
+        ExerciseModel("glute_bridge", "supine", glute_bridge),
+        ExerciseModel("single_leg_bridge", "supine", single_leg_bridge),
+        ExerciseModel("clamshell", "side_lying", clamshell),
+        ExerciseModel("side_lying_hip_abduction", "side_lying", side_lying_hip_abduction),
+        ExerciseModel("standing_hip_abduction", "standing", standing_hip_abduction),
+        ExerciseModel("squat", "standing", squat),
+        ExerciseModel("single_leg_squat", "standing", single_leg_squat),
+        ExerciseModel("lateral_band_walk", "standing", lateral_band_walk, _travel_lateral),
+        ExerciseModel("monster_walk", "standing", monster_walk, _travel_monster),
+        ExerciseModel("fire_hydrant", "quadruped", fire_hydrant),
+    )
+}
+
+
+def unsupported_side(exercise: str, side: str) -> str:
+    """The side whose hip drops with pelvic_drop: the free leg's side in a single-leg squat or bridge,
+    the moving / stepping leg's side in standing hip abduction and the walks."""
+    return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge") else side
+
+
+def supporting_side(exercise: str, side: str) -> str:
+    """The side the trunk leans towards with trunk_sway (the leg bearing the weight)."""
+    return OTHER[side]
