@@ -39,6 +39,8 @@ from formcheck.kinematics.body import relabel_frontal_sides
 from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
+START_POSE_S = 0.75  # the start pose: the rest frames in the last 0.75 s before a side's first rep
+
 
 @dataclass(frozen=True)
 class ExerciseOptions:
@@ -153,7 +155,7 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
     _, min_range, _ = spec.rep_range(view)
     t = track.t_s
     if spec.signal == "steps":
-        return find_steps(track, paired=spec.name == "lateral_band_walk", min_widening=min_range)
+        return find_steps(track, paired=True, min_widening=min_range if spec.name == "lateral_band_walk" else 0.0)
     signals = {k: smooth(t, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
     if spec.side_rule == "moving_leg" and "both" in signals:
         return [w.with_side(_moving_leg(track, w)) for w in segment_reps(t, signals["both"], min_range)]
@@ -199,6 +201,9 @@ def rest_frames(spec: ExerciseSpec, track: PoseTrack, windows: list[RepWindow]) 
         first = min(w.start for w in windows if w.side == side)
         last_other = max((w.end for w in windows if w.side != side and w.end < first), default=-1)
         before = np.flatnonzero(~busy[last_other + 1:first]) + last_other + 1
+        # Only the settled moments just before the first rep: a change of side (turning over)
+        # happens earlier in that gap and is no start pose.
+        before = before[track.t_s[before] >= track.t_s[first] - START_POSE_S] if before.size else before
         if before.size < 3:
             before = np.flatnonzero(~busy)
         if before.size < 3:

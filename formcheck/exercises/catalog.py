@@ -192,7 +192,7 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                  {"default": ("leg lengths", 0.12, 0.35)}, "both", "bends", False, (_knee_in(("front",)),),
                  "Hips sit back and down with the knees tracking over the feet, then stand tall."),
     ExerciseSpec("single_leg_squat", "Single-leg squat / step-down", "standing", ("front", "side"), "squat_depth",
-                 {"default": ("leg lengths", 0.08, 0.25)}, "lower_ankle", "bends", False,
+                 {"default": ("leg lengths", 0.05, 0.15)}, "lower_ankle", "bends", False,
                  (_knee_in(("front",)), _pelvis_level(("front",))),
                  "The stance knee bends over the middle of the foot and the pelvis stays level.", legs="one"),
     ExerciseSpec("lateral_band_walk", "Lateral band walk", "standing", ("front", "rear"), "steps", STEP_RANGES, "stepping_leg", "any", True,

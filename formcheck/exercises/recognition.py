@@ -176,9 +176,13 @@ def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
         sideways = f.sideways_share if spec.name == "lateral_band_walk" else 1.0 - f.sideways_share
         motion = stepping * _ramp(sideways, 0.35, 0.65)
     else:
-        motion = (1.0 - stepping) if spec.legs == "both" else 1.0
+        # Standing, a raised leg comes back to its place: only walks leave new footprints.
+        motion = 1.0 - stepping if spec.posture == "standing" else 1.0
         _, min_range, _ = spec.rep_range(view)
         motion *= _ramp(f.ranges.get(spec.signal, 0.0), 0.5 * min_range, min_range)
+        if spec.signal == "squat_depth":
+            # Squats keep the legs' angle to each other; a leg raised sideways does not [H].
+            motion *= 1.0 - _ramp(f.ranges.get("leg_spread", 0.0), 25.0, 35.0)
     return posture * knees * legs * motion
 
 

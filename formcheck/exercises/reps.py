@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, filtfilt
 
-LOW_FRACTION, HIGH_FRACTION = 0.2, 0.8
-PARTIAL_FRACTION = 0.35  # an excursion above this that turns back before HIGH is a partial rep
+LOW_FRACTION, HIGH_FRACTION = 0.2, 0.6
+PARTIAL_FRACTION = 0.25  # an excursion above this that turns back before HIGH is a partial rep
 TOP_FRACTION = 0.9  # frames within 10% of a rep's own peak form its top (hold) window
 MIN_REP_S = 0.4
 SMOOTH_HZ = 3.0  # reps and steps are slower than ~2 Hz [H]

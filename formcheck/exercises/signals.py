@@ -110,7 +110,7 @@ def rep_signal(name: str, xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
 
 
 # -- which leg ------------------------------------------------------------------------------------
-def lower_ankle_side(world_m: np.ndarray, min_gap_m: float = 0.10) -> np.ndarray:
+def lower_ankle_side(world_m: np.ndarray, min_gap_m: float = 0.06) -> np.ndarray:
     """Per frame 'left'/'right': the leg whose ankle is lower against gravity (the foot on the
     floor), '' where the ankles are within `min_gap_m` of the same height. World landmarks
     (y down), because in the image a farther foot also looks higher."""

@@ -21,8 +21,8 @@ from formcheck.exercises.signals import LEGS, ankle_speed, leg_length_px, stance
 from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
-MIN_STEP_SPEED = 0.25  # leg lengths per second [H]; a planted foot reads < 0.05 after smoothing
-MIN_STEP_LENGTH = 0.15  # leg lengths of net ankle travel in the image: jitter of a planted foot is not a step
+MIN_STEP_SPEED = 0.12  # leg lengths per second [H]; a planted foot reads < 0.05 after smoothing
+MIN_STEP_LENGTH = 0.08  # leg lengths of net ankle travel in the image: jitter of a planted foot is not a step
 PAIR_GAP_S = 1.0  # the trailing foot starts within this of the leading foot's stop
 
 
