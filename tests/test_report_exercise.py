@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from report_browser import report_page
 
 from formcheck.export import export_analysis
 from formcheck.pipeline import analyze
@@ -126,32 +126,14 @@ def test_a_clip_whose_exercise_is_not_recognised_still_renders(exported):
     assert report_plots(report)
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail("Chromium is missing: run ./scripts/test (or FORMCHECK_BROWSER=1 ./scripts/setup)")
-
-
 def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
     _, result, done, _ = exported
     shot = tmp_path / "report.png"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            requests: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto((done.out_dir / "report.html").as_uri())
-            page.screenshot(path=str(shot), full_page=True)
-            rows = page.locator("table#metrics tbody tr")
-            assert rows.count() == len(result.report.metrics) >= 5
-            assert "Reps counted" in page.locator("table#metrics").inner_text()
-            images_ok = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
-        finally:
-            browser.close()
+    with report_page(done.out_dir / "report.html", shot) as (page, requests):
+        rows = page.locator("table#metrics tbody tr")
+        assert rows.count() == len(result.report.metrics) >= 5
+        assert "Reps counted" in page.locator("table#metrics").inner_text()
+        images_ok = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert images_ok
     import cv2

@@ -9,6 +9,7 @@ once for a whole stack). Sizes scale with the athlete's height in the frame.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import cv2
 import numpy as np
@@ -20,11 +21,12 @@ from formcheck.render.skeleton import LEFT_BGR, MID_BGR, RIGHT_BGR
 SIDE_BGR = {"left": LEFT_BGR, "right": RIGHT_BGR, "": (0, 230, 255)}  # midline values in yellow
 
 
-class Annotator:
+class Annotator(ABC):
     """Base: `annotate` = copy, then `draw` in place."""
 
+    @abstractmethod
     def draw(self, out: np.ndarray, report: ReportModel, i: int, avoid: list) -> None:
-        raise NotImplementedError
+        """Draw row `i` of `report` on `out` in place, away from the boxes in `avoid`."""
 
     def annotate(self, frame_bgr: np.ndarray, report: ReportModel, i: int) -> np.ndarray:
         """A copy of `frame_bgr` (H, W, 3 uint8) with row `i` of `report` drawn on it."""

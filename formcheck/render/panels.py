@@ -10,6 +10,7 @@ the boxes already placed, so panels never cover one another.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,8 +36,9 @@ class Panel(Annotator):
         self.text_scale = text_scale
         self.window_s = window_s
 
+    @abstractmethod
     def lines(self, report: ReportModel, i: int, max_width_px: int, text_px: float) -> list[Line]:
-        raise NotImplementedError
+        """The panel's text lines for row `i`, wrapped to `max_width_px`."""
 
     def draw(self, out: np.ndarray, report: ReportModel, i: int, avoid: list) -> None:
         sz = sizes(out.shape)
