@@ -105,7 +105,7 @@ def exercise_cues(analysis: ExerciseAnalysis) -> list[ExerciseCue]:
         hits = [(r, f) for r in analysis.reps for f in r.faults if f.fault == fault.name]
         if not hits:
             continue
-        reps = list(dict.fromkeys(r for r, _ in hits))
+        reps = list({r.number: r for r, _ in hits}.values())  # once per rep, in order (reps are unhashable)
         worst = max(hits, key=lambda h: abs(h[1].value) if fault.kind == "change"
                     else (-h[1].value if fault.kind == "below" else h[1].value))[1]
         unit = " hip widths" if fault.quantity == "stance_width" else "°"
