@@ -162,13 +162,23 @@ def analyze_running(clip: str | Path, settings: Settings | None = None, options=
 def compare_clips(clip_a: str | Path, clip_b: str | Path, settings: Settings | None = None, options=None,
                   progress: ProgressFn | None = None, pool: PosePool | None = None):
     """Two running clips of one runner (e.g. treadmill, then outdoor): b against a."""
+    sides = [_running_analysis(*analyze_running(clip, settings, options, progress, pool), "user", "compare")
+             for clip in (clip_a, clip_b)]
+    return compare_analyses(*sides, f"A ({Path(clip_a).name})", f"B ({Path(clip_b).name})")
+
+
+def compare_analyses(a: "Analysis", b: "Analysis", a_label: str = "A", b_label: str = "B"):
+    """b against a, both running analyses: metrics that differ by more than the noise
+    (`running.compare`). Raises ValueError unless both are running analyses."""
     from formcheck.running.compare import ClipSide, compare
 
+    if a.mode != "running" or b.mode != "running":
+        raise ValueError(f"compare_analyses needs two running analyses, got {a.mode} and {b.mode}")
     sides = []
-    for label, clip in (("A", clip_a), ("B", clip_b)):
-        pose, running = analyze_running(clip, settings, options, progress, pool)
-        sides.append(ClipSide(f"{label} ({Path(clip).name})", running.strides, running.view.view,
-                              running.context.kind, running.gait_mode.mode, pose.info.capture_fps or pose.info.fps))
+    for label, analysis in ((a_label, a), (b_label, b)):
+        running, info = analysis.running, analysis.pose.info
+        sides.append(ClipSide(label, running.strides, running.view.view, running.context.kind,
+                              running.gait_mode.mode, info.capture_fps or info.fps))
     return compare(*sides)
 
 

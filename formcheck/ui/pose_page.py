@@ -10,64 +10,30 @@ import streamlit as st
 
 from formcheck.errors import FormCheckError
 from formcheck.landmarks import Landmark
-from formcheck.paths import samples_dir
-from formcheck.ui.uploads import ALLOWED_SUFFIXES, save_upload
+from formcheck.ui.clip_input import choose_clips
+from formcheck.ui.state import pose_pool
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOAD_MB = 500
 MAX_FRAME_HEIGHT_PX = 640
 KEY_LANDMARKS = (Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE,
                  Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
 
 
-def sample_clips() -> list[Path]:
-    folder = samples_dir()
-    return sorted(folder.glob("*.mp4")) if folder.is_dir() else []
-
-
 def page() -> None:
-    st.title("FormCheck")
-    st.caption("Hip-knee alignment from a phone video. Step 1: the pose track of the athlete.")
-    clip = _choose_clip()
-    model = st.sidebar.selectbox("Pose model", ["full", "heavy"], help="heavy is more accurate and ~2.5x slower")
-    if clip is None:
-        st.info("Choose a sample clip or upload one in the sidebar.")
+    st.title("Pose track")
+    st.caption("The athlete's landmarks, frame by frame, and how much of the clip they cover.")
+    clips = choose_clips("pose", multiple=False)
+    model = st.sidebar.selectbox("Pose model", ["full", "heavy"], key="model",
+                                 help="heavy is more accurate and ~2.5x slower")
+    if not clips:
+        st.info("Choose a sample clip or upload one.")
         return
-    if st.button("Analyse", type="primary"):
+    clip = clips[0].path
+    if st.button("Show the pose track", type="primary"):
         st.session_state["analysed"] = (str(clip), model)
     if st.session_state.get("analysed") == (str(clip), model):
         _show_analysis(clip, model)
-
-
-def _choose_clip() -> Path | None:
-    samples = sample_clips()
-    source = st.sidebar.radio("Clip", ["Sample clip", "Upload"], index=0 if samples else 1)
-    if source == "Sample clip":
-        if not samples:
-            st.sidebar.warning("No sample clips yet: run `formcheck setup`.")
-            return None
-        return st.sidebar.selectbox("Sample", samples, format_func=lambda p: p.name)
-    st.sidebar.caption(f"mp4, mov, m4v, avi or webm; up to {MAX_UPLOAD_MB} MB and 10 minutes.")
-    upload = st.sidebar.file_uploader("Clip", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES])
-    if upload is None:
-        return None
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.sidebar.error(f"This file is {upload.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
-        return None
-    key = ("upload", upload.file_id)
-    if key not in st.session_state:
-        st.session_state[key] = save_upload(upload.name, upload.getvalue())
-    return st.session_state[key]
-
-
-@st.cache_resource(show_spinner=False)
-def _pose_pool(model: str | None):
-    """Warm pose workers for the life of the server: each clip starts at once."""
-    from formcheck.pose.model import resolve_model
-    from formcheck.pose.runner import PosePool, RunSettings
-
-    return PosePool(RunSettings().worker_count(), str(resolve_model(model).path))
 
 
 def _analysis_for(clip: str, model: str | None, progress):
@@ -79,7 +45,7 @@ def _analysis_for(clip: str, model: str | None, progress):
 
     key = ("analysis", clip, model)
     if key not in st.session_state:
-        st.session_state[key] = analyze_pose(clip, Settings(model=model), progress=progress, pool=_pose_pool(model))
+        st.session_state[key] = analyze_pose(clip, Settings(model=model), progress=progress, pool=pose_pool(model))
     return st.session_state[key]
 
 

@@ -1,0 +1,108 @@
+"""Keeping an analysis: the clip, its exported files and its metrics go into the coach's library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import shutil
+from pathlib import Path
+
+import streamlit as st
+
+from formcheck.errors import FormCheckError
+from formcheck.ui.state import library
+
+log = logging.getLogger(__name__)
+
+CONTEXTS = ("warm-up", "treadmill", "outdoor", "track", "gym", "other")
+NEW_ATHLETE = "New athlete…"
+
+
+def metric_values(report) -> list:
+    """The report's metrics as the library stores them (finite values only)."""
+    from formcheck.store import MetricValue
+
+    return [MetricValue(m.name, m.label, float(m.value), m.unit, int(m.n), m.view, bool(m.low_confidence))
+            for m in report.metrics if m.value is not None and math.isfinite(m.value)]
+
+
+def copy_files(src: Path):
+    """A `write_files` for the library: copy the exported files of an analysis into its folder."""
+    def write(dst: Path) -> list[str]:
+        names = []
+        for path in sorted(src.iterdir()):
+            if path.is_dir():
+                shutil.copytree(path, dst / path.name)
+            else:
+                shutil.copy2(path, dst / path.name)
+            names.append(path.name)
+        return names
+    return write
+
+
+def save_analysis(result, clip_name: str, athlete_id: int, session_id: int | None, library_clip_id: int | None = None):
+    """Store the clip (unless it is already a library clip) and the analysis; returns the AnalysisRecord."""
+    lib = library()
+    analysis = result.analysis
+    if library_clip_id is not None:
+        return _add_analysis(lib, result, library_clip_id)
+    clip = lib.add_clip(athlete_id, Path(result.request.clip), clip_name, session_id=session_id,
+                        duration_s=float(analysis.pose.info.duration_s))
+    try:
+        return _add_analysis(lib, result, clip.id)
+    except BaseException:
+        lib.delete_clip(clip.id)  # a clip saved without the analysis it came with is not what was asked
+        raise
+
+
+def _add_analysis(lib, result, library_clip_id: int):
+    analysis, report = result.analysis, result.analysis.report
+    exercise = analysis.data.get("exercise", {}).get("name") if analysis.mode == "exercise" else None
+    view = report.capture.get("View", "") or next((v for w, v, _, _ in report.decisions if "view" in w.lower()), "")
+    provenance = analysis.pose.provenance()
+    return lib.add_analysis(
+        library_clip_id, mode=analysis.mode, title=report.title, exercise=exercise, view=view,
+        confidence=float(report.confidence), settings={"request": result.request.choices(),
+                                                       "pose": provenance["settings"]},
+        model_id=provenance["model_id"], formcheck_version=provenance["formcheck_version"],
+        clip_sha256=provenance["clip_sha256"], data=analysis.data, metrics=metric_values(report),
+        write_files=copy_files(result.out_dir))
+
+
+def save_form(result, clip) -> None:
+    """A small form under the results: which athlete and session this clip belongs to."""
+    saved_key = ("saved", result.request.key)
+    if saved_key in st.session_state:
+        st.success(f"Saved in the library ({st.session_state[saved_key]}).")
+        return
+    with st.expander("Save to the library", expanded=False):
+        lib = library()
+        athletes = lib.athletes()
+        names = [a.name for a in athletes] + [NEW_ATHLETE]
+        preset = names.index(clip.athlete) if clip.athlete in names else 0
+        with st.form(f"save-{result.request.key[:12]}"):
+            who = st.selectbox("Athlete", names, index=preset)
+            new_name = st.text_input("New athlete's name", help="Only used with “New athlete…”")
+            cols = st.columns(3)
+            day = cols[0].date_input("Session day", value=dt.date.today())
+            context = cols[1].selectbox("Where", CONTEXTS, index=0 if result.analysis.mode == "exercise" else 2)
+            label = cols[2].text_input("Session label", placeholder="e.g. pre-run warm-up")
+            if not st.form_submit_button("Save"):
+                return
+        try:
+            if who == NEW_ATHLETE:
+                athlete = lib.add_athlete(new_name)
+            else:
+                athlete = athletes[names.index(who)]
+            session = lib.add_session(athlete.id, day, label, context)
+            record = save_analysis(result, clip.name, athlete.id, session.id, clip.library_clip_id)
+        except FormCheckError as exc:
+            st.error(str(exc))
+            return
+        except Exception:
+            log.exception("saving %s to the library failed", clip.name)
+            st.error("Saving to the library failed; nothing was stored. It has been logged.")
+            return
+        st.session_state[saved_key] = f"{athlete.name}, {day:%Y-%m-%d}, analysis {record.id}"
+        st.rerun()

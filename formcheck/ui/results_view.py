@@ -1,0 +1,220 @@
+"""One analysed clip on the page: what was decided, cues that jump to their moment,
+the annotated video and a frame scrubber, key frames, metrics, charts, downloads.
+
+Reads only the `ReportModel` (render.model) and the exported files, like the
+HTML report, so the page and the report always say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from formcheck.render.model import ReportModel
+
+EVIDENCE_TEXT = {"E": "strong evidence", "H": "rule of thumb", "W": "weak evidence"}
+UNIT_TEXT = {"deg": "°"}
+MAX_FRAME_HEIGHT_PX = 560
+DOWNLOADS = (("annotated.mp4", "Annotated video (MP4)", "video/mp4"),
+             ("report.html", "Report (HTML)", "text/html"),
+             ("analysis.json", "Analysis (JSON)", "application/json"),
+             ("frames.csv", "Angles per frame (CSV)", "text/csv"),
+             ("strides.csv", "Strides (CSV)", "text/csv"),
+             ("reps.csv", "Reps (CSV)", "text/csv"))
+
+
+def fmt(value: float, unit: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    digits = 0 if unit in ("deg", "ms", "spm", "%") else 2
+    return f"{value:.{digits}f}{UNIT_TEXT.get(unit, ' ' + unit if unit else '')}"
+
+
+def where_text(cue, word: str) -> str:
+    if not cue.frames:
+        return "whole clip"
+    parts = []
+    for k, (a, b) in enumerate(cue.frames[:6]):
+        n = cue.intervals[k] + 1 if cue.intervals and cue.intervals[k] >= 0 else None
+        parts.append(f"{word} {n} (frames {a}–{b})" if n else f"frames {a}–{b}")
+    more = len(cue.frames) - 6
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def metrics_rows(report: ReportModel) -> list[dict]:
+    """The metrics table: one row per metric, units in the cells, where it came from and how sure."""
+    word = report.interval_word
+    rows = []
+    for m in report.metrics:
+        ci = f"{fmt(m.ci95[0], m.unit)} – {fmt(m.ci95[1], m.unit)}" if all(map(math.isfinite, m.ci95)) else "—"
+        rows.append({"metric": m.label, "value": fmt(m.value, m.unit), "95% CI": ci,
+                     "spread (IQR)": fmt(m.spread, m.unit), "left": fmt(m.left, m.unit),
+                     "right": fmt(m.right, m.unit), f"{word}s": m.n, "view": m.view,
+                     "frames": f"{m.frames[0]}–{m.frames[1]}" if m.frames else "—",
+                     "evidence": EVIDENCE_TEXT.get(m.evidence, "—"),
+                     "confidence": "low" if m.low_confidence else "ok"})
+    return rows
+
+
+def values_at(report: ReportModel, row: int) -> list[dict]:
+    """Every series' value at one track row (the scrubber's table)."""
+    return [{"angle": s.label, "value": fmt(float(s.values[row]), s.unit)} for s in report.series]
+
+
+def show_results(result, key: str, name: str) -> None:
+    """The whole results view of one `tasks.ClipResult`; `key` keeps its widgets apart."""
+    report: ReportModel = result.analysis.report
+    analysis = result.analysis
+    st.subheader(report.title)
+    st.caption(f"{name} · {analysis.mode} mode ({'chosen by you' if analysis.decided_by == 'user' else 'automatic'}: "
+               f"{analysis.reason}) · overall confidence {report.confidence:.2f} · model {report.model_id}")
+    _cues(report, key)
+    tabs = st.tabs(["Video", "Metrics", "Key frames", "Charts", "Capture", "Downloads"])
+    with tabs[0]:
+        _video_and_scrubber(result, report, key)
+    with tabs[1]:
+        _metrics(report, analysis)
+    with tabs[2]:
+        _key_frames(result.out_dir / "keyframes", report)
+    with tabs[3]:
+        _charts(report)
+    with tabs[4]:
+        _capture(report)
+    with tabs[5]:
+        downloads(result.out_dir, key)
+
+
+def _jump(key: str, row: int) -> None:
+    st.session_state[f"{key}-row"] = int(row)
+
+
+def _cues(report: ReportModel, key: str) -> None:
+    word = report.interval_word
+    observations = [c for c in report.cues if c.kind != "suggestion"]
+    st.markdown("**Cues**")
+    if not observations:
+        st.success("No pattern stood out beyond the method's measurement noise.")
+    for n, cue in enumerate(observations):
+        text, button = st.columns([6, 1])
+        evidence = EVIDENCE_TEXT.get(cue.evidence, "")
+        box = {"check": text.warning, "note": text.info}.get(cue.severity, text.info)
+        box(f"{cue.message}  \n*where: {where_text(cue, word)}*" + (f" · *{evidence}*" if evidence else ""))
+        if cue.frames:
+            button.button("Show", key=f"{key}-cue-{n}", on_click=_jump, args=(key, cue.frames[0][0]),
+                          help=f"Jump the frame viewer to frame {cue.frames[0][0]}")
+    suggestions = [c for c in report.cues if c.kind == "suggestion"]
+    if suggestions:
+        with st.expander("Options, only if you want to experiment"):
+            for cue in suggestions:
+                st.markdown(f"- {cue.message} *({EVIDENCE_TEXT.get(cue.evidence, '')})*")
+
+
+def _video_and_scrubber(result, report: ReportModel, key: str) -> None:
+    from formcheck.render.panels import compose, default_annotators
+    from formcheck.video import read_frame
+
+    track = report.track
+    n = len(track)
+    row_key = f"{key}-row"
+    if row_key not in st.session_state or not 0 <= st.session_state[row_key] < n:
+        st.session_state[row_key] = int(report.key_frames[0].frame) if report.key_frames else 0
+    row = int(st.session_state[row_key])
+    video = result.file("annotated.mp4")
+    left, right = st.columns([3, 2])
+    with left:
+        if video is not None:
+            st.video(str(video), start_time=float(max(track.t_s[row] - track.t_s[0], 0.0)) if n else 0)
+        row = st.slider("Frame", 0, max(n - 1, 0), key=row_key, help="Step through the annotated frames")
+        if n:
+            frame = read_frame(result.analysis.pose.info, int(track.frame_index[row]))
+            image = compose(frame.image, report, row, default_annotators())
+            h, w = image.shape[:2]
+            width = "stretch" if w >= h else int(MAX_FRAME_HEIGHT_PX * w / h)
+            st.image(image[..., ::-1], width=width,
+                     caption=f"frame {int(track.frame_index[row])} · t = {track.t_s[row]:.3f} s")
+    with right:
+        st.markdown(f"**At frame {row}**")
+        inside = [iv for iv in report.intervals if iv.first <= row <= iv.last]
+        if inside:
+            iv = inside[0]
+            st.caption(f"{report.interval_word} {iv.index + 1}" + (f" ({iv.side})" if iv.side else ""))
+        st.dataframe(values_at(report, row), hide_index=True, width="stretch")
+
+
+def _metrics(report: ReportModel, analysis) -> None:
+    word = report.interval_word
+    st.caption(f"Value = median over {word}s; 95% CI = bootstrap interval of the median; spread = "
+               f"interquartile range; frames = first–last frame used; view = the camera view it needs and had.")
+    st.dataframe(metrics_rows(report), hide_index=True, width="stretch")
+    per = _per_interval_rows(analysis)
+    if per:
+        st.markdown(f"**Per {word}**")
+        st.dataframe(per, hide_index=True, width="stretch")
+    if report.not_measurable:
+        st.markdown("**What could not be measured or judged, and why**")
+        st.dataframe([{"metric": a, "why / what to film instead": b} for a, b in report.not_measurable],
+                     hide_index=True, width="stretch")
+    if report.notes:
+        st.markdown("**What these numbers do not say**")
+        st.markdown("\n".join(f"- {n}" for n in report.notes))
+
+
+def _per_interval_rows(analysis) -> list[dict]:
+    """Reps (exercise) or strides (running) from the analysis JSON, one flat row each."""
+    data = analysis.data
+    items = data.get("reps") if analysis.mode == "exercise" else data.get("strides")
+    rows = []
+    for item in items or []:
+        row = {}
+        for k, v in item.items():
+            if isinstance(v, dict):
+                row.update({f"{k}.{kk}": vv for kk, vv in v.items() if not isinstance(vv, (dict, list))})
+            elif isinstance(v, list):
+                row[k] = ", ".join(str(x) for x in v)
+            else:
+                row[k] = v
+        rows.append(row)
+    return rows
+
+
+def _key_frames(folder: Path, report: ReportModel) -> None:
+    images = sorted(folder.glob("*.jpg")) if folder.is_dir() else []
+    if not images:
+        st.info("No key frames for this clip.")
+        return
+    cols = st.columns(min(len(images), 3))
+    for k, path in enumerate(images):
+        cols[k % len(cols)].image(str(path), caption=path.stem[3:].replace("_", " "))
+
+
+def _charts(report: ReportModel) -> None:
+    from formcheck.render.plots import report_plots
+
+    plots = report_plots(report)
+    if not plots:
+        st.info("Nothing to chart for this clip.")
+    for plot in plots:
+        st.html(f'<div class="formcheck-plot">{plot.svg}</div>')
+
+
+def _capture(report: ReportModel) -> None:
+    st.dataframe([{"": k, "value": v} for k, v in report.capture.items()], hide_index=True, width="stretch")
+    if report.decisions:
+        st.markdown("**What FormCheck decided, and how sure it is**")
+        st.dataframe([{"decision": w, "value": v, "confidence": f"{c:.2f}", "why": r}
+                      for w, v, c, r in report.decisions], hide_index=True, width="stretch")
+
+
+def downloads(folder: Path, key: str) -> None:
+    """A download button per exported file that exists."""
+    for name, label, mime in DOWNLOADS:
+        path = folder / name
+        if path.is_file():
+            st.download_button(label, data=path.read_bytes(), file_name=name, mime=mime, key=f"{key}-dl-{name}")
+
+
+def finite_or_none(v) -> float | None:
+    return float(v) if v is not None and np.isfinite(v) else None
