@@ -168,12 +168,17 @@ def compare_clips(clip_a: str | Path, clip_b: str | Path, settings: Settings | N
 
 
 def compare_analyses(a: "Analysis", b: "Analysis", a_label: str = "A", b_label: str = "B"):
-    """b against a, both running analyses: metrics that differ by more than the noise
-    (`running.compare`). Raises ValueError unless both are running analyses."""
+    """b against a, two running or two exercise analyses: metrics that differ by more than the
+    noise (`running.compare`, `exercises.compare`). Raises ValueError for mixed modes."""
     from formcheck.running.compare import ClipSide, compare
 
-    if a.mode != "running" or b.mode != "running":
-        raise ValueError(f"compare_analyses needs two running analyses, got {a.mode} and {b.mode}")
+    if a.mode != b.mode or a.mode not in ("running", "exercise"):
+        raise ValueError(f"one clip was analysed as {a.mode}, the other as {b.mode}: compare two running "
+                         "clips or two exercise clips")
+    if a.mode == "exercise":
+        from formcheck.exercises.compare import compare_exercises
+
+        return compare_exercises(a.exercise, b.exercise, a_label, b_label)
     sides = []
     for label, analysis in ((a_label, a), (b_label, b)):
         running, info = analysis.running, analysis.pose.info

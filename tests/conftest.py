@@ -43,3 +43,15 @@ def sample_clip():
         assert path.is_file(), f"{path} missing: run ./scripts/setup (the test command does)"
         return path
     return find
+
+
+@pytest.fixture
+def use_home(monkeypatch, model_path):
+    """Point FormCheck (the app, the library) at a home folder and the provisioned model."""
+    def use(home: Path) -> Path:
+        monkeypatch.setenv("FORMCHECK_HOME", str(home))
+        monkeypatch.setenv("FORMCHECK_MODEL", model_path)
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        monkeypatch.delenv("FORMCHECK_MEDIA", raising=False)
+        return home
+    return use

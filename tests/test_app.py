@@ -1,53 +1,161 @@
-"""The Streamlit app driven by Streamlit's AppTest: real pipeline, real model, sample clips."""
+"""The Streamlit app driven by Streamlit's AppTest: real pipeline, real model, real clips.
+
+Each page is a function in formcheck/ui; the entry point's navigation is tested
+from the file, the pages' flows through their functions (AppTest cannot switch
+to function pages). The real-browser test is tests/test_app_browser.py.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
+import pytest
+from app_helpers import APP, app_home, page_app, run_until, select_option, texts
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+pytestmark = pytest.mark.real_clip
 
 
-def test_sample_clip_is_ready_and_analysis_shows_the_track(sample_clip):
-    sample_clip("pose2sim_single_cam01.mp4")  # provisioned by setup
-    at = AppTest.from_file(APP, default_timeout=240).run()
-    assert not at.exception
-    assert at.title[0].value == "FormCheck"
-    sample = at.sidebar.selectbox[0]
-    assert any("pose2sim_single_cam01" in str(o) for o in sample.options)
-    sample.select_index([str(o) for o in sample.options].index(
-        next(str(o) for o in sample.options if "pose2sim_single_cam01" in str(o)))).run()
-    at.button[0].click().run()
+@pytest.fixture
+def home(tmp_path, use_home, sample_clip, shared_clip):
+    clips = {"pose2sim_single_cam02.mp4": sample_clip("pose2sim_single_cam02.mp4"),
+             "sports2d_demo_walk_side.mp4": sample_clip("sports2d_demo_walk_side.mp4"),
+             "treadmill_run_side.mp4": shared_clip("home_treadmill_run_side.mp4")}
+    return use_home(app_home(tmp_path, clips))
+
+
+def _analyse(at: AppTest, sample: str, mode: str = "auto") -> AppTest:
+    select_option(at.selectbox(key="analyse-sample"), sample).run()
+    at.radio(key="analyse-mode").set_value(mode).run()
+    at.button(key="analyse-go").click().run()
+    return run_until(at, lambda a: len(a.tabs) > 0)
+
+
+def test_entry_point_opens_the_analyse_page_with_a_sample_ready(home):
+    at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, at.exception
-    assert not at.error
+    assert at.title[0].value == "FormCheck"
+    options = [str(o) for o in at.selectbox(key="analyse-sample").options]
+    assert options == ["pose2sim_single_cam02.mp4", "sports2d_demo_walk_side.mp4", "treadmill_run_side.mp4"]
+    assert at.button(key="analyse-go").label == "Analyse"
+
+
+def test_warm_up_exercise_is_recognised_with_reps_metrics_cues_and_downloads(home):
+    at = _analyse(page_app("analyse_page:page").run(), "pose2sim_single_cam02", mode="auto")
+    page = texts(at)
+    assert "exercise mode (automatic" in page
+    assert at.subheader[0].value.startswith("Standing hip abduction") and "1 rep (1 right)" in at.subheader[0].value
+    tables = [d.value for d in at.dataframe]
+    metric_table = next(t for t in tables if "metric" in t.columns and "evidence" in t.columns)
+    assert len(metric_table) >= 1 and metric_table["view"].str.len().gt(0).all()
+    per_rep = next(t for t in tables if "side" in t.columns and "number" in t.columns)
+    assert list(per_rep["side"]) == ["right"]  # the sideways leg raise of the right leg (ground truth)
+    labels = [b.label for b in at.get("download_button")]
+    assert {"Annotated video (MP4)", "Report (HTML)", "Analysis (JSON)", "Reps (CSV)"} <= set(labels)
+    assert next(s for s in at.slider if s.label == "Frame").max == 99
+
+
+def test_running_mode_shows_strides_and_cadence(home):
+    at = _analyse(page_app("analyse_page:page").run(), "treadmill_run_side", mode="running")
+    page = texts(at)
+    assert "running mode (chosen by you" in page
+    assert at.subheader[0].value.startswith("Running, side view, treadmill")
+    tables = [d.value for d in at.dataframe]
+    metric_table = next(t for t in tables if "metric" in t.columns and "evidence" in t.columns)
+    cadence = metric_table[metric_table["metric"].str.contains("adence")]
+    assert len(cadence) == 1 and cadence["value"].iloc[0].endswith("steps/min")
+    assert int(cadence["value"].iloc[0].split()[0]) in range(150, 191)  # a treadmill run, steps per minute
+    strides = next(t for t in tables if "contact.frame" in t.columns)
+    assert len(strides) >= 6 and set(strides["side"]) == {"left", "right"}
+    labels = [b.label for b in at.get("download_button")]
+    assert "Strides (CSV)" in labels
+
+
+def test_picking_another_person_analyses_them_instead(home):
+    at = _analyse(page_app("analyse_page:page").run(), "sports2d_demo_walk_side", mode="running")
+    expander = next(e for e in at.expander if "people in the clip" in e.label)
+    assert expander.label.endswith("person 1 is analysed")
+    first = at.subheader[0].value
+    pick = at.radio(key=next(r.key for r in at.radio if str(r.key).startswith("athlete-")))
+    pick.set_value(1).run()
+    at = run_until(at, lambda a: any(e.label.endswith("person 2 is analysed") for e in a.expander) and a.tabs,
+                   what="the analysis of person 2")
+    assert at.subheader[0].value != first or "person 2" in texts(at)
+
+
+def test_a_cue_button_jumps_the_frame_viewer_to_its_frames(home):
+    at = _analyse(page_app("analyse_page:page").run(), "pose2sim_single_cam02", mode="exercise")
+    buttons = [b for b in at.button if b.label == "Show"]
+    assert buttons, "no cue with frames to jump to"
+    next(s for s in at.slider if s.label == "Frame").set_value(0).run()
+    assert next(s for s in at.slider if s.label == "Frame").value == 0
+    buttons = [b for b in at.button if b.label == "Show"]
+    buttons[0].click().run()
+    assert not at.exception
+    after = next(s for s in at.slider if s.label == "Frame").value
+    cue_first_frame = int(re.search(r"where: \w+ \d+ \(frames (\d+)–", texts(at)).group(1))
+    assert after == cue_first_frame > 0
+
+
+def test_capture_check_reports_view_size_people_and_frame_rate(home):
+    at = page_app("analyse_page:page").run()
+    select_option(at.selectbox(key="analyse-sample"), "sports2d_demo_walk_side").run()
+    at = run_until(at, lambda a: any(m.label == "People" for m in a.metric), what="the capture check")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Frames"] == "100"
-    assert metrics["People seen"] == "1"
-    assert float(metrics["Athlete in view"].rstrip("%")) >= 95
-    assert at.slider[0].max == 99
-    assert len(at.dataframe) == 1
+    assert metrics["Frame rate"].startswith("30/s")
+    assert metrics["Duration"] == "7.7 s"
+    assert metrics["View"] == "side"
+    assert int(metrics["People"]) == 2
+    assert "2 people are in view" in texts(at)
 
 
-def test_a_bad_upload_shows_a_plain_error_not_a_traceback(tmp_path, monkeypatch, model_path):
-    # An uploaded file lands in the data folder under a random name; a text
-    # file named .mp4 must produce the probe's message.
+def _compare(at: AppTest, a: str, b: str) -> AppTest:
+    select_option(at.selectbox(key="cmp-a-sample"), a).run()
+    select_option(at.selectbox(key="cmp-b-sample"), b).run()
+    at.button(key="cmp-go").click().run()
+    return run_until(at, lambda x: any(s.value == "Side by side" for s in x.subheader), what="both analyses")
+
+
+@pytest.fixture
+def compare_home(tmp_path, use_home, shared_clip):
+    return use_home(app_home(tmp_path, {"treadmill.mp4": shared_clip("home_treadmill_run_side.mp4"),
+                                        "sprint.mp4": shared_clip("track_sprint_side_fixed.mp4")}))
+
+
+def test_compare_says_why_nothing_could_be_compared(compare_home):
+    # The sprint clip holds 2-3 strides and no settled gait: every metric is "not comparable", with
+    # the reason; the page must not claim "no difference".
+    at = _compare(page_app("compare_page:page").run(), "treadmill", "sprint")
+    page = texts(at)
+    assert "No metric could be compared: treadmill.mp4 is running, sprint.mp4 is unknown" in page
+    assert "None of the" not in page
+    assert "Speed is unknown" in page  # treadmill versus outdoor warning
+    everything = at.dataframe[0].value
+    assert set(everything["verdict"]) == {"not comparable"}
+    assert everything["metric"].str.contains("cadence").any()
+    assert list(everything.columns[1:3]) == ["treadmill.mp4", "sprint.mp4"]
+
+
+def test_compare_of_a_clip_with_itself_finds_no_difference(compare_home):
+    at = _compare(page_app("compare_page:page").run(), "treadmill", "treadmill")
+    assert "differs by more than the measurement noise" in texts(at)
+    everything = at.dataframe[0].value
+    assert "different" not in set(everything["verdict"])
+    assert (everything["verdict"] == "no difference above the noise").sum() >= 10
+    assert len(at.image) == 2  # stride 1 of each clip, side by side
+
+
+def test_a_text_file_named_mp4_gets_a_plain_error_not_a_traceback(tmp_path, use_home):
     from formcheck.ui.uploads import save_upload
 
-    monkeypatch.setenv("FORMCHECK_HOME", str(tmp_path))
-    monkeypatch.setenv("FORMCHECK_MODEL", model_path)
+    home = use_home(app_home(tmp_path, {}))
     path = save_upload("../../etc/passwd.mp4", b"just text\n" * 100)
-    assert path.parent == tmp_path / ".formcheck" / "uploads" and path.suffix == ".mp4"
-    assert "passwd" not in path.name
-    at = AppTest.from_function(_show_one_clip, args=(str(path),), default_timeout=60).run()
+    assert path.parent == home / ".formcheck" / "uploads" and path.suffix == ".mp4" and "passwd" not in path.name
+    source = ("from formcheck.ui.clip_input import ChosenClip\nfrom formcheck.ui.analyse_page import "
+              f"show_capture_check\nfrom pathlib import Path\nshow_capture_check(ChosenClip(Path({str(path)!r}), "
+              "'passwd.mp4', 'x' * 64), None)\n")
+    at = AppTest.from_string(source, default_timeout=60).run()
+    at = run_until(at, lambda a: bool(a.error), timeout_s=60, what="the capture check",
+                   allow_error=True)
     assert not at.exception
-    assert at.error and "not a video" in at.error[0].value.lower()
-
-
-def _show_one_clip(path: str) -> None:
-    import streamlit as st
-
-    from formcheck.ui.pose_page import _show_analysis
-
-    st.session_state["analysed"] = (path, None)
-    _show_analysis(__import__("pathlib").Path(path), None)
+    assert "not a video" in at.error[0].value.lower()

@@ -15,6 +15,7 @@ import numpy as np
 from formcheck.cues.engine import Cue, evaluate_cues
 from formcheck.events.gait import detect_gait_events, stances
 from formcheck.events.model import GaitEvent
+from formcheck.kinematics.body import relabel_frontal_sides
 from formcheck.kinematics.direction import Direction
 from formcheck.kinematics.view import estimate_view
 from formcheck.metrics.catalog import FRONT, METRICS, REAR, SIDE
@@ -72,6 +73,10 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
     context = running_context(pose.info, track, options.context, motion=motion, view=view,
                               measure_background=False)
     direction = running_direction(track, context, motion)
+    if view.view in (REAR, FRONT):
+        # MediaPipe labels a whole frontal body the other way round at times (pose2sim cam02):
+        # put left and right back where this view has them before telling the feet apart.
+        track, _ = relabel_frontal_sides(track, facing_camera=view.view == FRONT)
     if view.view in (SIDE, REAR, FRONT):
         events = detect_gait_events(track, direction, method=options.event_method, view=view.view)
     else:  # oblique or unknown: neither the side nor the frontal geometry holds

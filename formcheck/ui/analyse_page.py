@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from formcheck.errors import FormCheckError
 from formcheck.ui import jobs_view
 from formcheck.ui.clip_input import ChosenClip, choose_clips
 from formcheck.ui.state import job_runner, pose_pool, results_root
@@ -33,10 +34,10 @@ def page() -> None:
         show_capture_check(clip, request.model)
     go, all_go = st.columns([1, 3])
     if go.button("Analyse", type="primary", key="analyse-go"):
-        _submit(request, clip)
+        submit_analysis(request, clip)
     if len(clips) > 1 and all_go.button(f"Analyse all {len(clips)} clips", key="analyse-all"):
         for other in clips:
-            _submit(_same_choices(request, other), other)
+            submit_analysis(_same_choices(request, other), other)
     if request.key in st.session_state.get("requested", set()):
         result = jobs_view.wait_for(request.key)
         if result is not None:
@@ -47,8 +48,7 @@ def _choose_request(clip: ChosenClip) -> AnalysisRequest | None:
     from formcheck.exercises.catalog import EXERCISES, VIEWS
 
     st.sidebar.header("Settings")
-    model = st.sidebar.selectbox("Pose model", ["full", "heavy"], key="model",
-                                 help="heavy is more accurate and about 2.5x slower")
+    model = model_choice()
     mode = st.radio("What is in the clip", list(MODE_LABELS), format_func=MODE_LABELS.get, horizontal=True,
                     key="analyse-mode", help="Automatic tells running or walking from an exercise by the steps.")
     exercise = exercise_view = running_view = context = "auto"
@@ -69,6 +69,14 @@ def _choose_request(clip: ChosenClip) -> AnalysisRequest | None:
                            context, athlete)
 
 
+MODEL_LABELS = {None: "Best installed", "full": "full", "heavy": "heavy (more accurate, ~2.5x slower)"}
+
+
+def model_choice() -> str | None:
+    """The pose model: None = FORMCHECK_MODEL if set, else the best one installed."""
+    return st.sidebar.selectbox("Pose model", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model")
+
+
 def _same_choices(request: AnalysisRequest, clip: ChosenClip) -> AnalysisRequest:
     from dataclasses import replace
 
@@ -76,11 +84,17 @@ def _same_choices(request: AnalysisRequest, clip: ChosenClip) -> AnalysisRequest
                    athlete_index=st.session_state.get(("athlete", clip.sha256)))
 
 
-def _submit(request: AnalysisRequest, clip: ChosenClip) -> None:
-    pool = pose_pool(request.model)
+def submit_analysis(request: AnalysisRequest, clip: ChosenClip) -> bool:
+    """Queue the analysis; False (with the reason on the page) when it cannot start."""
+    try:
+        pool = pose_pool(request.model)
+    except FormCheckError as exc:  # no model installed, most likely
+        st.error(str(exc))
+        return False
     root = results_root()
-    job_runner().submit(request.key, clip.name, lambda job: analyse_clip(request, job, root, pool))
+    job_runner().submit(request.key, clip.name, lambda job: analyse_clip(request, job, root, pool), retry=True)
     st.session_state.setdefault("requested", set()).add(request.key)
+    return True
 
 
 def show_capture_check(clip: ChosenClip, model: str | None) -> None:
@@ -140,5 +154,5 @@ def _athlete_choice(result, clip: ChosenClip) -> None:
             from dataclasses import replace
 
             st.session_state[("athlete", clip.sha256)] = pick
-            _submit(replace(result.request, athlete_index=pick), clip)
+            submit_analysis(replace(result.request, athlete_index=pick), clip)
             st.rerun()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from formcheck.ui import jobs_view
-from formcheck.ui.analyse_page import _submit
+from formcheck.ui.analyse_page import model_choice, submit_analysis
 from formcheck.ui.clip_input import choose_clips
 from formcheck.ui.tasks import AnalysisRequest
 
@@ -19,14 +19,14 @@ def page() -> None:
     st.caption("The same athlete filmed twice. FormCheck reports a difference only when it is larger than "
                "both the stride-to-stride (or rep-to-rep) variation and the method's measurement noise.")
     kind = st.radio("What to compare", list(KINDS), format_func=KINDS.get, horizontal=True, key="cmp-kind")
-    model = st.sidebar.selectbox("Pose model", ["full", "heavy"], key="model")
+    model = model_choice()
     chosen = {}
     for col, (key, letter, hint) in zip(st.columns(2), SIDES):
         with col:
             st.markdown(f"**Clip {letter}** ({hint})")
             clips = choose_clips(f"cmp-{key}", label=f"Clip {letter}", multiple=False)
             label = st.text_input(f"Name for clip {letter}", value=clips[0].name if clips else "",
-                                  key=f"cmp-{key}-label")
+                                  key=f"cmp-{key}-label-{clips[0].sha256[:12] if clips else ''}")
             if clips:
                 chosen[key] = (clips[0], label or letter)
     if len(chosen) < 2:
@@ -36,7 +36,7 @@ def page() -> None:
     pair = (requests["a"].key, requests["b"].key)
     if st.button("Compare", type="primary", key="cmp-go"):
         for k, request in requests.items():
-            _submit(request, chosen[k][0])
+            submit_analysis(request, chosen[k][0])
         st.session_state["cmp-pair"] = pair
     if st.session_state.get("cmp-pair") != pair:
         return
@@ -60,10 +60,14 @@ def show_comparison(a, b, a_label: str, b_label: str) -> None:
         st.warning(warning)
     different = difference_rows(comparison, only_different=True)
     st.subheader("Differences larger than the noise")
+    compared = [m for m in comparison.metrics if m.verdict != "not comparable"]
     if different:
         st.dataframe(different, hide_index=True, width="stretch")
+    elif compared:
+        st.success(f"None of the {len(compared)} metrics compared differs by more than the measurement noise.")
     else:
-        st.success("No metric differs by more than the measurement noise.")
+        reasons = sorted({m.note for m in comparison.metrics if m.note})
+        st.warning("No metric could be compared" + (": " + "; ".join(reasons[:3]) if reasons else "") + ".")
     with st.expander("Every metric compared, with the reason when there is no verdict"):
         st.dataframe(difference_rows(comparison, only_different=False), hide_index=True, width="stretch")
     st.subheader("Side by side")

@@ -97,12 +97,12 @@ class JobRunner:
         self._lock = threading.Lock()
         self._keep = keep
 
-    def submit(self, key: str, label: str, work: Callable[[Job], Any]) -> Job:
-        """Start `work(job)` unless a job with this key is queued, running or done;
-        a failed one is started again (the user may have fixed the cause)."""
+    def submit(self, key: str, label: str, work: Callable[[Job], Any], retry: bool = False) -> Job:
+        """Start `work(job)` unless a job with this key exists; with `retry`, a failed one is
+        started again (the user asked again: they may have fixed the cause)."""
         with self._lock:
             job = self._jobs.get(key)
-            if job is not None and job.state != "failed":
+            if job is not None and not (retry and job.state == "failed"):
                 self._jobs.move_to_end(key)
                 return job
             job = Job(key, label)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from formcheck.errors import FormCheckError
 from formcheck.landmarks import Landmark
+from formcheck.ui.analyse_page import model_choice
 from formcheck.ui.clip_input import choose_clips
 from formcheck.ui.state import pose_pool
 
@@ -24,8 +25,7 @@ def page() -> None:
     st.title("Pose track")
     st.caption("The athlete's landmarks, frame by frame, and how much of the clip they cover.")
     clips = choose_clips("pose", multiple=False)
-    model = st.sidebar.selectbox("Pose model", ["full", "heavy"], key="model",
-                                 help="heavy is more accurate and ~2.5x slower")
+    model = model_choice()
     if not clips:
         st.info("Choose a sample clip or upload one.")
         return

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from formcheck.render.model import ReportModel
@@ -29,7 +28,7 @@ DOWNLOADS = (("annotated.mp4", "Annotated video (MP4)", "video/mp4"),
 def fmt(value: float, unit: str) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    digits = 0 if unit in ("deg", "ms", "spm", "%") else 2
+    digits = 0 if unit in ("deg", "ms", "steps/min", "%") or abs(value) >= 100 else 2
     return f"{value:.{digits}f}{UNIT_TEXT.get(unit, ' ' + unit if unit else '')}"
 
 
@@ -64,11 +63,33 @@ def values_at(report: ReportModel, row: int) -> list[dict]:
     return [{"angle": s.label, "value": fmt(float(s.values[row]), s.unit)} for s in report.series]
 
 
+def headline(analysis) -> str:
+    """One line a user reads first: what was recognised, from which view, how many reps or strides."""
+    data = analysis.data
+    if analysis.mode == "exercise":
+        ex, view = data.get("exercise") or {}, (data.get("view") or {}).get("value", "unknown")
+        reps = data.get("reps") or []
+        sides = {}
+        for r in reps:
+            sides[r.get("side") or "both"] = sides.get(r.get("side") or "both", 0) + 1
+        per_side = ", ".join(f"{n} {side}" for side, n in sides.items() if side != "both")
+        word = "step" if ex.get("name") in ("lateral_band_walk", "monster_walk") else "rep"
+        if not ex.get("title"):
+            return f"Exercise not recognised ({view} view): generic alignment shown"
+        return (f"{ex['title']} (confidence {ex.get('confidence', 0):.2f}), {view.replace('_', ' ')} view: "
+                f"{len(reps)} {word}{'s' if len(reps) != 1 else ''}" + (f" ({per_side})" if per_side else ""))
+    view = (data.get("view") or {}).get("value", "unknown")
+    context = (data.get("context") or {}).get("value", "")
+    gait = (data.get("gait_mode") or {}).get("value", "running")
+    strides = data.get("strides") or []
+    return f"{str(gait).capitalize()}, {view} view{', ' + context if context else ''}: {len(strides)} strides measured"
+
+
 def show_results(result, key: str, name: str) -> None:
     """The whole results view of one `tasks.ClipResult`; `key` keeps its widgets apart."""
     report: ReportModel = result.analysis.report
     analysis = result.analysis
-    st.subheader(report.title)
+    st.subheader(headline(analysis))
     st.caption(f"{name} · {analysis.mode} mode ({'chosen by you' if analysis.decided_by == 'user' else 'automatic'}: "
                f"{analysis.reason}) · overall confidence {report.confidence:.2f} · model {report.model_id}")
     _cues(report, key)
@@ -216,5 +237,3 @@ def downloads(folder: Path, key: str) -> None:
             st.download_button(label, data=path.read_bytes(), file_name=name, mime=mime, key=f"{key}-dl-{name}")
 
 
-def finite_or_none(v) -> float | None:
-    return float(v) if v is not None and np.isfinite(v) else None
