@@ -29,15 +29,12 @@ def metric_values(report) -> list:
 
 def copy_files(src: Path):
     """A `write_files` for the library: copy the exported files of an analysis into its folder."""
-    def write(dst: Path) -> list[str]:
-        names = []
+    def write(dst: Path) -> None:  # None: the library lists what was written
         for path in sorted(src.iterdir()):
             if path.is_dir():
                 shutil.copytree(path, dst / path.name)
             else:
                 shutil.copy2(path, dst / path.name)
-            names.append(path.name)
-        return names
     return write
 
 
