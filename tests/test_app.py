@@ -145,6 +145,19 @@ def test_compare_of_a_clip_with_itself_finds_no_difference(compare_home):
     assert len(at.image) == 2  # stride 1 of each clip, side by side
 
 
+def test_pose_track_page_shows_the_athlete_and_landmark_coverage(home):
+    at = page_app("pose_page:page").run()
+    select_option(at.selectbox(key="pose-sample"), "pose2sim_single_cam02").run()
+    next(b for b in at.button if b.label == "Show the pose track").click().run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Frames"] == "100" and metrics["People seen"] == "1"
+    assert float(metrics["Athlete in view"].rstrip("%")) >= 95
+    assert next(s for s in at.slider if s.label == "Frame").max == 99
+    coverage = at.dataframe[0].value
+    assert len(coverage) == 8 and set(coverage["landmark"]) >= {"left hip", "right knee"}
+
+
 def test_a_text_file_named_mp4_gets_a_plain_error_not_a_traceback(tmp_path, use_home):
     from formcheck.ui.uploads import save_upload
 

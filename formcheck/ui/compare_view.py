@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from formcheck.ui.results_view import MAX_FRAME_HEIGHT_PX, fmt
+from formcheck.ui.results_view import fmt, shown_width
 
 
 def difference_rows(comparison, only_different: bool) -> list[dict]:
@@ -51,8 +51,9 @@ def aligned_frames(a, b, a_label: str, b_label: str) -> None:
     for col, result, label in ((cols[0], a, a_label), (cols[1], b, b_label)):
         video = result.file("annotated.mp4")
         if video is not None:
+            info = result.analysis.pose.info
             col.markdown(f"**{label}**")
-            col.video(str(video))
+            col.video(str(video), width=shown_width(info.upright_width, info.upright_height))
     n = min(len(ia), len(ib))
     if n == 0:
         st.info(f"No {word} of this side in both clips to line up.")
@@ -63,6 +64,5 @@ def aligned_frames(a, b, a_label: str, b_label: str) -> None:
         row = moment_of(report, intervals[k])
         frame = read_frame(result.analysis.pose.info, int(report.track.frame_index[row]))
         image = compose(frame.image, report, row, default_annotators())
-        h, w = image.shape[:2]
-        col.image(image[..., ::-1], width="stretch" if w >= h else int(MAX_FRAME_HEIGHT_PX * w / h),
+        col.image(image[..., ::-1], width=shown_width(image.shape[1], image.shape[0]),
                   caption=f"{label}: {word} {intervals[k].index + 1}, frame {row}")

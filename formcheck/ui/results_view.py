@@ -28,7 +28,7 @@ DOWNLOADS = (("annotated.mp4", "Annotated video (MP4)", "video/mp4"),
 def fmt(value: float, unit: str) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    digits = 0 if unit in ("deg", "ms", "steps/min", "%") or abs(value) >= 100 else 2
+    digits = 0 if unit in ("deg", "ms", "steps/min", "%") or abs(value) >= 100 or float(value).is_integer() else 2
     return f"{value:.{digits}f}{UNIT_TEXT.get(unit, ' ' + unit if unit else '')}"
 
 
@@ -83,6 +83,11 @@ def headline(analysis) -> str:
     gait = (data.get("gait_mode") or {}).get("value", "running")
     strides = data.get("strides") or []
     return f"{str(gait).capitalize()}, {view} view{', ' + context if context else ''}: {len(strides)} strides measured"
+
+
+def shown_width(width_px: int, height_px: int):
+    """Landscape fills the column; a portrait phone frame at full width would be taller than the screen."""
+    return "stretch" if width_px >= height_px else max(int(MAX_FRAME_HEIGHT_PX * width_px / height_px), 200)
 
 
 def show_results(result, key: str, name: str) -> None:
@@ -144,17 +149,17 @@ def _video_and_scrubber(result, report: ReportModel, key: str) -> None:
         st.session_state[row_key] = int(report.key_frames[0].frame) if report.key_frames else 0
     row = int(st.session_state[row_key])
     video = result.file("annotated.mp4")
+    info = result.analysis.pose.info
     left, right = st.columns([3, 2])
     with left:
         if video is not None:
-            st.video(str(video), start_time=float(max(track.t_s[row] - track.t_s[0], 0.0)) if n else 0)
+            st.video(str(video), start_time=float(max(track.t_s[row] - track.t_s[0], 0.0)) if n else 0,
+                     width=shown_width(info.upright_width, info.upright_height))
         row = st.slider("Frame", 0, max(n - 1, 0), key=row_key, help="Step through the annotated frames")
         if n:
             frame = read_frame(result.analysis.pose.info, int(track.frame_index[row]))
             image = compose(frame.image, report, row, default_annotators())
-            h, w = image.shape[:2]
-            width = "stretch" if w >= h else int(MAX_FRAME_HEIGHT_PX * w / h)
-            st.image(image[..., ::-1], width=width,
+            st.image(image[..., ::-1], width=shown_width(image.shape[1], image.shape[0]),
                      caption=f"frame {int(track.frame_index[row])} · t = {track.t_s[row]:.3f} s")
     with right:
         st.markdown(f"**At frame {row}**")
@@ -162,7 +167,7 @@ def _video_and_scrubber(result, report: ReportModel, key: str) -> None:
         if inside:
             iv = inside[0]
             st.caption(f"{report.interval_word} {iv.index + 1}" + (f" ({iv.side})" if iv.side else ""))
-        st.dataframe(values_at(report, row), hide_index=True, width="stretch")
+        st.table(values_at(report, row))
 
 
 def _metrics(report: ReportModel, analysis) -> None:
@@ -218,7 +223,8 @@ def _charts(report: ReportModel) -> None:
     if not plots:
         st.info("Nothing to chart for this clip.")
     for plot in plots:
-        st.html(f'<div class="formcheck-plot">{plot.svg}</div>')
+        # st.html sanitises inline SVG away; our own SVG (numbers and escaped labels) is safe markup.
+        st.markdown(plot.svg, unsafe_allow_html=True)
 
 
 def _capture(report: ReportModel) -> None:
