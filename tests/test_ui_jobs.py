@@ -79,3 +79,32 @@ def test_only_the_last_finished_jobs_are_kept(runner):
 def test_bad_arguments_raise(workers, keep):
     with pytest.raises(ValueError, match="must be >= 1"):
         JobRunner(workers=workers, keep=keep)
+
+
+def test_housekeeping_removes_stale_half_exports_and_old_uploads_only(tmp_path):
+    import os
+
+    from formcheck.ui.housekeeping import sweep
+
+    results, uploads = tmp_path / "results", tmp_path / "uploads"
+    (results / "a" / "keyframes").mkdir(parents=True)
+    (results / "a" / "report.html").write_text("done")
+    stale = results / ".b.x1.tmp"
+    fresh = results / ".c.x2.tmp"
+    for d in (stale, fresh):
+        d.mkdir()
+        (d / "annotated.mp4").write_bytes(b"half")
+    uploads.mkdir()
+    old, new = uploads / "old.mp4", uploads / "new.mp4"
+    old.write_bytes(b"x")
+    new.write_bytes(b"y")
+    now = 1_000_000_000.0
+    os.utime(stale, (now - 7200, now - 7200))
+    os.utime(fresh, (now - 60, now - 60))
+    os.utime(old, (now - 8 * 86400, now - 8 * 86400))
+    os.utime(new, (now - 86400, now - 86400))
+    os.utime(results / "a", (now - 10 * 86400, now - 10 * 86400))
+    removed = sweep(results, uploads, now_s=now)
+    assert sorted(p.name for p in removed) == [".b.x1.tmp", "old.mp4"]
+    assert fresh.is_dir() and new.is_file() and (results / "a" / "report.html").is_file()
+    assert sweep(tmp_path / "missing", tmp_path / "missing2", now_s=now) == []

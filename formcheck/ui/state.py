@@ -16,6 +16,9 @@ POLL_S = 0.5  # how often a page looks at a running job
 
 @st.cache_resource(show_spinner=False)
 def job_runner() -> JobRunner:
+    from formcheck.ui.housekeeping import sweep
+
+    sweep(results_root(), data_dir() / "uploads")  # once per server, before its first job
     return JobRunner(workers=1)
 
 
