@@ -93,6 +93,13 @@ def test_library_page_finds_reviews_notes_and_deletes(home):
     # history and a trend per metric
     history = next(d.value for d in at.dataframe if "analysis" in d.value.columns and "mode" in d.value.columns)
     assert sorted(history["mode"]) == ["exercise", "running"]
+    csv_text = next(b for b in at.get("download_button") if b.label == "Download the history (CSV)")
+    assert csv_text is not None
+    from formcheck.ui.library_views import HISTORY_COLUMNS, history_csv
+
+    rows = history_csv(_library().history(_library().athletes()[0].id)).splitlines()
+    assert rows[0].split(",") == list(HISTORY_COLUMNS)
+    assert any(",running," in r and ",cadence_spm," in r and ",steps/min," in r for r in rows[1:])
     trend = at.selectbox(key="lib-trend")
     assert any("Cadence" in str(o) for o in trend.options)
 

@@ -103,9 +103,11 @@ def history_and_trends(lib, athlete) -> None:
     if not history:
         st.info(f"No analyses of {athlete.name} yet.")
         return
-    st.dataframe([{"when": f"{a.created_at:%Y-%m-%d}", "analysis": a.title, "mode": a.mode,
+    st.dataframe([{"when": f"{a.day:%Y-%m-%d}", "analysis": a.title, "mode": a.mode,
                    "exercise": (a.exercise or "").replace("_", " "), "view": a.view,
                    "confidence": f"{a.confidence:.2f}"} for a in history], hide_index=True, width="stretch")
+    st.download_button("Download the history (CSV)", data=history_csv(history),
+                       file_name=f"history_{athlete.id}.csv", mime="text/csv", key="lib-history-csv")
     names = lib.metric_names(athlete.id)
     if not names:
         return
@@ -119,6 +121,26 @@ def history_and_trends(lib, athlete) -> None:
                  hide_index=True, width="stretch")
     st.caption("A change between sessions is only meaningful when it is larger than the measurement noise: "
                "use Review side by side for that test.")
+
+
+HISTORY_COLUMNS = ("day", "analysis_id", "clip_id", "mode", "exercise", "view", "metric", "label", "value",
+                   "unit", "n", "metric_view", "low_confidence", "model_id", "formcheck_version")
+
+
+def history_csv(history) -> str:
+    """One row per analysis and metric (long format: easy to pivot in a spreadsheet)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HISTORY_COLUMNS)
+    for a in history:
+        for m in a.metrics:
+            writer.writerow([a.day.isoformat(), a.id, a.clip_id, a.mode, a.exercise or "", a.view, m.name, m.label,
+                             "" if not math.isfinite(m.value) else f"{m.value:.4g}", m.unit, m.n, m.view,
+                             int(m.low_confidence), a.model_id, a.formcheck_version])
+    return out.getvalue()
 
 
 def side_by_side(lib, athlete) -> None:
