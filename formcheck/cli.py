@@ -80,14 +80,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="auto: running when the clip shows running or walking steps")
     p.add_argument("--out", type=Path, required=True, help="output folder (written whole at the end)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    p.add_argument("--slowmo", action="store_true", help="also write slowmo.mp4: ±0.3 s around each contact, 1/4 speed")
-    _running_options(p)
+    p.add_argument("--slowmo", action="store_true", help="also write slowmo.mp4: ±0.3 s around each contact (running) or rep peak (exercise), 1/4 speed")
+    p.add_argument("--exercise", default="auto",
+                   help="auto, or the exercise in the clip (analysed as that exercise): " + ", ".join(_exercise_names()))
+    p.add_argument("--view", choices=["auto", *_exercise_views()], default="auto",
+                   help="where the phone stood around the body (default: estimated); foot_end is for exercises")
+    p.add_argument("--context", choices=["auto", "treadmill", "overground"], default="auto", help="running only")
+    p.add_argument("--model", default=None, help="full, heavy, or a .task path")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("exercise", help="exercise analysis: recognise, count reps, check alignment rep by rep")
     p.add_argument("clip", type=Path)
     p.add_argument("--exercise", default="auto", help="auto, or one of: " + ", ".join(_exercise_names()))
-    p.add_argument("--view", choices=["auto", "side", "front", "rear", "foot_end"], default="auto",
+    p.add_argument("--view", choices=["auto", *_exercise_views()], default="auto",
                    help="where the phone stood around the body (default: estimated)")
     p.add_argument("--model", default=None, help="full, heavy, or a .task path")
     p.add_argument("--json", type=Path, help="write the analysis as JSON (schema formcheck.exercise/1)")
@@ -109,18 +114,34 @@ def _exercise_names() -> list[str]:
     return list(EXERCISES)
 
 
-def _cmd_exercise(args) -> int:
+def _exercise_views() -> list[str]:
+    from formcheck.exercises.catalog import VIEWS
+
+    return list(VIEWS)
+
+
+class _OptionError(FormCheckError):
+    """A command-line option the user can correct."""
+
+
+def _exercise_options(exercise: str, view: str):
+    """The exercise options of `formcheck exercise` and `formcheck analyze` (one validation,
+    one message: the option's own, e.g. the list of known exercises)."""
     from formcheck.exercises.analysis import ExerciseOptions
+
+    try:
+        return ExerciseOptions(exercise=exercise, view=view)
+    except ValueError as exc:
+        raise _OptionError(str(exc)) from None
+
+
+def _cmd_exercise(args) -> int:
     from formcheck.exercises.report import exercise_json, write_reps_csv
     from formcheck.pipeline import analyze_exercise
     from formcheck.progress import ProgressBar
     from formcheck.settings import Settings
 
-    try:
-        options = ExerciseOptions(exercise=args.exercise, view=args.view)
-    except ValueError as exc:
-        print(f"formcheck: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+    options = _exercise_options(args.exercise, args.view)
     pose, analysis = analyze_exercise(args.clip, Settings(model=args.model), options, ProgressBar("pose"))
     data = exercise_json(analysis, pose)
     if args.json:
@@ -181,12 +202,24 @@ def _cmd_analyze(args) -> int:
     from formcheck.export import check_output_dir, export_analysis
     from formcheck.pipeline import analyze
     from formcheck.progress import ProgressBar
+    from formcheck.running.analysis import VIEW_CHOICES as RUNNING_VIEWS
     from formcheck.running.analysis import RunningOptions
     from formcheck.settings import Settings
 
+    mode = args.mode
+    exercise_options = _exercise_options(args.exercise, args.view)
+    if mode == "run" and args.exercise != "auto":
+        raise _OptionError(f"--exercise {args.exercise} names an exercise; it does not go with --mode run.")
+    if args.view not in RUNNING_VIEWS and mode == "run":
+        raise _OptionError(f"--view {args.view} is an exercise view; a run is filmed from the side, from the "
+                           "front or from behind (--view side, front or rear).")
+    if mode == "auto" and (args.exercise != "auto" or args.view not in RUNNING_VIEWS):
+        mode = "exercise"  # a named exercise, or a view only exercises are filmed from (the feet end)
     check_output_dir(args.out, args.overwrite)  # before minutes of pose, not after
-    result = analyze(args.clip, args.mode, Settings(model=args.model),
-                     RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
+    running_view = args.view if args.view in RUNNING_VIEWS else "auto"
+    result = analyze(args.clip, mode, Settings(model=args.model),
+                     RunningOptions(view=running_view, context=args.context), ProgressBar("pose"),
+                     exercise_options=exercise_options)
     done = export_analysis(result, args.out, progress=ProgressBar("video"), slowmo=args.slowmo,
                            overwrite=args.overwrite)
     print(_format_running(result.data) if result.mode == "running" else _format_exercise(result.data))

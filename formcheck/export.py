@@ -9,7 +9,8 @@
     out/strides.csv     running: one row per stride (running.report.write_strides_csv)
     out/reps.csv        exercise: one row per counted rep (exercises.report.write_reps_csv)
     out/keyframes/      annotated stills of the key frames
-    out/slowmo.mp4      optional: ±0.3 s around each contact at 1/4 speed
+    out/slowmo.mp4      optional: ±0.3 s around each contact (running) or each rep's peak
+                        (exercise) at 1/4 speed
 
 Everything is written into a hidden temporary folder beside `out` and renamed
 at the end, so a failure never leaves a half-written `out`. A leaf stage:
@@ -39,6 +40,8 @@ from formcheck.render.video import VideoWritten, write_annotated_video, write_sl
 log = logging.getLogger(__name__)
 
 FILES = ("annotated.mp4", "report.html", "analysis.json", "frames.csv", "keyframes")
+# The moments slowmo.mp4 shows, ±0.3 s each: every foot contact; every rep's peak (a squat's bottom).
+SLOWMO_MARK = {"running": "contact", "exercise": "peak"}
 
 
 class OutputExistsError(FormCheckError):
@@ -92,7 +95,7 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
             (the JSON dict) and, for running, .running (RunningAnalysis); for
             exercises, .exercise (ExerciseAnalysis).
         progress: called with (frames done, total) while the video is written.
-        slowmo: also write slowmo.mp4 around each contact (running).
+        slowmo: also write slowmo.mp4 around each contact (running) or rep peak (exercise).
         overwrite: replace an existing non-empty `out_dir`.
     """
     started = time.perf_counter()
@@ -120,10 +123,10 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
 
             write_strides_csv(analysis.running, tmp / "strides.csv")
             files.append("strides.csv")
-            contacts = [m.t_s for m in report.marks if m.kind == "contact"]
-            if slowmo and contacts:
-                write_slowmo_video(info, report, tmp / "slowmo.mp4", contacts)
-                files.append("slowmo.mp4")
+        moments = [m.t_s for m in report.marks if m.kind == SLOWMO_MARK.get(analysis.mode)]
+        if slowmo and moments:
+            write_slowmo_video(info, report, tmp / "slowmo.mp4", moments)
+            files.append("slowmo.mp4")
         html = report_html(report, collector.images(), report_plots(report),
                            files=[f for f in files if f != "report.html"])
         (tmp / "report.html").write_text(html, encoding="utf-8")

@@ -228,6 +228,29 @@ def test_annotated_video_keeps_every_frame_at_its_source_time(tmp_path, vfr):
     assert np.allclose([float(p) for p in pts], info.timestamps_s, atol=1 / 90000 * 2)
 
 
+def _top_level_boxes(path) -> list[str]:
+    """The MP4's top-level box types, in file order."""
+    data, out, k = path.read_bytes(), [], 0
+    while k + 8 <= len(data):
+        size = int.from_bytes(data[k:k + 4], "big")
+        out.append(data[k + 4:k + 8].decode("latin-1"))
+        if size == 1:
+            size = int.from_bytes(data[k + 8:k + 16], "big")
+        if size < 8:
+            break
+        k += size
+    return out
+
+
+def test_annotated_video_is_fast_start(tmp_path):
+    """The index (moov) comes before the frames (mdat): a browser plays it before it has it all."""
+    clip = write_test_clip(tmp_path / "src.mp4", n_frames=20, fps=30, size=(160, 96))
+    info = probe(clip)
+    write_annotated_video(info, figure_report(n=20, t_s=info.real_timestamps_s), tmp_path / "out.mp4")
+    boxes = _top_level_boxes(tmp_path / "out.mp4")
+    assert "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat"), boxes
+
+
 def test_odd_sizes_are_padded_by_one_pixel():
     assert even_size(481, 353) == (482, 354) and even_size(480, 352) == (480, 352)
 
@@ -287,3 +310,73 @@ def test_an_odd_sized_clip_is_padded_to_even(tmp_path):
     codec, pix_fmt, size, pts = _decode(tmp_path / "out.mp4")
     assert (codec, pix_fmt, size, len(pts)) == ("h264", "yuv420p", (162, 98), 10)
     assert (written.width, written.height) == (162, 98)
+
+
+# -- readability ------------------------------------------------------------------------------
+@pytest.mark.parametrize("cap_px", [11, 15.6, 19.5, 30])
+def test_text_outline_hugs_the_letters(cap_px):
+    """The dark outline sits around the glyphs, not beside them: OpenCV 5 draws a thicker stroke with
+    wider glyphs, so an outline drawn as a thicker copy of the text ran ahead of it ("100/1000")."""
+    img = np.full((80, 700, 3), 128, np.uint8)
+    put_text(img, "Mean score 100/100 rep 3/10", (10, 50), cap_px)
+    dark = np.nonzero((img.max(axis=2) < 50).any(axis=0))[0]
+    bright = np.nonzero((img.min(axis=2) > 220).any(axis=0))[0]
+    assert bright.size and dark.size
+    reach = max(1, round(0.08 * cap_px)) + 1
+    assert abs(int(dark.max()) - int(bright.max())) <= reach and abs(int(dark.min()) - int(bright.min())) <= reach
+
+
+def test_a_lying_athlete_gets_labels_sized_by_its_length():
+    from formcheck.render.draw import body_height, sizes
+
+    track = figure_track()
+    lying = track.with_arrays(xy_px=track.xy_px[..., ::-1].copy())  # the standing figure turned on its side
+    assert body_height(lying, 0) == pytest.approx(body_height(track, 0))
+    assert sizes((1080, 1920), body_height(lying, 0)).label_px > 10
+
+
+def test_arc_labels_at_one_joint_do_not_cover_each_other():
+    n = 3
+    series = (Series("a_deg", "a", "deg", np.full(n, 20.0), "left"), Series("b_deg", "b", "deg", np.full(n, 30.0),
+                                                                           "right"))
+    arcs = (AngleArc("a_deg", L.LEFT_KNEE, (L.LEFT_HIP, L.LEFT_KNEE), L.LEFT_ANKLE),
+            AngleArc("b_deg", L.LEFT_KNEE, (L.LEFT_HIP, L.LEFT_KNEE), L.LEFT_ANKLE))  # same joint, same wedge
+    report = figure_report(n, series=series, arcs=arcs)
+    placed: list = []
+    AngleArcAnnotator().draw(np.zeros((H, W, 3), np.uint8), report, 0, placed)
+    assert len(placed) == 2 and _apart(placed[0], placed[1]), placed
+
+
+# -- plots: reps, limits ------------------------------------------------------------------------
+def test_angle_plot_shades_reps_and_draws_the_limits():
+    t = np.linspace(0, 10, 301)
+    change = 10 * np.exp(-((t - 5) ** 2))
+    series = [Series("knee_fppa_left_change_deg", "Knee FPPA change, left", "deg", change, "left", limits=(8.0,))]
+    reps = [Interval(0, 30, 90), Interval(1, 120, 180), Interval(2, 210, 270)]
+    svg = angle_plot_svg(t, series, (), title="Knee", intervals=reps, interval_word="rep")
+    root = ET.fromstring(svg)
+    rects = [e for e in root.iter() if e.tag.endswith("rect") and e.get("fill-opacity") == "0.10"]
+    assert len(rects) == 3
+    assert float(rects[1].get("x")) < float(rects[2].get("x"))
+    texts = [e.text for e in root.iter() if e.tag.endswith("text")]
+    assert {"1", "2", "3", "reps", "limit of a check", "limit 8°"} <= set(texts)
+    dashed_red = [e for e in root.iter() if e.tag.endswith("line") and e.get("stroke") == "#c62828"]
+    assert len(dashed_red) == 2  # the limit line and its legend swatch
+
+
+def test_a_long_legend_wraps_and_the_plot_grows_to_hold_it():
+    t = np.linspace(0, 1, 20)
+    long = [Series(f"s{k}_deg", f"A rather long label for series number {k}, left", "deg", t * k, "left")
+            for k in range(4)]
+    svg = angle_plot_svg(t, long, (), title="Many", width=600)
+    root = ET.fromstring(svg)
+    assert root.get("viewBox") != "0 0 600 300"  # taller than the default
+    ys = sorted({float(e.get("y")) for e in root.iter() if e.tag.endswith("text") and (e.text or "").startswith("A ")})
+    assert len(ys) >= 2  # legend rows
+
+
+def test_per_interval_plot_draws_its_limits():
+    data = PerInterval("knee_fppa_left_change_deg", "Knee FPPA change (left)", "deg", np.arange(4),
+                       np.array([1.0, 2.0, 14.0, 0.5]), ("left",) * 4, flagged=(2,), limits=(8.0,))
+    svg = per_interval_svg(data, interval_word="rep")
+    assert "limit 8°" in svg and svg.count('stroke="#d00"') == 1

@@ -28,14 +28,20 @@ IDENTIFIERS = {"frame", "number", "side", "athlete_seen", "start_frame", "peak_f
 
 
 @pytest.fixture(scope="module")
-def exported(shared_clip, tmp_path_factory):
+def pose_cache(tmp_path_factory):
+    """This module's pose cache: the clip's pose is computed once, then read by every test here."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def exported(shared_clip, tmp_path_factory, pose_cache):
     clip = shared_clip(CLIP)
     with pytest.MonkeyPatch.context() as mp:  # a pose cache of its own, like every test
-        mp.setenv("FORMCHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
+        mp.setenv("FORMCHECK_CACHE", str(pose_cache))
         result = analyze(clip, "exercise")
         auto = analyze(clip, "auto")  # the pose comes from the cache
     out = tmp_path_factory.mktemp("analyze") / "out"
-    done = export_analysis(result, out)
+    done = export_analysis(result, out, slowmo=True)
     return clip, result, done, auto
 
 
@@ -45,9 +51,14 @@ def test_every_output_is_written(exported):
     names = {p.name for p in done.out_dir.iterdir()}
     assert {"annotated.mp4", "report.html", "analysis.json", "frames.csv", "reps.csv", "keyframes"} <= names
     assert "strides.csv" not in names
-    stills = sorted((done.out_dir / "keyframes").glob("*.jpg"))
-    assert len(stills) >= 2  # peak and start of the best (and worst) rep
-    assert any("peak" in p.name for p in stills) and any("start" in p.name for p in stills)
+    stills = sorted(p.name for p in (done.out_dir / "keyframes").glob("*.jpg"))
+    # Top (standing, where the rep starts) and bottom of the best and of the worst rep: two squats of
+    # equal score, so the deeper one is the best.
+    names = re.fullmatch(r"01_best_rep(\d)_top\.jpg 02_best_rep\1_bottom\.jpg "
+                         r"03_worst_rep(\d)_top\.jpg 04_worst_rep\2_bottom\.jpg", " ".join(stills))
+    assert names and {names[1], names[2]} == {"1", "2"}, stills
+    deeper = max(result.exercise.reps, key=lambda r: r.range)
+    assert names[1] == str(deeper.number)
 
 
 def test_auto_mode_picks_exercise_for_a_squat(exported):
@@ -59,16 +70,21 @@ def test_auto_mode_picks_exercise_for_a_squat(exported):
 def test_annotated_video_has_every_source_frame_in_h264(exported):
     import av
 
-    clip, _, done, _ = exported
+    clip, result, done, _ = exported
 
     def read(path):
         with av.open(str(path)) as c:
             s = c.streams.video[0]
-            return s.codec_context.name, sum(1 for _ in c.decode(s))
+            return s.codec_context.name, sum(1 for _ in c.decode(s)), float(s.duration * s.time_base)
 
-    _, n_src = read(clip)
-    codec, n_out = read(done.out_dir / "annotated.mp4")
+    _, n_src, d_src = read(clip)
+    codec, n_out, d_out = read(done.out_dir / "annotated.mp4")
     assert codec == "h264" and n_out == n_src
+    assert d_out == pytest.approx(d_src, abs=1.5 / result.pose.info.fps)
+    # slowmo.mp4: ±0.3 s around each rep's bottom (two reps, ~19 frames each at 29.97 frames/s), 4x slower
+    codec, n_slow, d_slow = read(done.out_dir / "slowmo.mp4")
+    assert "slowmo.mp4" in done.files and codec == "h264" and 2 * 17 <= n_slow <= 2 * 20
+    assert d_slow == pytest.approx(4 * n_slow / result.pose.info.fps, rel=0.1)
 
 
 def test_analysis_json_validates_against_its_schema(exported):
@@ -94,7 +110,8 @@ def test_csv_headers_carry_units(exported, name):
     assert all(h in IDENTIFIERS or UNIT_SUFFIX.search(h) for h in header), header
     if name == "frames.csv":
         assert len(rows) - 1 == len(result.pose.track)
-        assert {"knee_flexion_left_deg", "knee_flexion_right_deg", "hip_angle_deg"} <= set(header)
+        assert {"knee_flexion_left_deg", "knee_flexion_right_deg", "rep_signal_leg_lengths"} <= set(header)
+        assert not [h for h in header if h.startswith(("hip_", "knee_fppa"))], header  # no check reads them
     else:
         assert len(rows) - 1 == 2  # two squats, counted by eye
         assert {"duration_s", "range_leg_lengths", "score_total_pts"} <= set(header)
@@ -107,6 +124,26 @@ def test_report_model_of_the_squat(exported):
     assert {"reps", "range", "duration_s", "score_pts"} <= {m.name for m in report.metrics}
     assert any("Knee moving inward" in what for what, _ in report.not_measurable)  # needs a front view
     assert dict(report.panel)["Reps"] == "2"
+    # What a squat's checks read from the side: the rep signal (squat depth) and the knees' flexion;
+    # the bridges' hip extension is no squat check.
+    plotted = {s.group for s in report.series if s.plot}
+    assert plotted == {"signal", "knee"}, plotted
+    assert len(report.arcs) == 1 and report.arcs[0].series.startswith("knee_flexion_")  # the near knee only
+    assert {p.name for p in report.per_interval} >= {"range", "score_pts", "knee_flexion_left_peak_deg"}
+    titles = [k.title for k in report.key_frames]
+    assert [t.split(": ")[1] for t in titles] == ["top", "bottom", "top", "bottom"], titles
+    assert [m.label for m in report.marks] == ["rep 1 bottom", "rep 2 bottom"]
+
+
+def test_plots_mark_the_reps(exported):
+    from formcheck.render.plots import report_plots
+
+    report = exported[1].report
+    plots = report_plots(report)
+    time_plots = [p for p in plots if p.kind == "time"]
+    assert len(time_plots) == 2 and all(p.svg.count("<rect") >= 1 + len(report.intervals) for p in time_plots)
+    assert all(">1</text>" in p.svg and ">2</text>" in p.svg for p in time_plots)  # rep numbers on the bands
+    assert any(p.kind == "interval" and "Knee flexion" in p.title for p in plots)
 
 
 def test_a_clip_whose_exercise_is_not_recognised_still_renders(exported):
@@ -140,3 +177,21 @@ def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path
 
     page_img = cv2.imread(str(shot))
     assert page_img.shape[0] > 1500 and page_img.std() > 20  # a long page, not blank
+
+
+def test_analyze_cli_takes_the_exercise_and_view_from_the_user(exported, pose_cache, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    clip = exported[0]
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "formcheck.cli", "analyze", str(clip), "--out", str(out),
+                           "--exercise", "squat", "--view", "side"], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "FORMCHECK_CACHE": str(pose_cache)})
+    assert done.returncode == 0, done.stderr
+    data = json.loads((out / "analysis.json").read_text())
+    assert data["analysis_mode"]["decided_by"] == "user"  # naming the exercise chooses the exercise mode
+    assert data["exercise"]["name"] == "squat" and data["exercise"]["set_by_user"] is True
+    assert data["view"] == {**data["view"], "value": "side", "source": "user", "confidence": 1.0}
+    assert len(data["reps"]) == 2 and "Bodyweight squat" in done.stdout

@@ -2,7 +2,7 @@
 
 Leaf stage: nothing imports it but the shells and `formcheck.export`. Everything
 reads one neutral `model.ReportModel`, which a per-mode adapter fills
-(`running_adapter.running_report_model`; an exercise adapter plugs in the same way).
+(`running_adapter.running_report_model`, `exercise_adapter.exercise_report_model`).
 """
 
 from formcheck.render.annotators import AngleArcAnnotator, GaitEventAnnotator

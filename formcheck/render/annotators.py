@@ -35,6 +35,12 @@ class Annotator(ABC):
         return out
 
 
+def _one_second(track) -> int:
+    """Rows in about one second of the track (the window the label size is taken over)."""
+    fps = track.fps if len(track) > 1 else 30.0
+    return int(round(fps)) if np.isfinite(fps) and fps > 0 else 30
+
+
 def _vis_ok(report: ReportModel, i: int, landmark, min_visibility: float) -> bool:
     xy = report.track.xy_px[i, int(landmark)]
     return bool(np.all(np.isfinite(xy)) and report.track.visibility[i, int(landmark)] >= min_visibility)
@@ -58,7 +64,7 @@ class AngleArcAnnotator(Annotator):
     def draw(self, out: np.ndarray, report: ReportModel, i: int, avoid: list) -> None:
         if not 0 <= i < len(report.track):
             return
-        sz = sizes(out.shape, body_height(report.track, i))
+        sz = sizes(out.shape, body_height(report.track, i, _one_second(report.track)))
         for arc in report.arcs:
             series = report.series_by_name(arc.series)
             value = float(series.values[i])
@@ -71,11 +77,10 @@ class AngleArcAnnotator(Annotator):
             colour = SIDE_BGR.get(series.side, MID_BGR)
             self._wedge(out, centre, sz.arc_px, a1, a2, colour, sz.line_px)
             text = f"{arc.short} {value:.0f}°".strip()
-            mid = math.radians(a1 + _sweep(a1, a2) / 2)
             w, h = text_size(text, sz.label_px)
-            dist = sz.arc_px + 0.35 * sz.label_px + 0.5 * max(w, h) * max(abs(math.cos(mid)), 0.3)
-            cx, cy = centre[0] + dist * math.cos(mid), centre[1] + dist * math.sin(mid)
-            put_text(out, text, (int(cx - w / 2), int(cy + h / 2)), sz.label_px, colour)
+            box = _label_box(centre, a1 + _sweep(a1, a2) / 2, sz, w, h, out.shape, avoid)
+            put_text(out, text, (box[0], box[3]), sz.label_px, colour)
+            avoid.append(_padded(box, h))
 
     def _geometry(self, report, i, arc: AngleArc):
         if not _vis_ok(report, i, arc.vertex, self.min_visibility):
@@ -119,6 +124,36 @@ class AngleArcAnnotator(Annotator):
             cv2.line(out, c, end, colour, max(1, line_px // 2), cv2.LINE_AA)
 
 
+LABEL_TURNS_DEG = (0, 35, -35, 70, -70, 110, -110, 180)
+
+
+def _padded(box, h: int) -> tuple[int, int, int, int]:
+    pad = max(2, int(0.3 * h))
+    return box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+
+
+def _label_box(centre, angle_deg: float, sz, w: int, h: int, shape, taken: list) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of a w x h label beside an arc: along the wedge's bisector, or turned
+    about the joint until it covers no label or panel already drawn (so two knees seen from the
+    side or the front do not print over each other)."""
+    first = None
+    for turn in LABEL_TURNS_DEG:
+        a = math.radians(angle_deg + turn)
+        dist = sz.arc_px + 0.35 * sz.label_px + 0.5 * max(w, h) * max(abs(math.cos(a)), 0.3)
+        cx, cy = centre[0] + dist * math.cos(a), centre[1] + dist * math.sin(a)
+        x0 = int(np.clip(cx - w / 2, 0, max(0, shape[1] - w)))
+        y0 = int(np.clip(cy - h / 2, 0, max(0, shape[0] - h)))
+        box = (x0, y0, x0 + w, y0 + h)
+        first = first or box
+        if not any(_overlaps(box, t) for t in taken if t is not None):
+            return box
+    return first
+
+
+def _overlaps(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
 def _sweep(a1: float, a2: float) -> float:
     """Signed shortest turn from a1 to a2 in degrees (-180, 180]."""
     d = (a2 - a1 + 180.0) % 360.0 - 180.0
@@ -143,7 +178,7 @@ class GaitEventAnnotator(Annotator):
         near = [m for m in report.marks if abs(m.t_s - t) <= self.window_s + 1e-9 or m.frame == i]
         if not near:
             return
-        sz = sizes(out.shape, body_height(track, i))
+        sz = sizes(out.shape, body_height(track, i, _one_second(track)))
         r = max(6, int(0.7 * sz.arc_px))
         for k, m in enumerate(near):
             if m.landmark is None or not _vis_ok(report, i, m.landmark, self.min_visibility):
@@ -158,10 +193,14 @@ class GaitEventAnnotator(Annotator):
                 pts = np.array([(x, y - r), (x + r, y), (x, y + r), (x - r, y)], np.int32)
                 cv2.polylines(out, [pts], True, colour, th, cv2.LINE_AA)
             w, h = text_size(m.label, sz.label_px)
-            # label below the foot, nudged apart when two events are shown at once
-            tx, ty = x - w // 2, y + r + int(1.4 * h) + k * int(1.6 * h)
-            ty = min(ty, out.shape[0] - 4)
-            tx = int(np.clip(tx, 2, max(2, out.shape[1] - w - 2)))
+            # below the foot, else above it: the first place clear of the labels already drawn
+            tx = int(np.clip(x - w // 2, 2, max(2, out.shape[1] - w - 2)))
+            spots = [y + r + int(1.4 * h) + j * int(1.6 * h) for j in range(3)]
+            spots += [y - r - int(0.6 * h) - j * int(1.6 * h) for j in range(3)]
+            spots = [int(np.clip(ty, h + 4, out.shape[0] - 4)) for ty in spots]
+            ty = next((ty for ty in spots if not any(_overlaps((tx, ty - h, tx + w, ty), t) for t in avoid
+                                                     if t is not None)), spots[min(k, len(spots) - 1)])
             pad = max(2, int(0.3 * h))
             blend_box(out, (tx - pad, ty - h - pad, tx + w + pad, ty + pad), alpha=0.45)
             put_text(out, m.label, (tx, ty), sz.label_px, colour)
+            avoid.append((tx - pad, ty - h - pad, tx + w + pad, ty + pad))

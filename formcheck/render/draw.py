@@ -57,6 +57,10 @@ def _thickness(scale: float) -> int:
     return max(1, int(round(2.0 * scale)))
 
 
+def _outline_px(cap_px: float) -> int:
+    return max(1, int(round(0.08 * cap_px)))
+
+
 def text_size(text: str, cap_px: float) -> tuple[int, int]:
     """(width, cap height) in pixels of `text` drawn with `put_text` at `cap_px`."""
     scale = font_scale(cap_px)
@@ -95,20 +99,31 @@ def put_text(img: np.ndarray, text: str, org: tuple[int, int], cap_px: float, co
             if part == "°":
                 r, cy = max(2, int(round(0.16 * cap_px))), y - int(round(0.78 * cap_px))
                 if outline:
-                    cv2.circle(img, (cx, cy), r, BLACK, th + 2, cv2.LINE_AA)
+                    cv2.circle(img, (cx, cy), r, BLACK, th + 2 * _outline_px(cap_px), cv2.LINE_AA)
                 cv2.circle(img, (cx, cy), r, colour, th, cv2.LINE_AA)
             else:
                 r, cy = max(1, int(round(0.1 * cap_px))), y - int(round(0.45 * cap_px))
                 if outline:
-                    cv2.circle(img, (cx, cy), r + 1, BLACK, -1, cv2.LINE_AA)
+                    cv2.circle(img, (cx, cy), r + _outline_px(cap_px), BLACK, -1, cv2.LINE_AA)
                 cv2.circle(img, (cx, cy), r, colour, -1, cv2.LINE_AA)
             x += step
             continue
         if outline:
-            cv2.putText(img, part, (x, y), FONT, scale, BLACK, th + max(2, th), cv2.LINE_AA)
-        cv2.putText(img, part, (x, y), FONT, scale, colour, th, cv2.LINE_AA)
+            _outlined_text(img, part, (x, y), scale, th, colour, _outline_px(cap_px))
+        else:
+            cv2.putText(img, part, (x, y), FONT, scale, colour, th, cv2.LINE_AA)
         x += cv2.getTextSize(part, FONT, scale, th)[0][0]
     return x
+
+
+def _outlined_text(img, text, org, scale, th, colour, d) -> None:
+    """The text over copies of itself shifted `d` pixels in eight directions, in black. (A thicker
+    black copy underneath, the usual outline, runs ahead of the text: OpenCV 5's fonts widen
+    with the stroke.)"""
+    x, y = org
+    for dx, dy in ((-d, 0), (d, 0), (0, -d), (0, d), (-d, -d), (d, d), (-d, d), (d, -d)):
+        cv2.putText(img, text, (x + dx, y + dy), FONT, scale, BLACK, th, cv2.LINE_AA)
+    cv2.putText(img, text, (x, y), FONT, scale, colour, th, cv2.LINE_AA)
 
 
 def blend_box(img: np.ndarray, box: tuple[int, int, int, int], colour=BLACK, alpha: float = 0.55) -> None:
@@ -135,7 +150,7 @@ def wrap(text: str, cap_px: float, max_width_px: int) -> list[str]:
 # -- where the athlete is ---------------------------------------------------------------
 def athlete_box(track: PoseTrack, i: int, window: int = 0) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) around the athlete's landmarks in rows i-window..i+window, padded by
-    10% of the body height; None if nothing is seen there."""
+    10% of the body's size (its height standing, its length lying); None if nothing is seen there."""
     if not 0 <= i < len(track):
         return None
     lo, hi = max(0, i - window), min(len(track), i + window + 1)
@@ -145,20 +160,24 @@ def athlete_box(track: PoseTrack, i: int, window: int = 0) -> tuple[int, int, in
         return None
     x0, y0 = xy.min(axis=0)
     x1, y1 = xy.max(axis=0)
-    pad = 0.1 * max(y1 - y0, 1.0)
+    pad = 0.1 * max(y1 - y0, x1 - x0, 1.0)
     return int(x0 - pad), int(y0 - pad), int(x1 + pad), int(y1 + pad)
 
 
-def body_height(track: PoseTrack, i: int) -> float | None:
-    """Height in pixels of the athlete's landmarks at row i (None if unseen)."""
-    box = athlete_box(track, i)
-    return None if box is None else (box[3] - box[1]) / 1.2
-
-
-def _overlap(a, b) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return float(max(w, 0) * max(h, 0))
+def body_height(track: PoseTrack, i: int, window: int = 0) -> float | None:
+    """The athlete's size in pixels: the longer side of the landmarks' box (the height standing,
+    the length lying down or on hands and knees), the largest over rows i-window..i+window (so
+    labels keep their size through a squat); None if unseen."""
+    if not 0 <= i < len(track):
+        return None
+    xy = track.xy_px[max(0, i - window):min(len(track), i + window + 1)]
+    ok = np.all(np.isfinite(xy), axis=2)  # (n, K)
+    seen = ok.sum(axis=1) >= 2
+    if not seen.any():
+        return None
+    xy = np.where(ok[..., None], xy, np.nan)[seen]
+    extent = np.nanmax(xy, axis=1) - np.nanmin(xy, axis=1)  # (n, 2)
+    return float(np.max(np.maximum(extent.max(axis=1), 1.0)))
 
 
 POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "top", "bottom")
@@ -185,12 +204,17 @@ def place(size: tuple[int, int], frame_shape: tuple[int, ...], avoid: list, pref
         for other in avoid[1:]:
             if other is not None:
                 candidates.append((x, other[3] + margin) if name.startswith("top") else (x, other[1] - bh - margin))
-    best, best_cost = None, None
-    for x, y in candidates:
-        x, y = int(np.clip(x, 0, max(0, w - bw))), int(np.clip(y, 0, max(0, h - bh)))
-        box = (x, y, x + bw, y + bh)
-        # Covering another panel makes both unreadable; covering the athlete only dims them.
-        cost = sum(_overlap(box, a) * (1.0 if k == 0 else 100.0) for k, a in enumerate(avoid) if a is not None)
-        if best_cost is None or cost < best_cost - 1e-6:
-            best, best_cost = (x, y), cost
-    return best
+    xy = np.array(candidates, dtype=np.int64).reshape(-1, 2)
+    xy[:, 0] = np.clip(xy[:, 0], 0, max(0, w - bw))
+    xy[:, 1] = np.clip(xy[:, 1], 0, max(0, h - bh))
+    boxes = [(k, a) for k, a in enumerate(avoid) if a is not None]
+    if not boxes:
+        return int(xy[0, 0]), int(xy[0, 1])
+    a = np.array([b for _, b in boxes], dtype=np.int64)  # (M, 4)
+    # Covering another panel makes both unreadable; covering the athlete only dims them.
+    weight = np.array([1.0 if k == 0 else 100.0 for k, _ in boxes])
+    ow = np.minimum(xy[:, None, 0] + bw, a[None, :, 2]) - np.maximum(xy[:, None, 0], a[None, :, 0])
+    oh = np.minimum(xy[:, None, 1] + bh, a[None, :, 3]) - np.maximum(xy[:, None, 1], a[None, :, 1])
+    cost = (np.clip(ow, 0, None) * np.clip(oh, 0, None) * weight).sum(axis=1)
+    best = int(np.flatnonzero(cost <= cost.min() + 1e-6)[0])  # the earliest candidate on a tie
+    return int(xy[best, 0]), int(xy[best, 1])

@@ -2,10 +2,11 @@
 
 `exercise_report_model(pose, exercise)` fills the neutral report model from a
 `pipeline.PoseAnalysis` and an `exercises.analysis.ExerciseAnalysis`: reps
-as intervals, each rep's peak as a mark, the per-frame angles the exercise
-uses, metric rows from the summary and the per-rep values, one cue row per
+as intervals, each rep's peak as a mark, the per-frame series the
+exercise's checks read and the per-rep charts (`render.exercise_series`),
+metric rows from the summary and the per-rep values, one cue row per
 exercise cue, faults this view cannot show as "not measurable", and the
-peak and start of the best- and worst-scoring reps as key frames. A clip
+top and bottom of the best and of the worst rep as key frames. A clip
 whose exercise was not recognised still renders: its generic alignment
 ranges become the metric rows.
 """
@@ -17,17 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.exercises.analysis import rep_signal_for_plot
 from formcheck.exercises.catalog import FAULT_LABELS, VIEW_WORDS
 from formcheck.exercises.feedback import exercise_cues, summarize
-from formcheck.exercises.signals import hip_extension, knee_flexion, knee_fppa
-from formcheck.kinematics.angles import pelvic_obliquity_deg
-from formcheck.landmarks import Landmark as L
-from formcheck.render.model import AngleArc, CueRow, Interval, KeyFrame, Mark, MetricRow, ReportModel, Series
+from formcheck.render.exercise_series import (
+    LEG,
+    analysis_track,
+    exercise_arcs,
+    exercise_per_rep,
+    exercise_series,
+    value_label,
+)
+from formcheck.render.model import CueRow, Interval, KeyFrame, Mark, MetricRow, ReportModel
 from formcheck.render.running_adapter import _near_side, fmt
 
-LEG = {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_SHOULDER),
-       "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_SHOULDER)}
 SEVERITY = {"fault": "check", "asymmetry": "note"}
 NOTES = (
     "Numbers come from one camera in two dimensions (MediaPipe pose landmarks): joint angles are "
@@ -41,51 +44,9 @@ def _side(side: str) -> str:
     return side if side in ("left", "right") else ""
 
 
-def _unit_of(name: str) -> str:
-    return "deg" if name.endswith("_deg") else ("s" if name.endswith("_s") else "")
-
-
 def _label(name: str) -> str:
     words = name.removesuffix("_deg").removesuffix("_s").replace("_", " ")
     return words.replace("fppa", "FPPA").capitalize()
-
-
-def exercise_series(track, exercise) -> tuple[Series, ...]:
-    """Per-frame angles this exercise and view use, named with their unit, and the rep signal."""
-    xy, view = track.xy_px, exercise.view.view
-    flex = knee_flexion(xy)
-    out = [Series(f"knee_flexion_{s}_deg", f"Knee flexion, {s}", "deg", flex[s], s, "knee") for s in LEG]
-    if view == "side":
-        out.append(Series("hip_angle_deg", "Hip angle (shoulder-hip-knee, 180 = straight)", "deg",
-                          hip_extension(xy)["both"], "", "hip"))
-    if view in ("front", "rear"):
-        fppa = knee_fppa(xy)
-        out += [Series(f"knee_fppa_{s}_deg", f"Knee FPPA (+ inward), {s}", "deg", fppa[s], s, "fppa") for s in LEG]
-    if view in ("front", "rear", "foot_end"):
-        out.append(Series("pelvic_obliquity_deg", "Pelvic obliquity (+ left hip lower)", "deg",
-                          pelvic_obliquity_deg(xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP]), "", "pelvis"))
-    spec = exercise.spec
-    if spec is not None:
-        unit = spec.rep_range(view)[0]
-        for key, values in rep_signal_for_plot(spec, track, view).items():
-            side = _side(key)
-            name = "rep_signal" + (f"_{side}" if side else "") + "_" + unit.replace(" ", "_")
-            out.append(Series(name, f"Rep signal ({spec.signal.replace('_', ' ')})" + (f", {side}" if side else ""),
-                              unit, values, side, "signal"))
-    return tuple(out)
-
-
-def exercise_arcs(view: str, near: str) -> tuple[AngleArc, ...]:
-    if view == "side":
-        arcs = [AngleArc(f"knee_flexion_{s}_deg", k, (h, k), a) for s, (h, k, a, _) in LEG.items()]
-        hip, knee, _, shoulder = LEG[near]
-        return (*arcs, AngleArc("hip_angle_deg", hip, shoulder, knee, short="hip"))
-    if view in ("front", "rear"):
-        return (*(AngleArc(f"knee_fppa_{s}_deg", k, (h, k), a) for s, (h, k, a, _) in LEG.items()),
-                AngleArc("pelvic_obliquity_deg", L.RIGHT_HIP, "horizontal", L.LEFT_HIP, short="pelvis"))
-    if view == "foot_end":
-        return (AngleArc("pelvic_obliquity_deg", L.RIGHT_HIP, "horizontal", L.LEFT_HIP, short="pelvis"),)
-    return ()
 
 
 def _median(values) -> tuple[float, float, int]:
@@ -129,34 +90,55 @@ def exercise_metrics(exercise, summary: dict) -> tuple[MetricRow, ...]:
     for key in sorted({k for r in reps for k in r.values}):
         med, iqr, n = _median([r.values.get(key) for r in reps])
         evidence = next((e for q, e in quantity_evidence.items() if key.startswith(q)), "")
-        rows.append(MetricRow(key, _label(key), med, _unit_of(key), iqr, n=n, view=view, frames=frames,
+        label, unit, _ = value_label(key)
+        rows.append(MetricRow(key, label, med, unit, iqr, n=n, view=view, frames=frames,
                               evidence=evidence, describe="median over the reps"))
     return tuple(rows)
 
 
+# The rep's two ends, in the words of the movement: (at the peak of the rep signal, at rest).
+END_WORDS = {"squat_depth": ("bottom", "top"), "steps": ("feet apart", "feet together")}
+
+
+def end_words(spec) -> tuple[str, str]:
+    """(word for the peak, word for the rest position) of a rep of this exercise."""
+    return END_WORDS.get(spec.signal, ("top", "bottom")) if spec is not None else ("peak", "start")
+
+
+def _rank(rep) -> tuple[float, float]:
+    """Reps are ranked by score, then by range (a deeper squat, a higher bridge)."""
+    return float(rep.score["total"]), float(rep.range) if math.isfinite(rep.range) else -math.inf
+
+
 def exercise_key_frames(exercise, row_of) -> tuple[KeyFrame, ...]:
-    """Peak (top) and start (bottom) of the best- and of the worst-scoring rep."""
+    """Top and bottom (the rest position where the rep starts, and its peak; in time order) of
+    the best and of the worst rep: highest and lowest score, ties broken by range, the later
+    rep on a full tie. One rep: only its two frames."""
     reps = exercise.reps
     if not reps:
         return ()
-    best = max(reps, key=lambda r: r.score["total"])
-    worst = min(reversed(reps), key=lambda r: r.score["total"])  # on a tie, the later rep
-    tie = best.score["total"] == worst.score["total"]
+    best = max(reps, key=_rank)
+    worst = min(reversed(reps), key=_rank)
+    tie = _rank(best) == _rank(worst)
     chosen = ((best, "Rep" if tie else "Best rep"), (worst, "Rep" if tie else "Worst rep"))
+    peak_word, rest_word = end_words(exercise.spec)
     out = []
     for rep, what in chosen[:1] if worst is best else chosen:
         side = f" ({rep.side})" if _side(rep.side) else ""
-        why = f"score {rep.score['total']:.0f}/100, range {fmt(rep.range, rep.range_unit)}"
-        for frame, t, moment in ((rep.peak_frame, rep.peak_s, "peak"), (rep.start_frame, rep.start_s, "start")):
+        faults = sorted({FAULT_LABELS.get(f.fault, f.fault).lower() for f in rep.faults})
+        why = f"score {rep.score['total']:.0f}/100, range {fmt(rep.range, rep.range_unit)}" + (
+            f"; {', '.join(faults)}" if faults else "")
+        for frame, t, moment in ((rep.start_frame, rep.start_s, rest_word), (rep.peak_frame, rep.peak_s, peak_word)):
             if frame in row_of:
                 out.append(KeyFrame(row_of[frame], f"{what} {rep.number}{side}: {moment}", f"{why}; t = {t:.2f} s",
-                                    f"{what.split()[0].lower()}_rep{rep.number}_{moment}"))
+                                    f"{what.split()[0].lower()}_rep{rep.number}_{moment.replace(' ', '_')}"))
     return tuple(out)
 
 
 def exercise_report_model(pose, exercise) -> ReportModel:
     """The report model of one exercise clip (`pipeline.analyze_exercise`'s two results)."""
-    info, track = pose.info, pose.track
+    info = pose.info
+    track = analysis_track(pose.track, exercise)
     rec, view, spec = exercise.recognition, exercise.view, exercise.spec
     row_of = {int(f): r for r, f in enumerate(track.frame_index)}
     summary = summarize(exercise)
@@ -185,12 +167,15 @@ def exercise_report_model(pose, exercise) -> ReportModel:
         label = FAULT_LABELS.get(c.id, c.message)
         short = f"{label}: rep {', '.join(map(str, c.reps))}" if c.reps else label
         keep = [(f, by_number[n]) for f, n in zip(c.frames, c.reps) if n in by_number]
+        rows = tuple((row_of.get(a, a), row_of.get(b, b)) for (a, b), _ in keep)  # the model counts track rows
         cues.append(CueRow(message, short[:80], c.evidence, SEVERITY.get(c.kind, "info"), c.kind, c.id,
-                           tuple(tuple(f) for f, _ in keep), tuple(k for _, k in keep)))
+                           rows, tuple(k for _, k in keep)))
     near = _near_side(track)
-    marks = tuple(Mark("peak", f"rep {r.number} peak", _side(r.side), row_of[r.peak_frame], r.peak_s,
+    peak_word = end_words(spec)[0]
+    marks = tuple(Mark("peak", f"rep {r.number} {peak_word}", _side(r.side), row_of[r.peak_frame], r.peak_s,
                        LEG[_side(r.side) or near][0]) for r in exercise.reps if r.peak_frame in row_of)
     intervals = tuple(Interval(k, row_of.get(r.start_frame, r.start_frame), row_of.get(r.end_frame, r.end_frame), _side(r.side)) for k, r in enumerate(exercise.reps))
+    series = exercise_series(track, exercise, row_of)
     panel = [("Exercise", title), ("Reps", str(len(exercise.reps)))]
     if summary["score_mean"] is not None:
         panel.append(("Mean score", f"{summary['score_mean']:.0f}/100"))
@@ -200,6 +185,6 @@ def exercise_report_model(pose, exercise) -> ReportModel:
         confidence=float(min(max(min(rec.confidence, view.confidence), 0.0), 1.0)),
         capture=capture, decisions=decisions, metrics=exercise_metrics(exercise, summary), cues=tuple(cues),
         not_measurable=tuple(not_measurable), marks=marks, intervals=intervals, interval_word="rep",
-        series=exercise_series(track, exercise), arcs=exercise_arcs(view.view, near),
+        series=series, arcs=exercise_arcs(exercise, near, series), per_interval=exercise_per_rep(exercise),
         key_frames=exercise_key_frames(exercise, row_of), panel=tuple(panel),
         notes=(*exercise.notes, *NOTES))

@@ -1,9 +1,10 @@
 """The report model: what the user sees, independent of the analysis that produced it.
 
-A per-mode adapter (`render.running_adapter.running_report_model`, later one for
-exercises) fills one `ReportModel`; the annotators, the key frames, the plots,
-the HTML report and the CSV exports read only this. So an analysis plugs in by
-writing one adapter function, and every picture and table of it comes for free.
+A per-mode adapter (`render.running_adapter.running_report_model`,
+`render.exercise_adapter.exercise_report_model`) fills one `ReportModel`; the
+annotators, the key frames, the plots, the HTML report and the CSV exports read
+only this. So an analysis plugs in by writing one adapter function, and every
+picture and table of it comes for free.
 
 Conventions: frame numbers are rows of `track` (= the clip's frame indices);
 times are real seconds (slow motion rescaled); values are in the unit their
@@ -109,7 +110,10 @@ class Series:
     """A per-frame value (T,) of the track, e.g. knee_flexion_left_deg; NaN where unseen.
 
     name: CSV column (ends in its unit); label: for people; group: series
-    plotted together share a group (e.g. "knee")."""
+    plotted together share a group (e.g. "knee"); limits: reference values a
+    check compares this series with (drawn as lines on its plot); plot: False
+    for a series that only feeds an arc and frames.csv (e.g. an absolute angle
+    whose check reads its change from the start pose, plotted as another series)."""
 
     name: str
     label: str
@@ -117,12 +121,15 @@ class Series:
     values: np.ndarray
     side: str = ""
     group: str = ""
+    limits: tuple[float, ...] = ()
+    plot: bool = True
 
     def __post_init__(self) -> None:
         v = np.asarray(self.values, dtype=np.float64)
         if v.ndim != 1:
             raise ValueError(f"{self.name}: values must be 1-D, got shape {v.shape}")
         object.__setattr__(self, "values", v)
+        object.__setattr__(self, "limits", tuple(float(x) for x in self.limits))
         if self.side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, got {self.side!r}")
 
@@ -154,7 +161,8 @@ class AngleArc:
 
 @dataclass(frozen=True, eq=False)
 class PerInterval:
-    """One metric's value per stride/rep, for the left-vs-right plot."""
+    """One metric's value per stride/rep, for the left-vs-right plot; limits: the values a
+    check compares it with (drawn as lines)."""
 
     name: str
     label: str
@@ -163,6 +171,7 @@ class PerInterval:
     values: np.ndarray
     sides: tuple[str, ...]
     flagged: tuple[int, ...] = ()
+    limits: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

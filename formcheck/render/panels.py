@@ -79,8 +79,9 @@ class RepCounterAnnotator(Panel):
 
 
 class CueBannerAnnotator(Panel):
-    """The cues whose strides/reps contain frame `i` (short text, coloured by severity);
-    at most `max_cues`, most severe first."""
+    """The cues whose strides/reps contain frame `i` (short text, coloured by severity): every
+    kind of cue that points at frames (a running observation, an exercise fault or
+    asymmetry), not the optional suggestions; at most `max_cues`, most severe first."""
 
     prefer = ("top", "bottom", "top-left", "top-right", "bottom-left", "bottom-right")
 
@@ -92,7 +93,7 @@ class CueBannerAnnotator(Panel):
 
     def lines(self, report, i, max_width_px, text_px):
         rank = {"check": 0, "note": 1, "info": 2}
-        active = [c for c in report.cues if c.kind == "observation" and any(a <= i <= b for a, b in c.frames)]
+        active = [c for c in report.cues if c.kind != "suggestion" and any(a <= i <= b for a, b in c.frames)]
         active.sort(key=lambda c: rank[c.severity])
         out: list[Line] = []
         for cue in active[: self.max_cues]:

@@ -16,7 +16,7 @@ from html import escape
 
 import numpy as np
 
-from formcheck.render.model import Mark, PerInterval, ReportModel, Series
+from formcheck.render.model import Interval, Mark, PerInterval, ReportModel, Series
 
 SIDE_HEX = {"left": "#ff8c00", "right": "#008cff", "": "#b08900"}
 UNIT_TEXT = {"deg": "°", "ms": "ms", "%": "%"}
@@ -65,7 +65,9 @@ class _Frame:
         return self.h - self.bottom - (np.asarray(y, float) - self.y0) / span * (self.h - self.top - self.bottom)
 
     def axes(self) -> list[str]:
-        out = [f'<text x="{self.left}" y="20" font-size="15" font-weight="600">{escape(self.title)}</text>']
+        room = self.w - self.left - self.right  # a long title gets a smaller font rather than run off
+        size = max(10.0, min(15.0, room / (0.6 * max(len(self.title), 1))))
+        out = [f'<text x="{self.left}" y="20" font-size="{size:.1f}" font-weight="600">{escape(self.title)}</text>']
         for v in self.yt:
             y = float(self.py(v))
             out.append(f'<line x1="{self.left}" x2="{self.w - self.right}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -105,14 +107,67 @@ def _path(xs: np.ndarray, ys: np.ndarray) -> str:
     return " ".join(parts)
 
 
+LEGEND_ROW_PX = 17
+
+
+def _legend_width(label: str) -> int:
+    return int(6.6 * len(label)) + 40
+
+
+def _legend_rows(entries: list[tuple[str, str, str]], width: int, left: int, right: int) -> list[list]:
+    """The entries in rows that fit between the plot's left and right edges."""
+    rows: list[list] = [[]]
+    x = left
+    for entry in entries:
+        w = _legend_width(entry[0])
+        if rows[-1] and x + w - 40 + 24 > width - right:
+            rows.append([])
+            x = left
+        rows[-1].append(entry)
+        x += w
+    return rows
+
+
 def _legend(frame: _Frame, entries: list[tuple[str, str, str]]) -> list[str]:
-    """entries: (label, colour, dash); one row under the title, from the left."""
-    out, x = [], frame.left
-    for label, colour, dash in entries:
-        out.append(f'<line x1="{x}" x2="{x + 20}" y1="35" y2="35" stroke="{colour}" stroke-width="3" '
-                   f'stroke-dasharray="{dash}"/>')
-        out.append(f'<text x="{x + 24}" y="39" font-size="12">{escape(label)}</text>')
-        x += int(6.6 * len(label)) + 40
+    """entries: (label, colour, dash); rows under the title, from the left (see `_legend_rows`).
+    A dash of "band" draws a shaded box (rep windows)."""
+    out = []
+    for r, row in enumerate(_legend_rows(entries, frame.w, frame.left, frame.right)):
+        x, y = frame.left, 35 + r * LEGEND_ROW_PX
+        for label, colour, dash in row:
+            if dash == "band":
+                out.append(f'<rect x="{x}" y="{y - 6}" width="20" height="12" fill="{colour}" fill-opacity="0.12" '
+                           f'stroke="{colour}" stroke-opacity="0.4"/>')
+            else:
+                out.append(f'<line x1="{x}" x2="{x + 20}" y1="{y}" y2="{y}" stroke="{colour}" stroke-width="3" '
+                           f'stroke-dasharray="{dash}"/>')
+            out.append(f'<text x="{x + 24}" y="{y + 4}" font-size="12">{escape(label)}</text>')
+            x += _legend_width(label)
+    return out
+
+
+def _with_legend_room(frame: _Frame, entries, height: int) -> int:
+    """Move the plot area down for a legend of several rows; returns the SVG's height."""
+    extra = (len(_legend_rows(entries, frame.w, frame.left, frame.right)) - 1) * LEGEND_ROW_PX
+    frame.top += extra
+    frame.h += extra
+    return height + extra
+
+
+LIMIT_HEX = "#c62828"
+
+
+def _limit_lines(frame: _Frame, limits, unit: str) -> list[str]:
+    """A dashed horizontal line per limit, its value at the right end."""
+    out = []
+    for v in limits:
+        if not (frame.y0 <= v <= frame.y1):
+            continue
+        y = float(frame.py(v))
+        out.append(f'<line x1="{frame.left}" x2="{frame.w - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{LIMIT_HEX}" stroke-width="1.5" stroke-dasharray="7 4"/>')
+        out.append(f'<text x="{frame.w - frame.right - 4}" y="{y - 4:.1f}" font-size="11" text-anchor="end" '
+                   f'fill="{LIMIT_HEX}">limit {_fmt_tick(round(v, 2))}{escape(UNIT_TEXT.get(unit, ""))}</text>')
     return out
 
 
@@ -124,16 +179,50 @@ def _range(values: Sequence[np.ndarray]) -> tuple[float, float]:
 
 
 def angle_plot_svg(t_s: np.ndarray, series: Sequence[Series], marks: Sequence[Mark] = (), *, title: str,
-                   width: int = 1000, height: int = 300) -> str:
-    """The series over time (s), with contacts (solid) and toe-offs (dashed) as vertical lines."""
+                   width: int = 1000, height: int = 300, intervals: Sequence[Interval] = (),
+                   interval_word: str = "rep") -> str:
+    """The series over time (s), with contacts (solid) and toe-offs (dashed) as vertical lines,
+    `intervals` (e.g. reps; rows of `t_s`) as shaded bands numbered at the top, and each
+    series' `limits` as dashed red lines."""
     t = np.asarray(t_s, dtype=np.float64)
     if t.ndim != 1 or any(s.values.shape != t.shape for s in series):
         raise ValueError("t_s must be 1-D and every series the same length")
     unit = series[0].unit if series else ""
     ylabel = f"angle ({UNIT_TEXT.get(unit, unit)})" if unit == "deg" else f"value ({UNIT_TEXT.get(unit, unit)})"
     x_range = (float(t[0]), float(t[-1])) if t.size else (0.0, 1.0)
-    frame = _Frame(width, height, x_range, _range([s.values for s in series]), title, "time (s)", ylabel)
-    body = frame.axes()
+    limits = sorted({v for s in series for v in s.limits})
+    lo, hi = _range([s.values for s in series])
+    if limits and np.isfinite([lo, hi]).all():  # show the limits unless they lie far outside the data
+        span = max(hi - lo, 1e-9)
+        near = [v for v in limits if lo - span <= v <= hi + span]
+        lo, hi = min([lo, *near]), max([hi, *near])
+    frame = _Frame(width, height, x_range, (lo, hi), title, "time (s)", ylabel)
+    entries = []
+    for k, s in enumerate(series):
+        colour = SIDE_HEX.get(s.side, "#b08900")
+        dash = "6 3" if k > 0 and s.side == series[0].side else ""
+        entries.append((s.label, colour, dash))
+    for kind in dict.fromkeys(m.kind for m in marks):
+        entries.append((kind.replace("_", "-"), "#666", "" if kind == "contact" else "4 3"))
+    if intervals and t.size:
+        entries.append((f"{interval_word}s", "#555", "band"))
+    if any(frame.y0 <= v <= frame.y1 for v in limits):
+        entries.append(("limit of a check", LIMIT_HEX, "7 4"))
+    height = _with_legend_room(frame, entries, height)
+    body = []
+    for iv in intervals:  # under the axes' grid, so the grid stays visible
+        if not (0 <= iv.first < t.size and 0 <= iv.last < t.size):
+            continue
+        x0, x1 = float(frame.px(t[iv.first])), float(frame.px(t[iv.last]))
+        colour = SIDE_HEX.get(iv.side, "#555")
+        body.append(f'<rect x="{x0:.1f}" y="{frame.top}" width="{max(x1 - x0, 1.0):.1f}" '
+                    f'height="{frame.h - frame.top - frame.bottom}" fill="{colour}" fill-opacity="0.10">'
+                    f'<title>{escape(interval_word)} {iv.index + 1}{" · " + iv.side if iv.side else ""}: '
+                    f'{t[iv.first]:.2f}–{t[iv.last]:.2f} s</title></rect>')
+        body.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{frame.top + 13}" font-size="11" text-anchor="middle" '
+                    f'fill="#444">{iv.index + 1}</text>')
+    body += frame.axes()
+    body += _limit_lines(frame, limits, unit)
     for m in marks:
         if not frame.x0 <= m.t_s <= frame.x1:
             continue
@@ -142,29 +231,31 @@ def angle_plot_svg(t_s: np.ndarray, series: Sequence[Series], marks: Sequence[Ma
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{frame.h - frame.bottom}" '
                     f'stroke="{SIDE_HEX.get(m.side, "#999")}" stroke-opacity="0.55" stroke-dasharray="{dash}">'
                     f'<title>{escape(m.label)} {m.t_s:.2f} s</title></line>')
-    entries = []
-    for k, s in enumerate(series):
-        colour = SIDE_HEX.get(s.side, "#b08900")
-        dash = "6 3" if k > 0 and s.side == series[0].side else ""
+    for (label, colour, dash), s in zip(entries, series):
         body.append(f'<path d="{_path(frame.px(t), frame.py(s.values))}" fill="none" stroke="{colour}" '
                     f'stroke-width="2" stroke-dasharray="{dash}"/>')
-        entries.append((s.label, colour, dash))
-    for kind in dict.fromkeys(m.kind for m in marks):
-        entries.append((kind.replace("_", "-"), "#666", "" if kind == "contact" else "4 3"))
     return _svg(width, height, body + _legend(frame, entries), title)
 
 
 def per_interval_svg(data: PerInterval, *, interval_word: str = "stride", width: int = 380,
                      height: int = 240) -> str:
     """One dot per stride/rep (x: its number), left and right coloured, each side's median dashed;
-    strides a cue flagged are ringed in red."""
+    strides a cue flagged are ringed in red; the data's `limits` as dashed red lines."""
     x = np.asarray(data.index, dtype=np.float64) + 1
     v = np.asarray(data.values, dtype=np.float64)
     unit = UNIT_TEXT.get(data.unit, data.unit)
     ylabel = {"°": "angle (°)", "ms": "time (ms)"}.get(unit, unit)
+    lo, hi = _range([v])
+    # At least 10% of the values' size on the axis: two reps 0.001 apart are not drawn a plot apart.
+    least = 0.1 * max(abs(lo), abs(hi))
+    if hi - lo < least:
+        mid = (hi + lo) / 2
+        lo, hi = mid - least / 2, mid + least / 2
+    span = max(hi - lo, 1e-9)
+    near = [lim for lim in data.limits if lo - 2 * span <= lim <= hi + 2 * span]
     frame = _Frame(width, height, (float(x.min()) - 0.5, float(x.max()) + 0.5) if x.size else (0.0, 1.0),
-                   _range([v]), data.label, interval_word, ylabel)
-    body = frame.axes()
+                   (min([lo, *near]), max([hi, *near])), data.label, interval_word, ylabel)
+    body = frame.axes() + _limit_lines(frame, data.limits, data.unit)
     entries = []
     sides = np.array(data.sides)
     for side in ("left", "right", ""):
@@ -195,16 +286,20 @@ class Plot:
 
 
 def report_plots(report: ReportModel, max_per_interval: int = 6) -> list[Plot]:
-    """The report's figures: one angle plot per series group, then the per-stride/rep
-    plots (flagged metrics first)."""
+    """The report's figures: one plot over time per series group (series with `plot` set;
+    reps shaded when the intervals are reps), then the per-stride/rep plots (flagged
+    metrics first)."""
     out = []
     groups: dict[str, list[Series]] = {}
     for s in report.series:
-        groups.setdefault(s.group or s.name, []).append(s)
+        if s.plot:
+            groups.setdefault(s.group or s.name, []).append(s)
     t = report.track.t_s
+    bands = report.intervals if report.interval_word == "rep" else ()  # strides overlap: their events show them
     for group, members in groups.items():
         title = members[0].label.split(",")[0] if len(members) > 1 else members[0].label
-        out.append(Plot(title, "time", angle_plot_svg(t, members, report.marks, title=f"{title} over time")))
+        out.append(Plot(title, "time", angle_plot_svg(t, members, report.marks, title=f"{title} over time",
+                                                      intervals=bands, interval_word=report.interval_word)))
     ranked = sorted(report.per_interval, key=lambda p: (not p.flagged,))
     for data in ranked[:max_per_interval]:
         out.append(Plot(data.label, "interval", per_interval_svg(data, interval_word=report.interval_word)))
