@@ -238,19 +238,25 @@ EXERCISE_OVER_GAIT = 0.6
 BAND_WALKS = ("lateral_band_walk", "monster_walk")
 
 
-def choose_mode(gait: bool, gait_why: str, exercise: str | None, confidence: float) -> tuple[str, str]:
+def choose_mode(gait: bool, gait_why: str, exercise: str | None, confidence: float,
+                view_supported: bool = True) -> tuple[str, str]:
     """The auto mode's choice, "running" or "exercise", with the reason.
 
-    | gait | exercise recognised at >= EXERCISE_OVER_GAIT | choice   |
-    |------|----------------------------------------------|----------|
-    | yes  | no                                           | running  |
-    | yes  | yes (a band walk steps like gait, too)       | exercise |
-    | no   | either                                       | exercise |
+    | gait | exercise recognised at >= EXERCISE_OVER_GAIT, from a view it is analysed from | choice |
+    |------|--------------------------------------------------------------------------------|----------|
+    | yes  | no                                                                             | running  |
+    | yes  | yes (a band walk steps like gait, too)                                         | exercise |
+    | no   | either                                                                         | exercise |
 
     The catalog holds no walking or running exercise, so a confident recognition
-    means an exercise; without gait the clip is an exercise clip, recognised or not."""
-    confident = exercise is not None and confidence >= EXERCISE_OVER_GAIT
+    means an exercise; without gait the clip is an exercise clip, recognised or not.
+    A recognition from a view the exercise is not analysed from does not outweigh
+    steps: a runner's legs spreading on a belt, seen from the side, look like a
+    sideways leg raise to the posture rules."""
+    confident = exercise is not None and confidence >= EXERCISE_OVER_GAIT and view_supported
     found = f"{exercise} recognised (confidence {confidence:.2f})" if exercise else "no exercise recognised"
+    if gait and exercise is not None and not view_supported:
+        return "running", f"{gait_why}; {found} but from a view it is not analysed from"
     if gait and not confident:
         return "running", gait_why + (f"; {found}, below {EXERCISE_OVER_GAIT}" if exercise else "")
     if gait:
@@ -275,7 +281,8 @@ def analyze(clip: str | Path, mode: str = "auto", settings: Settings | None = No
     pose, running = analyze_running(clip, settings, options, progress, pool)
     _, exercise = analyze_exercise(clip, settings, exercise_options, progress, pool)  # pose from the cache
     gait, gait_why = looks_like_gait(running)
-    chosen, why = choose_mode(gait, gait_why, exercise.recognition.name, exercise.recognition.confidence)
+    chosen, why = choose_mode(gait, gait_why, exercise.recognition.name, exercise.recognition.confidence,
+                              exercise.view_supported)
     if chosen == "running":
         return _running_analysis(pose, running, "auto", why)
     return _exercise_analysis(pose, exercise, "auto", why)
