@@ -88,6 +88,14 @@ def top_value(values: np.ndarray, rep: RepWindow) -> float:
     return float(np.median(seg)) if seg.size else float("nan")
 
 
+def top_change(values: np.ndarray, rep: RepWindow, start: float) -> float:
+    """Median change from `start` over the rep's top, each frame wrapped to ±180 first: seen
+    from behind the pelvis line sits near ±180°, where a plain median of angles jumps ends."""
+    seg = values[rep.top_start:rep.top_end + 1]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(wrap_deg(seg - start))) if seg.size and np.isfinite(start) else float("nan")
+
+
 def baseline(values: np.ndarray, frames: np.ndarray) -> float:
     """The start pose: median over the rest frames (circular for angles near ±180)."""
     v = values[frames]
@@ -109,7 +117,7 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
             suffix = "" if leg == "both" else f"_{leg}"
             if fault.kind == "change":
                 start = baseline(series, rest_frames)
-                change = float(wrap_deg(top_value(series, rep) - start))
+                change = top_change(series, rep, start)
                 if abs(change) > MAX_PLAUSIBLE_CHANGE_DEG:
                     change = float("nan")
                 values[f"{fault.quantity}{suffix}_change_deg"] = round(change, 1)
