@@ -19,7 +19,8 @@ from formcheck.video import VideoInfo
 MIN_SUBJECT_HEIGHT_FRACTION = 0.25  # [H] below this, landmark noise is a large share of segment length
 MIN_TIMING_FPS = 25.0  # [E] 30 Hz already mistimes contact by ~30 ms (METRICS.md §1)
 GOOD_TIMING_FPS = 120.0
-MIN_PERSON_FRAME_SHARE = 0.2  # someone seen in fewer sampled frames is a passer-by
+MIN_PERSON_FRAME_SHARE = 0.2
+RUNNING_ONLY = "For running: "  # advice that does not apply to an exercise clip starts so  # someone seen in fewer sampled frames is a passer-by
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,9 @@ def _warnings(info, people_count, subject, view, n_seen, n_frames) -> list[str]:
                    f"so they fill at least {MIN_SUBJECT_HEIGHT_FRACTION:.0%}, head to feet in view.")
     fps = info.capture_fps or info.fps
     if fps and fps < MIN_TIMING_FPS:
-        out.append(f"The clip has {fps:.0f} frames/s; contact timing needs at least 25, ideally 120.")
+        out.append(f"{RUNNING_ONLY}the clip has {fps:.0f} frames/s; contact timing needs at least 25, ideally 120.")
     elif fps and fps < GOOD_TIMING_FPS:
-        out.append(f"At {fps:.0f} frames/s contact and toe-off are timed to about ±{500 / fps:.0f} ms; "
+        out.append(f"{RUNNING_ONLY}at {fps:.0f} frames/s contact and toe-off are timed to about ±{500 / fps:.0f} ms; "
                    "use slow motion (120-240 fps) for contact time.")
     if view.view in ("oblique", "unknown"):
         out.append("The camera sees the body at an angle. For running and most exercises, film straight "

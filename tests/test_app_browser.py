@@ -138,7 +138,7 @@ def test_upload_analyse_and_see_video_metrics_and_cues_in_chromium(tmp_path, sam
     assert caption.inner_text().startswith(f"{CLIP} · exercise mode (automatic"), caption.inner_text()
 
     # the cue, pointing at the rep
-    cue = page.get_by_test_id("stAlert").filter(has_text="where: rep 1")
+    cue = page.get_by_test_id("stAlert").filter(has_text="on rep 1 (right) (frames ")
     cue.first.wait_for()
     assert cue.count() >= 1 and "frames" in cue.first.inner_text()
 

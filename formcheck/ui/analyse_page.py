@@ -31,7 +31,7 @@ def page() -> None:
     if request is None:
         return
     with st.expander("Capture check", expanded=False):
-        show_capture_check(clip, request.model)
+        show_capture_check(clip, request.model, request.mode)
     go, all_go = st.columns([1, 3])
     if go.button("Analyse", type="primary", key="analyse-go"):
         submit_analysis(request, clip)
@@ -97,8 +97,11 @@ def submit_analysis(request: AnalysisRequest, clip: ChosenClip) -> bool:
     return True
 
 
-def show_capture_check(clip: ChosenClip, model: str | None) -> None:
-    """Metadata and a quick look at a few frames, with re-shoot advice."""
+def show_capture_check(clip: ChosenClip, model: str | None, mode: str = "auto") -> None:
+    """Metadata and a quick look at a few frames, with re-shoot advice for what the user asked
+    (timing advice for running is left out when the clip is an exercise)."""
+    from formcheck.capture import RUNNING_ONLY
+
     key = f"capture-{clip.sha256}-{model}"
     job_runner().submit(key, clip.name, lambda job: check_clip(str(clip.path), model))
     result = jobs_view.wait_for(key, what="Checking the capture")
@@ -117,9 +120,10 @@ def show_capture_check(clip: ChosenClip, model: str | None) -> None:
     st.caption(f"{video['width']}x{video['height']} · {video['codec']} · rotation {video['rotation_deg']}° · "
                f"{video['frame_count']} frames{' · variable frame rate' if video['variable_frame_rate'] else ''} · "
                f"checked {capture['frames_with_person']} of {capture['frames_sampled']} sampled frames")
-    for warning in capture["warnings"]:
+    warnings = [w for w in capture["warnings"] if not (mode == "exercise" and w.startswith(RUNNING_ONLY))]
+    for warning in warnings:
         st.warning(warning)
-    if not capture["warnings"]:
+    if not warnings:
         st.success("The capture looks fine for an analysis.")
 
 

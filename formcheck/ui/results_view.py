@@ -48,13 +48,14 @@ def metrics_rows(report: ReportModel) -> list[dict]:
     word = report.interval_word
     rows = []
     for m in report.metrics:
+        measured = m.n > 0 and m.value is not None and math.isfinite(m.value)
         ci = f"{fmt(m.ci95[0], m.unit)} – {fmt(m.ci95[1], m.unit)}" if all(map(math.isfinite, m.ci95)) else "—"
         rows.append({"metric": m.label, "value": fmt(m.value, m.unit), "95% CI": ci,
-                     "spread (IQR)": fmt(m.spread, m.unit), "left": fmt(m.left, m.unit),
+                     "spread (IQR)": fmt(m.spread, m.unit) if m.n >= 2 else "—", "left": fmt(m.left, m.unit),
                      "right": fmt(m.right, m.unit), f"{word}s": m.n, "view": m.view,
-                     "frames": f"{m.frames[0]}–{m.frames[1]}" if m.frames else "—",
+                     "frames": f"{m.frames[0]}–{m.frames[1]}" if m.frames and measured else "—",
                      "evidence": EVIDENCE_TEXT.get(m.evidence, "—"),
-                     "confidence": "low" if m.low_confidence else "ok"})
+                     "confidence": ("low" if m.low_confidence else "ok") if measured else "not measured"})
     return rows
 
 
@@ -119,7 +120,8 @@ def _jump(key: str, row: int) -> None:
 
 def _cues(report: ReportModel, key: str) -> None:
     word = report.interval_word
-    observations = [c for c in report.cues if c.kind != "suggestion"]
+    # A processing note (e.g. left/right relabelled) is listed with the limits, not as a cue.
+    observations = [c for c in report.cues if c.kind != "suggestion" and c.message not in report.notes]
     st.markdown("**Cues**")
     if not observations:
         st.success("No pattern stood out beyond the method's measurement noise.")
@@ -127,7 +129,9 @@ def _cues(report: ReportModel, key: str) -> None:
         text, button = st.columns([6, 1])
         evidence = EVIDENCE_TEXT.get(cue.evidence, "")
         box = {"check": text.warning, "note": text.info}.get(cue.severity, text.info)
-        box(f"{cue.message}  \n*where: {where_text(cue, word)}*" + (f" · *{evidence}*" if evidence else ""))
+        where = "" if "(frames " in cue.message else f"  \n*where: {where_text(cue, word)}*"
+        tail = "" if not evidence else f" · *{evidence}*" if where else f"  \n*{evidence}*"
+        box(cue.message + where + tail)
         if cue.frames:
             button.button("Show", key=f"{key}-cue-{n}", on_click=_jump, args=(key, cue.frames[0][0]),
                           help=f"Jump the frame viewer to frame {cue.frames[0][0]}")
@@ -188,6 +192,20 @@ def _metrics(report: ReportModel, analysis) -> None:
         st.markdown("\n".join(f"- {n}" for n in report.notes))
 
 
+UNIT_SUFFIXES = (("_deg", " (°)"), ("_s", " (s)"), ("_ms", " (ms)"), ("_spm", " (steps/min)"), ("_pct", " (%)"),
+                 ("_hip_widths", " (hip widths)"), ("_leg_lengths", " (leg lengths)"))
+
+
+def column_name(key: str) -> str:
+    """A JSON key as a column heading: words, with the unit its name ends in (values.knee_fppa_left_change_deg
+    -> knee fppa left change (°))."""
+    key = key.removeprefix("values.").removeprefix("metrics.")
+    for suffix, unit in UNIT_SUFFIXES:
+        if key.endswith(suffix):
+            return key.removesuffix(suffix).replace("_", " ").replace(".", " ") + unit
+    return key.replace("_", " ").replace(".", " ")
+
+
 def _per_interval_rows(analysis) -> list[dict]:
     """Reps (exercise) or strides (running) from the analysis JSON, one flat row each."""
     data = analysis.data
@@ -197,11 +215,11 @@ def _per_interval_rows(analysis) -> list[dict]:
         row = {}
         for k, v in item.items():
             if isinstance(v, dict):
-                row.update({f"{k}.{kk}": vv for kk, vv in v.items() if not isinstance(vv, (dict, list))})
+                row.update({column_name(f"{k}.{kk}"): vv for kk, vv in v.items() if not isinstance(vv, (dict, list))})
             elif isinstance(v, list):
-                row[k] = ", ".join(str(x) for x in v)
+                row[column_name(k)] = ", ".join(str(x) for x in v)
             else:
-                row[k] = v
+                row[column_name(k)] = v
         rows.append(row)
     return rows
 
