@@ -122,3 +122,33 @@ def test_an_empty_library_says_what_to_do(home):
     next(t for t in at.text_input if t.label == "Name").input("  ")
     next(b for b in at.button if b.label == "Add").click().run()
     assert not at.exception and at.error  # a blank name gets the library's plain message
+
+
+def test_side_by_side_review_tests_two_stored_runs_against_the_noise(home):
+    _analyse_and_save("treadmill", "Ben Coach", "running", label="week 1")
+    _analyse_and_save("treadmill", "Ben Coach", "running", new=False, label="week 2")
+    at = page_app("library_page:page", timeout_s=120).run()
+    assert not at.exception, at.exception
+    pairs = next(d.value for d in at.dataframe if list(d.value.columns) == ["metric", "left", "right"])
+    cadence = pairs[pairs["metric"] == "Cadence"]
+    assert len(cadence) == 1 and cadence["left"].iloc[0] == cadence["right"].iloc[0]
+    next(b for b in at.button if b.label == "Test the differences against the noise").click().run()
+    at = run_until(at, lambda a: any(s.value == "Side by side" for s in a.subheader), what="the review")
+    assert "differs by more than the measurement noise" in texts(at)  # the same clip twice: no difference
+
+
+def test_athlete_can_be_renamed_and_deleted_with_everything(home):
+    _analyse_and_save("pose2sim_single_cam02", "Cara", "exercise")
+    lib = _library()
+    (clip,) = lib.clips()
+    folder = lib.analyses(clip_id=clip.id)[0].folder
+    at = page_app("library_page:page").run()
+    next(t for t in at.text_input if t.label == "Name" and t.value == "Cara").input("Cara Long")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception, at.exception
+    assert [a.name for a in lib.athletes()] == ["Cara Long"]
+    next(c for c in at.checkbox if c.label.startswith("Yes, delete Cara Long")).check().run()
+    next(b for b in at.button if b.label == "Delete athlete").click().run()
+    assert not at.exception, at.exception
+    assert lib.athletes() == [] and not clip.media_path.exists() and not folder.exists()
+    assert "No athletes yet" in texts(at)

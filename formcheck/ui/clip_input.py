@@ -89,5 +89,5 @@ def _library_clip(key: str) -> list[ChosenClip]:
         st.info(f"{athlete.name} has no clips yet.")
         return []
     clip = st.selectbox("Clip", clips, key=f"{key}-lib-clip",
-                        format_func=lambda c: f"{c.original_name} · {c.created_at:%Y-%m-%d %H:%M}")
+                        format_func=lambda c: f"{c.original_name} · {c.created_at:%Y-%m-%d %H:%M} (#{c.id})")
     return [ChosenClip(clip.media_path, clip.original_name, clip.sha256, clip.id, athlete.name)]

@@ -81,8 +81,9 @@ def _clips_tab(lib, athlete) -> None:
              "analyses": c.analysis_count, "duration": f"{c.duration_s:.1f} s" if c.duration_s else "—",
              "added": f"{c.created_at:%Y-%m-%d %H:%M}"} for c in clips]
     st.dataframe(rows, hide_index=True, width="stretch")
+    # Streamlit tells options apart by their text: the id keeps two clips of one name apart.
     clip = st.selectbox("Open clip", clips, key="lib-clip", format_func=lambda c: f"{c.original_name} · "
-                        f"{_session_text(sessions.get(c.session_id))}")
+                        f"{_session_text(sessions.get(c.session_id))} (#{c.id})")
     clip_detail(lib, clip)
 
 

@@ -26,7 +26,7 @@ def clip_detail(lib, clip) -> None:
     else:
         record = analyses[0] if len(analyses) == 1 else st.selectbox(
             "Analysis", analyses, key=f"lib-an-{clip.id}",
-            format_func=lambda a: f"{a.title} · {a.created_at:%Y-%m-%d %H:%M}")
+            format_func=lambda a: f"{a.title} · {a.created_at:%Y-%m-%d %H:%M} (#{a.id})")
         stored_analysis(record, clip.id)
     notes_panel(lib, clip)
     with st.expander("Delete"):
@@ -150,7 +150,8 @@ def side_by_side(lib, athlete) -> None:
     if len(history) < 2:
         st.info("Two analyses of this athlete are needed for a side-by-side review.")
         return
-    label = lambda a: f"{a.created_at:%Y-%m-%d} · {a.title}"  # noqa: E731
+    # Streamlit tells options apart by their text: the id keeps two analyses of one clip apart.
+    label = lambda a: f"{a.day:%Y-%m-%d} · {a.title} (#{a.id})"  # noqa: E731
     cols = st.columns(2)
     a = cols[0].selectbox("Left", history, index=0, format_func=label, key="lib-rev-a")
     b = cols[1].selectbox("Right", history, index=len(history) - 1, format_func=label, key="lib-rev-b")
