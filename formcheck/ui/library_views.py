@@ -8,7 +8,7 @@ import math
 import streamlit as st
 
 from formcheck.errors import FormCheckError
-from formcheck.ui.results_view import EVIDENCE_TEXT, downloads, fmt
+from formcheck.ui.results_view import EVIDENCE_TEXT, downloads, fmt, shown_width
 
 
 def _jump_key(clip_id: int) -> str:
@@ -56,7 +56,7 @@ def stored_analysis(record, clip_id: int) -> None:
                           args=(clip_id, frames[0][0] / fps), help=f"Play from frame {frames[0][0]}")
     video = record.folder / "annotated.mp4"
     if video.is_file():
-        st.video(str(video), start_time=st.session_state.get(_jump_key(clip_id), 0.0))
+        st.video(str(video), start_time=st.session_state.get(_jump_key(clip_id), 0.0), width=video_width(record))
     st.dataframe([{"metric": m.label, "value": fmt(m.value, m.unit), "n": m.n, "view": m.view,
                    "confidence": "low" if m.low_confidence else "ok"} for m in record.metrics],
                  hide_index=True, width="stretch")
@@ -70,6 +70,12 @@ def stored_analysis(record, clip_id: int) -> None:
         downloads(record.folder, f"lib-{record.id}")
         st.json({"model_id": record.model_id, "formcheck_version": record.formcheck_version,
                  "clip_sha256": record.clip_sha256, "settings": record.settings}, expanded=False)
+
+
+def video_width(record):
+    """The stored clip's size from its analysis.json, for `shown_width` (portrait clips stay on screen)."""
+    clip = record.data.get("clip") or {}
+    return shown_width(int(clip.get("width") or 1), int(clip.get("height") or 1))
 
 
 def notes_panel(lib, clip) -> None:
@@ -115,7 +121,9 @@ def history_and_trends(lib, athlete) -> None:
     points = lib.trend(athlete.id, name)
     st.markdown(f"**{label}** over time ({unit})")
     if len(points) >= 2:
-        st.line_chart({"day": [str(p.day) for p in points], label: [p.value for p in points]}, x="day", y=label)
+        # One point per analysis (two on one day stay apart), in time order.
+        when = [f"{p.day} (#{p.analysis_id})" for p in points]
+        st.line_chart({"analysis": when, label: [p.value for p in points]}, x="analysis", y=label)
     st.dataframe([{"day": str(p.day), "value": fmt(p.value, p.unit), "n": p.n, "view": p.view,
                    "confidence": "low" if p.low_confidence else "ok"} for p in points],
                  hide_index=True, width="stretch")
@@ -159,7 +167,7 @@ def side_by_side(lib, athlete) -> None:
         with col:
             video = record.folder / "annotated.mp4"
             if video.is_file():
-                st.video(str(video))
+                st.video(str(video), width=video_width(record))
     rows = _metric_pairs(a, b)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
