@@ -194,17 +194,17 @@ def _is_uniform(t: np.ndarray) -> bool:
 
 def _smooth_run(smoother: Smoother, t: np.ndarray, block: np.ndarray,
                 cutoff_hz: float) -> np.ndarray | None:
-    """Filter one finite run; None if it is too short."""
+    """Filter one finite run; None if it is too short, or sampled too coarsely for the cut-off."""
     if _is_uniform(t):
         fs_hz = float((t.shape[0] - 1) / (t[-1] - t[0]))
-        if block.shape[0] < smoother.min_samples(fs_hz, cutoff_hz):
+        if cutoff_hz >= fs_hz / 2.0 or block.shape[0] < smoother.min_samples(fs_hz, cutoff_hz):
             return None
         return smoother.filter_uniform(block, fs_hz, cutoff_hz)
     step = float(np.median(np.diff(t)))
     n = int(round((t[-1] - t[0]) / step)) + 1
     grid = np.linspace(t[0], t[-1], n)
     fs_hz = float((n - 1) / (t[-1] - t[0]))
-    if n < smoother.min_samples(fs_hz, cutoff_hz):
+    if cutoff_hz >= fs_hz / 2.0 or n < smoother.min_samples(fs_hz, cutoff_hz):
         return None
     resampled = CubicSpline(t, block, axis=0)(grid)
     filtered = smoother.filter_uniform(resampled, fs_hz, cutoff_hz)
@@ -219,13 +219,15 @@ def smooth(values: np.ndarray, t_s: np.ndarray, cutoff_hz: float,
         values: (T, ...) float; every trailing index is an independent series.
         t_s: (T,) seconds, strictly increasing, possibly non-uniform.
         cutoff_hz: cut-off frequency in Hz; must be below the Nyquist
-            frequency of each run (ValueError otherwise).
+            frequency of the series at its median spacing (ValueError otherwise).
         smoother: a `Smoother`; default `ButterworthSmoother()`.
 
     Returns:
         A new float64 array, same shape. Non-finite samples stay NaN; each
         contiguous finite run is filtered on its own; runs shorter than
-        `smoother.min_samples` are returned unfiltered (logged at INFO).
+        `smoother.min_samples`, or sampled so coarsely (frames dropped around
+        them) that the cut-off is at or above their own Nyquist frequency, are
+        returned unfiltered (logged at INFO).
     """
     smoother = ButterworthSmoother() if smoother is None else smoother
     if not isinstance(smoother, Smoother):
@@ -238,6 +240,9 @@ def smooth(values: np.ndarray, t_s: np.ndarray, cutoff_hz: float,
     n = arr.shape[0]
     if n < 2 or arr.size == 0:
         return out
+    # The series' own rate (as each run's below); a run sampled more coarsely is left as it is.
+    _check_cutoff(float((n - 1) / (t[-1] - t[0])) if _is_uniform(t) else 1.0 / float(np.median(np.diff(t))),
+                  float(cutoff_hz))
     flat = out.reshape(n, -1)
     finite = np.isfinite(flat)
     flat[~finite] = np.nan
@@ -253,6 +258,6 @@ def smooth(values: np.ndarray, t_s: np.ndarray, cutoff_hz: float,
                 continue
             flat[start:stop, cols] = result
     if short_runs:
-        logger.info("%s: left %d finite run(s) unsmoothed, too short for the filter at %.3g Hz",
+        logger.info("%s: left %d finite run(s) unsmoothed, too short or too coarse for the filter at %.3g Hz",
                     smoother.name, short_runs, cutoff_hz)
     return out
