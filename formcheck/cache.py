@@ -9,6 +9,7 @@ ignored: a run killed midway leaves nothing that looks valid.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -79,9 +80,16 @@ class PoseCache:
         npz_path, json_path = self._paths(key)
         self.root.mkdir(parents=True, exist_ok=True)
         arrays = _people_to_arrays(people)
-        _atomic_write(npz_path, lambda f: np.savez_compressed(f, **arrays))
         full_meta = {**meta, "format": CACHE_FORMAT, "frame_size": _frame_size(people)}
-        _atomic_write(json_path, lambda f: f.write(json.dumps(full_meta, indent=1, sort_keys=True).encode()))
+        # One writer per key at a time; the lock dies with its process, so whoever holds it may
+        # remove the temporary files a killed writer of this key left behind.
+        with open(self.root / f".{key}.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for path in (npz_path, json_path):
+                for left in self.root.glob(f".{path.name}.*.tmp"):
+                    left.unlink(missing_ok=True)
+            _atomic_write(npz_path, lambda f: np.savez_compressed(f, **arrays))
+            _atomic_write(json_path, lambda f: f.write(json.dumps(full_meta, indent=1, sort_keys=True).encode()))
 
 
 def _frame_size(people: list[Person]) -> list[int]:

@@ -6,8 +6,8 @@ library save, stopping where told so the test can SIGKILL it there.
 Environment: FORMCHECK_HOME (library and results under its .formcheck/), FORMCHECK_MODEL,
 FORMCHECK_CACHE (the pose cache). It runs what a job of the app runs:
 `ui.tasks.analyse_clip` (pipeline.analyze, then export.export_analysis into
-<data>/results/<key>), then `ui.library_save.save_analysis` (Library.add_clip, then
-Library.add_analysis copying the exported files), with the library opened by
+<data>/results/<key>), then `ui.library_save.save_analysis` (Library.add_clip_with_analysis: the clip and
+its analysis, the exported files copied, committed in one transaction), with the library opened by
 `Library.open()` (its default SQLite file and media folder) in place of the app's
 Streamlit-cached one.
 
@@ -16,7 +16,7 @@ Stages (each writes SIGNAL_DIR/stopped.json at its point, then sleeps until kill
   cache    the pose cache's .npz in place, its .json half written to its temporary name
   export   inside the export's video progress callback, half the annotated video written
   library  inside add_analysis's write_files: two files copied into analyses/<hex>.tmp/,
-           the rest not (the clip row is already committed by add_clip)
+           the rest not (nothing committed yet: clip and analysis rows go in one transaction)
   after    everything done and committed (SIGNAL_DIR/result.json written first)
   none     run to the end, write SIGNAL_DIR/result.json and exit 0 (a rerun)
 """

@@ -53,20 +53,6 @@ CLIP = "pose2sim_single_cam02.mp4"  # 100 frames, one person squatting
 STAGES = ("pose", "cache", "export", "library", "after")
 STOP_TIMEOUT_S = 120.0
 RERUN_TIMEOUT_S = 180.0
-CLIP_ROW_LEFT = (
-    "formcheck/ui/library_save.py save_analysis commits the clip (Library.add_clip) in its own transaction "
-    "before Library.add_analysis; the clip is removed again only by its `except BaseException: "
-    "lib.delete_clip(...)`, which a SIGKILL never runs, and Library.open's sweep removes unreferenced "
-    "files, never rows: the clip row stays for good (a valid clip, file and sha256 intact, with no "
-    "analysis), and saving again adds a second copy of the clip")
-
-CACHE_TMP_LEFT = (
-    "formcheck/cache.py _atomic_write removes its temporary file only on an exception; a process killed "
-    "inside PoseCache.save leaves .<key>.json.<random>.tmp (or .<key>.npz.<random>.tmp) in the cache folder, "
-    "and nothing (PoseCache.save/load, housekeeping.sweep) ever removes it: harmless to the rerun, but a "
-    "temporary file left behind for good")
-
-
 @dataclass
 class Paths:
     root: Path
@@ -219,7 +205,7 @@ def _read_cache(cache_dir: Path) -> dict:
     npz_only = sorted(n[:-4] for n in names if n.endswith(".npz") and not n.startswith(".")
                       and f"{n[:-4]}.json" not in names)
     return {"names": names, "loads": {k: cache.load(k) is not None for k in entries + npz_only},
-            "complete": entries, "npz_only": npz_only, "tmp": [n for n in names if n.startswith(".")]}
+            "complete": entries, "npz_only": npz_only, "tmp": [n for n in names if n.endswith(".tmp")]}
 
 
 def _worker_env(paths: Paths, model_path: str) -> dict:
@@ -365,7 +351,8 @@ def test_killed_where_told(outcome, stage):
         assert before["cache"] == [] and before["results"] == [] and before["media"] == []
     if stage == "cache":
         key = Path(found.stopped["json_path"]).stem
-        assert before["cache"] == sorted([f"{key}.npz", Path(found.stopped["tmp_path"]).name])
+        # the entry's lock file (one writer per key), its .npz, and the half-written .json
+        assert before["cache"] == sorted([f".{key}.lock", f"{key}.npz", Path(found.stopped["tmp_path"]).name])
     if stage == "export":
         assert found.stopped["done"] == 50
         assert len(before["results"]) == 2 and before["results"][0].startswith(".")  # .<key>.x.tmp/annotated.mp4
@@ -380,9 +367,9 @@ def test_killed_where_told(outcome, stage):
 def test_library_opens_consistent_without_orphans(outcome, stage):
     found = outcome(stage)
     _assert_consistent(found.library)
-    if stage == "library":  # the half-copied analyses/<hex>.tmp/ was removed by the open's sweep
-        tmp = [e for e in found.before_kill["media"] if e.startswith("analyses/")]
-        assert found.library.swept_by_open == tmp
+    if stage == "library":  # the uncommitted clip file and the half-copied analyses/<hex>.tmp/: swept by the open
+        assert sorted(found.library.swept_by_open) == sorted(found.before_kill["media"])
+        assert found.library.clips == [] and found.library.analyses == []
     else:
         assert found.library.swept_by_open == []
 
@@ -400,23 +387,10 @@ def test_killed_analysis_absent_or_complete(outcome, stage):
     _assert_complete_record(record, Path(found.rerun["out_dir"]))
 
 
-@pytest.mark.parametrize("stage", [
-    *[s for s in STAGES if s != "library"],
-    pytest.param("library", marks=pytest.mark.xfail(strict=True, reason=CLIP_ROW_LEFT)),
-])
+@pytest.mark.parametrize("stage", STAGES)
 def test_no_clip_left_without_its_analysis(outcome, stage):
     state = outcome(stage).library
     assert [c for c in state.clips if c["analysis_count"] == 0] == []
-
-
-def test_clip_left_by_a_killed_save_is_a_valid_clip_kept_for_good(outcome):
-    """What the library stage leaves today (the xfail above): a clip row with its file and no analysis,
-    kept by every open and not reused by the next save."""
-    found = outcome("library")
-    assert [(c["file"], c["sha256_ok"], c["analysis_count"]) for c in found.library.clips] == [(True, True, 0)]
-    left = found.library.clips[0]["id"]
-    after = {c["id"]: c["analysis_count"] for c in found.rerun_library.clips}
-    assert after[left] == 0 and len(after) == 2  # still there after the rerun's open; the rerun made its own
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -466,7 +440,6 @@ def test_rerun_completes_the_record(outcome, stage):
     assert [p for p in found.paths.results.iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.xfail(strict=True, reason=CACHE_TMP_LEFT)
 def test_no_temporary_file_left_in_the_pose_cache(outcome):
     found = outcome("cache")
     assert found.rerun_error is None

@@ -663,3 +663,32 @@ def test_newer_database_is_refused(url, media):
     with pytest.raises(SchemaTooNewError, match=r"newer version of FormCheck \(library format 3; this version "
                                                 r"reads up to 2\)\. Update FormCheck"):
         Library.open(url, media)
+
+
+def test_clip_with_analysis_commits_both_together(lib, source, media, url):
+    ada = lib.add_athlete("Ada")
+    values = dict(mode="running", title="Easy run", exercise=None, view="side", confidence=0.9, settings={},
+                  model_id="pose_landmarker_full@abc", formcheck_version="0.1.0", clip_sha256="ab" * 32,
+                  data={"strides": 3}, metrics=[CADENCE], write_files=files_writer({"analysis.json": "{}"}))
+    record = lib.add_clip_with_analysis(ada.id, source, "../run.mp4", duration_s=7.5, **values)
+    (clip,) = lib.clips()
+    assert record.clip_id == clip.id and clip.original_name == "../run.mp4" and clip.analysis_count == 1
+    assert clip.duration_s == 7.5 and record.files == ("analysis.json",) and record.metrics == (CADENCE,)
+    assert sorted(media_entries(media)) == sorted([rel(clip.media_path, media), rel(record.folder, media),
+                                                   rel(record.folder / "analysis.json", media)])
+
+
+def test_clip_with_analysis_failing_leaves_neither_row_nor_file(lib, source, media, url):
+    ada = lib.add_athlete("Ada")
+
+    def broken(folder: Path):
+        (folder / "annotated.mp4").write_bytes(b"half")
+        raise OSError("disk full")
+
+    values = dict(mode="running", title="Easy run", exercise=None, view="side", confidence=0.9, settings={},
+                  model_id="m", formcheck_version="0.1.0", clip_sha256="ab" * 32, data={}, metrics=[],
+                  write_files=broken)
+    with pytest.raises(OSError, match="disk full"):
+        lib.add_clip_with_analysis(ada.id, source, "run.mp4", **values)
+    assert lib.clips() == [] and count_rows(url, "clips") == 0 and count_rows(url, "analyses") == 0
+    assert media_entries(media) == []

@@ -177,16 +177,61 @@ class Library:
             rel, sha256, size_bytes = fs.copy_clip(Path(source), self.media_dir, fs.clip_suffix(original_name))
             try:
                 with write_tx(self._engine) as conn:
-                    new_id = conn.execute(insert(t.clips).values(
-                        athlete_id=athlete_id, session_id=session_id, day=day, original_name=original_name,
-                        media_path=rel, sha256=sha256, size_bytes=size_bytes, duration_s=duration_s,
-                        created_at=utc_now())).inserted_primary_key[0]
+                    new_id = self._insert_clip(conn, athlete_id, session_id, day, original_name, rel, sha256,
+                                               size_bytes, duration_s)
                     return q.clip(conn, new_id, self.media_dir)
             except BaseException as exc:
                 fs.remove(fs.safe_path(self.media_dir, rel))
                 if isinstance(exc, IntegrityError):  # the athlete or session was deleted meanwhile
                     raise NotFoundError("The athlete or session was deleted while the clip was being added.") from exc
                 raise
+
+    def add_clip_with_analysis(self, athlete_id: int, source: Path, original_name: str, session_id: int | None = None,
+                               duration_s: float | None = None, **analysis) -> AnalysisRecord:
+        """A new clip and its first analysis (the keyword arguments of `add_analysis`) committed in
+        one transaction: a failure or a kill at any point leaves neither row (the next open sweeps
+        the files), never a clip without the analysis it was saved with."""
+        original_name = validate.original_name(original_name)
+        duration_s = validate.optional_seconds(duration_s, "duration_s")
+        write_files, metric_rows = analysis.pop("write_files"), _metric_rows(analysis.pop("metrics"))
+        row = self._analysis_values(**analysis)
+        with read_tx(self._engine) as conn:
+            day = self._clip_day(conn, athlete_id, session_id)
+        with fs.writing(self.media_dir):
+            rel, sha256, size_bytes = fs.copy_clip(Path(source), self.media_dir, fs.clip_suffix(original_name))
+            folder = fs.new_analysis_dir(self.media_dir)
+            try:
+                folder, files = self._publish(folder, write_files)
+                with write_tx(self._engine) as conn:
+                    clip_id = self._insert_clip(conn, athlete_id, session_id, day, original_name, rel, sha256,
+                                                size_bytes, duration_s)
+                    return self._insert_analysis(conn, clip_id, folder, files, row, metric_rows)
+            except BaseException as exc:
+                fs.remove(folder)
+                fs.remove(fs.safe_path(self.media_dir, rel))
+                if isinstance(exc, IntegrityError):
+                    raise NotFoundError("The athlete or session was deleted while the clip was being saved.") from exc
+                raise
+
+    @staticmethod
+    def _insert_clip(conn, athlete_id, session_id, day, original_name, rel, sha256, size_bytes, duration_s) -> int:
+        return conn.execute(insert(t.clips).values(
+            athlete_id=athlete_id, session_id=session_id, day=day, original_name=original_name, media_path=rel,
+            sha256=sha256, size_bytes=size_bytes, duration_s=duration_s, created_at=utc_now())).inserted_primary_key[0]
+
+    @staticmethod
+    def _publish(folder: Path, write_files) -> tuple[Path, tuple[str, ...]]:
+        names = write_files(folder)
+        files = fs.list_files(folder) if names is None else fs.check_files(folder, names)
+        return fs.publish(folder), files
+
+    def _insert_analysis(self, conn, clip_id: int, folder: Path, files, row: dict, metric_rows) -> AnalysisRecord:
+        new_id = conn.execute(insert(t.analyses).values(
+            clip_id=clip_id, created_at=utc_now(), folder=f"{fs.ANALYSES}/{folder.name}",
+            files=list(files), **row)).inserted_primary_key[0]
+        if metric_rows:
+            conn.execute(insert(t.metrics), [dict(m, analysis_id=new_id) for m in metric_rows])
+        return q.analysis(conn, new_id, self.media_dir)
 
     @staticmethod
     def _clip_day(conn, athlete_id: int, session_id: int | None) -> date:
@@ -250,16 +295,9 @@ class Library:
         with fs.writing(self.media_dir):
             folder = fs.new_analysis_dir(self.media_dir)
             try:
-                names = write_files(folder)
-                files = fs.list_files(folder) if names is None else fs.check_files(folder, names)
-                folder = fs.publish(folder)
+                folder, files = self._publish(folder, write_files)
                 with write_tx(self._engine) as conn:
-                    new_id = conn.execute(insert(t.analyses).values(
-                        clip_id=clip_id, created_at=utc_now(), folder=f"{fs.ANALYSES}/{folder.name}",
-                        files=list(files), **row)).inserted_primary_key[0]
-                    if metric_rows:
-                        conn.execute(insert(t.metrics), [dict(m, analysis_id=new_id) for m in metric_rows])
-                    return q.analysis(conn, new_id, self.media_dir)
+                    return self._insert_analysis(conn, clip_id, folder, files, row, metric_rows)
             except BaseException as exc:
                 fs.remove(folder)
                 if isinstance(exc, IntegrityError):

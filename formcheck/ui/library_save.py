@@ -39,32 +39,28 @@ def copy_files(src: Path):
 
 
 def save_analysis(result, clip_name: str, athlete_id: int, session_id: int | None, library_clip_id: int | None = None):
-    """Store the clip (unless it is already a library clip) and the analysis; returns the AnalysisRecord."""
+    """Store the analysis, and the clip with it unless it is already a library clip (then both
+    in one transaction: a kill midway leaves neither). Returns the AnalysisRecord."""
     lib = library()
-    analysis = result.analysis
+    fields = _analysis_fields(result)
     if library_clip_id is not None:
-        return _add_analysis(lib, result, library_clip_id)
-    clip = lib.add_clip(athlete_id, Path(result.request.clip), clip_name, session_id=session_id,
-                        duration_s=float(analysis.pose.info.duration_s))
-    try:
-        return _add_analysis(lib, result, clip.id)
-    except BaseException:
-        lib.delete_clip(clip.id)  # a clip saved without the analysis it came with is not what was asked
-        raise
+        return lib.add_analysis(library_clip_id, **fields)
+    return lib.add_clip_with_analysis(athlete_id, Path(result.request.clip), clip_name, session_id=session_id,
+                                      duration_s=float(result.analysis.pose.info.duration_s), **fields)
 
 
-def _add_analysis(lib, result, library_clip_id: int):
+def _analysis_fields(result) -> dict:
+    """The keyword arguments of `Library.add_analysis` for one app result."""
     analysis, report = result.analysis, result.analysis.report
     exercise = analysis.data.get("exercise", {}).get("name") if analysis.mode == "exercise" else None
     view = report.capture.get("View", "") or next((v for w, v, _, _ in report.decisions if "view" in w.lower()), "")
     provenance = analysis.pose.provenance()
-    return lib.add_analysis(
-        library_clip_id, mode=analysis.mode, title=report.title, exercise=exercise, view=view,
-        confidence=float(report.confidence), settings={"request": result.request.choices(),
-                                                       "pose": provenance["settings"]},
-        model_id=provenance["model_id"], formcheck_version=provenance["formcheck_version"],
-        clip_sha256=provenance["clip_sha256"], data=analysis.data, metrics=metric_values(report),
-        write_files=copy_files(result.out_dir))
+    return dict(mode=analysis.mode, title=report.title, exercise=exercise, view=view,
+                confidence=float(report.confidence), settings={"request": result.request.choices(),
+                                                               "pose": provenance["settings"]},
+                model_id=provenance["model_id"], formcheck_version=provenance["formcheck_version"],
+                clip_sha256=provenance["clip_sha256"], data=analysis.data, metrics=metric_values(report),
+                write_files=copy_files(result.out_dir))
 
 
 def save_form(result, clip) -> None:
