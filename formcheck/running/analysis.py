@@ -60,6 +60,7 @@ class RunningAnalysis:
     not_measurable: list[NotMeasurable]
     cues: list[Cue]
     options: RunningOptions = field(default_factory=RunningOptions)
+    notes: tuple[str, ...] = ()  # what was left out of the analysis, and why (not a metric)
 
 
 def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> RunningAnalysis:
@@ -93,11 +94,11 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
     confidence = min(view.confidence, context.confidence)
     summary = {name: summarize(name, strides, confidence) for name in METRICS if name in measured}
     missing = _not_measurable(view.view, measured)
-    if small:
-        missing.append(NotMeasurable("strides_left_out", f"{small} strides left out: the athlete was smaller "
-                                     f"than {MIN_SUBJECT_FRACTION:.0%} of the frame height there"))
+    # A note, not a NotMeasurable: that list names catalog metrics only (cues and the JSON schema check).
+    notes = (f"{small} strides left out: the athlete was smaller than {MIN_SUBJECT_FRACTION:.0%} of the "
+             "frame height there",) if small else ()
     cues = evaluate_cues(summary, strides, view.view, missing)
-    return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options)
+    return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options, notes)
 
 
 def _large_enough(strides: list[StrideRecord], track) -> tuple[list[StrideRecord], int]:

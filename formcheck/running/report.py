@@ -2,7 +2,8 @@
 
 Schema "formcheck.running/1". Top level: schema, formcheck_version, clip,
 model, view, context, gait_mode, strides (one object per stride), summary
-(metric -> value, unit, spread, n, ...), not_measurable, cues, settings.
+(metric -> value, unit, spread, n, ...), not_measurable, notes (what was left
+out of the analysis and why), cues, settings.
 NaN becomes null; times are seconds, frames are track rows (0-based).
 """
 
@@ -72,6 +73,7 @@ def running_json(running, pose) -> dict:
                     for name, m in running.summary.items()},
         "foot_strike_pattern": _strike(running),
         "not_measurable": [{"metric": n.name, "reason": n.reason} for n in running.not_measurable],
+        "notes": list(getattr(running, "notes", ())),
         "cues": [dataclasses.asdict(c) for c in running.cues],
         "settings": {"running": dataclasses.asdict(running.options), "pose": pose.settings.to_dict()},
     })
