@@ -204,11 +204,26 @@ def _is_next_step(a: Stance | None, b: Stance | None, max_step_s: float) -> bool
 
 
 # -- frame-level preparation ---------------------------------------------------
-def _drop_frames_in_other_order(xy: np.ndarray, view: str) -> np.ndarray:
-    """Frames whose hips are in the other view's left/right order become missing."""
+def _hip_order(xy: np.ndarray, view: str) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) frames whose hips are seen apart, and those of them in the other view's left/right order."""
     dx = xy[:, L.RIGHT_HIP, 0] - xy[:, L.LEFT_HIP, 0]
     seen = np.isfinite(dx) & (dx != 0)
-    wrong = seen & (np.sign(dx) != OUTWARD[view]["right"])
+    return seen, seen & (np.sign(dx) != OUTWARD[view]["right"])
+
+
+def hips_in_view_order(track: PoseTrack, view: str, min_visibility: float = MIN_VISIBILITY) -> bool:
+    """False when most frames have the hips in the other view's left/right order, where
+    `rear_view_stances(track, ..., view)` raises (a side clip analysed as rear, say)."""
+    if view not in REAR_VIEWS:
+        raise ValueError(f"view must be one of {REAR_VIEWS}, got {view!r}")
+    xy = np.where(visibility_mask(track.visibility, min_visibility)[..., None], track.xy_px, np.nan)
+    seen, wrong = _hip_order(xy, view)
+    return not (seen.any() and wrong.sum() > 0.5 * seen.sum())
+
+
+def _drop_frames_in_other_order(xy: np.ndarray, view: str) -> np.ndarray:
+    """Frames whose hips are in the other view's left/right order become missing."""
+    seen, wrong = _hip_order(xy, view)
     if seen.any() and wrong.sum() > 0.5 * seen.sum():
         other = "front" if view == "rear" else "rear"
         raise ValueError(f"view={view!r}, but the hip labels are in {other}-view order in "

@@ -21,7 +21,7 @@ from formcheck.kinematics.view import estimate_view
 from formcheck.metrics.catalog import FRONT, METRICS, REAR, SIDE
 from formcheck.metrics.gait_mode import GaitMode, gait_mode
 from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, summarize
-from formcheck.metrics.running_rear import rear_view_stances
+from formcheck.metrics.running_rear import hips_in_view_order, rear_view_stances
 from formcheck.metrics.running_side import side_view_strides
 from formcheck.running.context import athlete_boxes, running_context, running_direction
 from formcheck.video.motion import background_flow
@@ -83,10 +83,16 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
     else:  # oblique or unknown: neither the side nor the frontal geometry holds
         events = []
     mode = gait_mode(events)
+    notes = []
     if view.view == SIDE:
         strides = side_view_strides(track, events, direction)
-    elif view.view in (REAR, FRONT):
+    elif view.view in (REAR, FRONT) and hips_in_view_order(track, view.view):
         strides = rear_view_stances(track, stances(events, track), view=view.view)
+    elif view.view in (REAR, FRONT):  # after relabelling, so the set view is not what the clip shows
+        strides = []
+        notes.append(f"No strides measured: the hips are in the other order than a {view.view} view has them "
+                     f"in most frames; is the camera really {'behind' if view.view == REAR else 'in front of'} "
+                     "the runner?")
     else:
         strides = []
     strides, small = _large_enough(strides, track)
@@ -95,10 +101,12 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
     summary = {name: summarize(name, strides, confidence) for name in METRICS if name in measured}
     missing = _not_measurable(view.view, measured)
     # A note, not a NotMeasurable: that list names catalog metrics only (cues and the JSON schema check).
-    notes = (f"{small} strides left out: the athlete was smaller than {MIN_SUBJECT_FRACTION:.0%} of the "
-             "frame height there",) if small else ()
+    if small:
+        notes.append(f"{small} strides left out: the athlete was smaller than {MIN_SUBJECT_FRACTION:.0%} of the "
+                     "frame height there")
     cues = evaluate_cues(summary, strides, view.view, missing)
-    return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options, notes)
+    return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options,
+                           tuple(notes))
 
 
 def _large_enough(strides: list[StrideRecord], track) -> tuple[list[StrideRecord], int]:
