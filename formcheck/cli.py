@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="clip metadata and a first capture check")
     p.add_argument("clip", type=Path)
+    _limit_option(p)
     p.add_argument("--model", default=None, help="full, heavy, or a .task path (default: FORMCHECK_MODEL, else full)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--capture-fps", type=float, default=None, help="real capture rate of a slow-motion clip")
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pose", help="the athlete's cleaned pose track")
     p.add_argument("clip", type=Path)
+    _limit_option(p)
     p.add_argument("--model", default=None, help="full, heavy, or a .task path (default: FORMCHECK_MODEL, else full)")
     p.add_argument("--out", type=Path, help="write the track as .npz")
     p.add_argument("--csv", type=Path, help="write the track as .csv (one row per frame)")
@@ -76,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="everything for one clip: annotated video, report, JSON, CSV, key frames")
     p.add_argument("clip", type=Path)
+    _limit_option(p)
     p.add_argument("--mode", choices=["auto", "run", "exercise"], default="auto",
                    help="auto: running when the clip shows running or walking steps")
     p.add_argument("--out", type=Path, required=True, help="output folder (written whole at the end)")
@@ -91,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("exercise", help="exercise analysis: recognise, count reps, check alignment rep by rep")
     p.add_argument("clip", type=Path)
+    _limit_option(p)
     p.add_argument("--exercise", default="auto", help="auto, or one of: " + ", ".join(_exercise_names()))
     p.add_argument("--view", choices=["auto", *_exercise_views()], default="auto",
                    help="where the phone stood around the body (default: estimated)")
@@ -124,6 +128,28 @@ class _OptionError(FormCheckError):
     """A command-line option the user can correct."""
 
 
+def _limit_option(p) -> None:
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="raise or lower a clip limit: max_file_mb, max_duration_s, max_pixels, max_frames "
+                        "(defaults 2000 MB, 600 s, 3840x2160, 36000; also FORMCHECK_MAX_* variables)")
+
+
+def _limits(args):
+    """The clip limits: defaults, then FORMCHECK_MAX_* variables, then --limit NAME=VALUE."""
+    from formcheck.video.limits import VideoLimits
+
+    values = {}
+    for item in args.limit:
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip():
+            raise _OptionError(f"--limit {item}: write it as NAME=VALUE, e.g. --limit max_duration_s=900.")
+        values[name.strip()] = value
+    try:
+        return VideoLimits.from_env().with_values(values, where="--limit")
+    except ValueError as exc:
+        raise _OptionError(f"{exc}.") from None
+
+
 def _exercise_options(exercise: str, view: str):
     """The exercise options of `formcheck exercise` and `formcheck analyze` (one validation,
     one message: the option's own, e.g. the list of known exercises)."""
@@ -142,7 +168,8 @@ def _cmd_exercise(args) -> int:
     from formcheck.settings import Settings
 
     options = _exercise_options(args.exercise, args.view)
-    pose, analysis = analyze_exercise(args.clip, Settings(model=args.model), options, ProgressBar("pose"))
+    pose, analysis = analyze_exercise(args.clip, Settings(model=args.model, limits=_limits(args)), options,
+                                      ProgressBar("pose"))
     data = exercise_json(analysis, pose)
     if args.json:
         _write_json(args.json, data)
@@ -175,6 +202,7 @@ def _format_exercise(data: dict) -> str:
 
 
 def _running_options(p) -> None:
+    _limit_option(p)
     p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
     p.add_argument("--context", choices=["auto", "treadmill", "overground"], default="auto")
     p.add_argument("--model", default=None, help="full, heavy, or a .task path")
@@ -187,7 +215,7 @@ def _cmd_run(args) -> int:
     from formcheck.running.report import running_json, write_strides_csv
     from formcheck.settings import Settings
 
-    pose, running = analyze_running(args.clip, Settings(model=args.model),
+    pose, running = analyze_running(args.clip, Settings(model=args.model, limits=_limits(args)),
                                     RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
     data = running_json(running, pose)
     if args.json:
@@ -217,12 +245,14 @@ def _cmd_analyze(args) -> int:
         mode = "exercise"  # a named exercise, or a view only exercises are filmed from (the feet end)
     check_output_dir(args.out, args.overwrite)  # before minutes of pose, not after
     running_view = args.view if args.view in RUNNING_VIEWS else "auto"
-    result = analyze(args.clip, mode, Settings(model=args.model),
+    result = analyze(args.clip, mode, Settings(model=args.model, limits=_limits(args)),
                      RunningOptions(view=running_view, context=args.context), ProgressBar("pose"),
                      exercise_options=exercise_options)
     done = export_analysis(result, args.out, progress=ProgressBar("video"), slowmo=args.slowmo,
                            overwrite=args.overwrite)
     print(_format_running(result.data) if result.mode == "running" else _format_exercise(result.data))
+    for warning in result.data.get("warnings", []):
+        print(f"! {warning['message']}")
     print(f"{result.mode} ({result.decided_by}: {result.reason}); wrote {done.out_dir}/: {', '.join(done.files)} "
           f"(video {done.video.frames} frames at {done.video.frames_per_s:.0f} frames/s, "
           f"report {done.report_bytes / 1e6:.1f} MB)")
@@ -235,7 +265,7 @@ def _cmd_compare(args) -> int:
     from formcheck.running.analysis import RunningOptions
     from formcheck.settings import Settings
 
-    result = compare_clips(args.clip_a, args.clip_b, Settings(model=args.model),
+    result = compare_clips(args.clip_a, args.clip_b, Settings(model=args.model, limits=_limits(args)),
                            RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
     data = result.to_dict()
     if args.json:
@@ -281,8 +311,10 @@ def _cmd_setup(args) -> int:
 
 def _cmd_info(args) -> int:
     from formcheck.pipeline import inspect_clip
+    from formcheck.settings import Settings
 
-    result = inspect_clip(args.clip, model=args.model, capture_fps=args.capture_fps)
+    result = inspect_clip(args.clip, settings=Settings(model=args.model, capture_fps=args.capture_fps,
+                                                        limits=_limits(args)))
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -303,7 +335,7 @@ def _cmd_pose(args) -> int:
         athlete["point_px"] = [float(v) for v in args.point.split(",")]
     settings = Settings.from_dict({"model": args.model, "capture_fps": args.capture_fps,
                                    "run": {"workers": args.workers}, "athlete": athlete,
-                                   "landmarker": {"num_poses": args.num_poses}})
+                                   "landmarker": {"num_poses": args.num_poses}, "limits": _limits(args)})
     analysis = analyze_pose(args.clip, settings, progress=ProgressBar("pose"), use_cache=not args.no_cache)
     track = analysis.athlete.track if args.raw else analysis.track
     summary = _pose_summary(analysis)
@@ -331,6 +363,7 @@ def _pose_summary(analysis) -> dict:
         "cutoff_hz": analysis.clean.cutoff_hz,
         "from_cache": analysis.from_cache,
         "seconds": round(analysis.seconds, 2),
+        "warnings": [w.to_dict() for w in analysis.warnings],
     }
 
 

@@ -41,6 +41,10 @@ class ClipLimitError(VideoError):
     """The clip is over a configured limit (size, duration, resolution, frames)."""
 
 
+class ClipTooShortError(VideoError):
+    """The clip has too few frames to show any movement (a single frame)."""
+
+
 # -- pose ---------------------------------------------------------------
 class ModelNotFoundError(FormCheckError):
     """No pose model file is available."""

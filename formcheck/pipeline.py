@@ -14,7 +14,7 @@ from pathlib import Path
 from formcheck import __version__
 from formcheck.cache import PoseCache, cache_key, file_sha256
 from formcheck.clean import CleanResult, clean_track
-from formcheck.errors import NoPersonError
+from formcheck.errors import ClipTooShortError, NoPersonError
 from formcheck.paths import cache_dir
 from formcheck.pose.model import ModelInfo, resolve_model
 from formcheck.pose.people import Person, choose_athlete, link_people
@@ -32,7 +32,9 @@ class PoseAnalysis:
     people: everyone seen, best athlete candidate first; athlete: the one
     analysed; clean: the cleaned track with coverage and repairs;
     from_cache: inference was skipped because the same clip, model and
-    settings were analysed before; seconds: wall time of this call.
+    settings were analysed before; seconds: wall time of this call;
+    warnings: `capture.InputWarning`s about the clip (several people, the
+    athlete partly seen or small, dark, upside down), empty for a good clip.
     """
 
     info: VideoInfo
@@ -44,6 +46,7 @@ class PoseAnalysis:
     clean: CleanResult
     from_cache: bool
     seconds: float
+    warnings: tuple = ()
 
     @property
     def track(self):
@@ -74,9 +77,13 @@ def analyze_pose(
     Raises a `FormCheckError` subclass with a plain message for anything the
     user can fix: a bad clip, no model, nobody in the clip.
     """
+    from formcheck.capture import input_warnings
+    from formcheck.video.exposure import brightness
+
     started = time.perf_counter()
     settings = settings or Settings()
     info = probe(clip, limits=settings.limits, capture_fps=settings.capture_fps)
+    check_enough_frames(info)
     model = resolve_model(settings.model)
     clip_sha = file_sha256(info.path)
     cache = cache or PoseCache(cache_dir())
@@ -98,16 +105,42 @@ def analyze_pose(
         log.info("nobody found in the whole frame; looking again in two half-frame tiles")
         tiled = replace(settings, landmarker=replace(settings.landmarker, tiles=2))
         return analyze_pose(clip, tiled, progress, cache, use_cache, pool)
+    light = brightness(info)
     if not people:
-        raise NoPersonError(
-            "Nobody was found in this clip. Film the whole body, well lit, with the athlete "
-            "filling at least a third of the frame height."
-        )
+        raise NoPersonError(_nobody_message(light))
     choice = settings.athlete
     athlete = choose_athlete(people, index=choice.index, point_px=choice.point_px, at_s=choice.at_s)
     cleaned = clean_track(athlete.track, settings.clean)
+    chosen = choice.index is not None or choice.point_px is not None
+    warnings = input_warnings(info, people, athlete, light, chosen_by_user=chosen)
+    for w in warnings:
+        log.info("%s: %s", info.path.name, w.message)
     return PoseAnalysis(info, model, settings, clip_sha, people, athlete, cleaned,
-                        from_cache=cached is not None, seconds=time.perf_counter() - started)
+                        from_cache=cached is not None, seconds=time.perf_counter() - started, warnings=warnings)
+
+
+#: Fewer frames than this show no movement: a still picture stored as a video.
+MIN_FRAMES = 2
+
+
+def check_enough_frames(info: VideoInfo) -> None:
+    """Raise `ClipTooShortError` for a clip with fewer than MIN_FRAMES frames."""
+    if info.frame_count < MIN_FRAMES:
+        raise ClipTooShortError(
+            "This clip has a single frame, a still picture: FormCheck analyses movement. Record or "
+            "export a video of the strides or reps you want checked (a few seconds)."
+        )
+
+
+def _nobody_message(light: float) -> str:
+    from formcheck.capture import DARK_BRIGHTNESS
+
+    if light < DARK_BRIGHTNESS:  # NaN (unknown) is not dark
+        return (f"Nobody was found in this clip, and it is very dark (brightness {light / 255:.0%} of white). "
+                "Film in good light, the whole body in view, with the athlete filling at least a third "
+                "of the frame height.")
+    return ("Nobody was found in this clip. Film the whole body, well lit, with the athlete "
+            "filling at least a third of the frame height.")
 
 
 CAPTURE_BURSTS = 5  # short runs of frames spread over the clip
@@ -124,6 +157,7 @@ def inspect_clip(clip: str | Path, model: str | None = None, capture_fps: float 
 
     settings = settings or Settings(model=model, capture_fps=capture_fps)
     info = probe(clip, limits=settings.limits, capture_fps=settings.capture_fps)
+    check_enough_frames(info)
     model_info = resolve_model(settings.model)
     last_start = max(info.frame_count - CAPTURE_BURST_FRAMES, 0)
     starts = np.unique(np.linspace(0, last_start, CAPTURE_BURSTS).round().astype(int))
@@ -294,7 +328,8 @@ def _running_analysis(pose, running, decided_by: str, why: str) -> Analysis:
 
     data = {**running_json(running, pose), "analysis_mode": {"value": "running", "decided_by": decided_by,
                                                              "reason": why}}
-    return Analysis("running", decided_by, why, pose, running_report_model(pose, running), data, running)
+    report = _with_warnings(running_report_model(pose, running), pose.warnings)
+    return Analysis("running", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings), running)
 
 
 def _exercise_analysis(pose, exercise, decided_by: str, why: str) -> Analysis:
@@ -303,8 +338,19 @@ def _exercise_analysis(pose, exercise, decided_by: str, why: str) -> Analysis:
 
     data = {**exercise_json(exercise, pose), "analysis_mode": {"value": "exercise", "decided_by": decided_by,
                                                                "reason": why}}
-    return Analysis("exercise", decided_by, why, pose, exercise_report_model(pose, exercise), data,
+    report = _with_warnings(exercise_report_model(pose, exercise), pose.warnings)
+    return Analysis("exercise", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings),
                     exercise=exercise)
+
+
+def _data_with_warnings(data: dict, warnings) -> dict:
+    """The analysis JSON with "warnings": [{code, message}] (docs/bad_inputs.md)."""
+    return {**data, "warnings": [w.to_dict() for w in warnings]}
+
+
+def _with_warnings(report, warnings):
+    """The report with each warning's message first among its notes."""
+    return replace(report, notes=(*(w.message for w in warnings), *report.notes)) if warnings else report
 
 
 def analyze_exercise(clip: str | Path, settings: Settings | None = None, options=None,

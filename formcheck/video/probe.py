@@ -5,11 +5,18 @@ PyAV reads the container: metadata, the presentation time of every frame
 matrix) and slow-motion tags. One frame is decoded with PyAV and one with
 OpenCV (the decoder `reader` uses) to prove the clip really decodes. Every
 failure a user can cause ends in one typed `VideoError` with a plain message.
+
+The limits (`VideoLimits`) are applied before any frame is decoded: the file
+size before the container is opened, the picture size, length and frame
+count from the header, and, where the header does not give them, packet by
+packet while the timestamps are read (reading stops at the first packet over
+a limit). Only then are the two proving frames decoded.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import av
@@ -105,9 +112,17 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
 
 # -- timestamps ---------------------------------------------------------------------
 def _demux_packets(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    limits: VideoLimits,
+    time_base: float,
 ) -> tuple[list[int | None], list[int | None], int, bool]:
     """Timestamps of every shown frame, in decode order, from the packets alone.
+
+    Reading stops with `ClipLimitError` at the first packet over `limits`
+    (frame count, or time since the first packet), so a container whose
+    header does not give its length is refused after reading at most
+    `max_frames` packets, and the lists stay that small.
 
     Returns (pts, dts, packets seen including those an edit list hides,
     stopped_early: the data ended in a cut or an error)."""
@@ -115,6 +130,8 @@ def _demux_packets(
     dts: list[int | None] = []
     seen = 0
     stopped_early = False
+    first: int | None = None
+    max_ticks = limits.max_duration_s / time_base if time_base > 0 else math.inf
     try:
         for packet in container.demux(stream):
             if packet.size == 0:
@@ -123,6 +140,12 @@ def _demux_packets(
                 stopped_early = True  # a partial packet at a cut
                 break
             seen += 1
+            check_frame_count(seen, limits, at_least=True)
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            if stamp is not None:
+                first = stamp if first is None else min(first, stamp)
+                if stamp - first > max_ticks:
+                    check_duration((stamp - first) * time_base, limits, at_least=True)
             if packet.is_discard:
                 continue  # hidden by an edit list: decoders drop its frame
             pts.append(packet.pts)
@@ -131,6 +154,20 @@ def _demux_packets(
         log.debug("demux stopped after %d packets: %s", seen, exc)
         stopped_early = True
     return pts, dts, seen, stopped_early
+
+
+def _check_header_limits(container: av.container.InputContainer, stream, limits: VideoLimits) -> int:
+    """Apply `limits` to what the header says, before any packet is read; the announced
+    frame count (0 if the header does not say)."""
+    check_frame_size(int(stream.width), int(stream.height), limits)
+    time_base = float(stream.time_base) if stream.time_base else 0.0
+    if stream.duration and time_base:
+        check_duration(stream.duration * time_base, limits)
+    elif container.duration:  # Matroska, WebM: the length is the file's, not the stream's
+        check_duration(container.duration / av.time_base, limits)
+    announced = int(stream.frames or 0)
+    check_frame_count(announced, limits)
+    return announced
 
 
 def _capture_fps_tag(container: av.container.InputContainer, stream) -> float | None:
@@ -252,19 +289,15 @@ def probe(
         stream = _video_stream(container)
         codec = stream.codec_context.name
         width, height = int(stream.width), int(stream.height)
-        check_frame_size(width, height, limits)
+        announced = _check_header_limits(container, stream, limits)
         time_base = float(stream.time_base) if stream.time_base else 0.0
-        announced = int(stream.frames or 0)
-        if stream.duration and time_base:
-            check_duration(stream.duration * time_base, limits)
-        check_frame_count(announced, limits)
         rate_hint = stream.average_rate or stream.guessed_rate or stream.base_rate
         has_audio = bool(container.streams.audio)
         container_name = container.format.name
         tagged_capture_fps = _capture_fps_tag(container, stream)
         start_time = stream.start_time
         stream_index = stream.index
-        pts, dts, seen, stopped_early = _demux_packets(container, stream)
+        pts, dts, seen, stopped_early = _demux_packets(container, stream, limits, time_base)
 
     n = len(pts)
     truncated = stopped_early or (announced > 0 and seen < announced)
