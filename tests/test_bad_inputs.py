@@ -217,9 +217,6 @@ def test_app(row, corpus, tmp_path):
     assert (results / request.key / "report.html").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: formcheck/ui/tasks.py AnalysisRequest.settings() builds "
-                   "Settings() with the default VideoLimits, so FORMCHECK_MAX_* do not reach the app "
-                   "(use VideoLimits.from_env())")
 @pytest.mark.real_clip
 def test_app_takes_its_limits_from_the_environment(corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("FORMCHECK_MAX_DURATION_S", "0.2")

@@ -36,7 +36,7 @@ def sample_clips() -> list[Path]:
 
 
 def limits_text() -> str:
-    limits = VideoLimits()
+    limits = VideoLimits.from_env()
     return (f"mp4, mov, m4v, avi or webm (iPhone HEVC where this machine can decode it); "
             f"up to {MAX_UPLOAD_MB} MB and {limits.max_duration_s / 60:.0f} minutes, "
             f"at most {limits.max_frames:,} frames and 4K.")

@@ -47,7 +47,11 @@ class AnalysisRequest:
         self.running_options()
 
     def settings(self) -> Settings:
-        return Settings(model=self.model, athlete=AthleteChoice(index=self.athlete_index))
+        from formcheck.video import VideoLimits
+
+        # The operator's FORMCHECK_MAX_* limits, as the limit messages tell them to set.
+        return Settings(model=self.model, athlete=AthleteChoice(index=self.athlete_index),
+                        limits=VideoLimits.from_env())
 
     def exercise_options(self):
         from formcheck.exercises.analysis import ExerciseOptions
