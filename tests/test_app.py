@@ -75,6 +75,7 @@ def test_picking_another_person_analyses_them_instead(home):
     at = _analyse(page_app("analyse_page:page").run(), "sports2d_demo_walk_side", mode="running")
     expander = next(e for e in at.expander if "people in the clip" in e.label)
     assert expander.label.endswith("person 1 is analysed")
+    assert any("people are in view at once" in w.value for w in at.warning)  # the clip's own warning, on top
     first = at.subheader[0].value
     pick = at.radio(key=next(r.key for r in at.radio if str(r.key).startswith("athlete-")))
     pick.set_value(1).run()

@@ -86,6 +86,12 @@ def headline(analysis) -> str:
     return f"{str(gait).capitalize()}, {view} view{', ' + context if context else ''}: {len(strides)} strides measured"
 
 
+def input_warnings(analysis) -> list[str]:
+    """What about the clip itself limits the analysis (several people, athlete partly out of view,
+    dark, upside down, small): shown above the results, not only among the notes."""
+    return [w.get("message", "") for w in analysis.data.get("warnings") or [] if w.get("message")]
+
+
 def shown_width(width_px: int, height_px: int):
     """Landscape fills the column; a portrait phone frame at full width would be taller than the screen."""
     return "stretch" if width_px >= height_px else max(int(MAX_FRAME_HEIGHT_PX * width_px / height_px), 200)
@@ -98,6 +104,8 @@ def show_results(result, key: str, name: str) -> None:
     st.subheader(headline(analysis))
     st.caption(f"{name} · {analysis.mode} mode ({'chosen by you' if analysis.decided_by == 'user' else 'automatic'}: "
                f"{analysis.reason}) · overall confidence {report.confidence:.2f} · model {report.model_id}")
+    for warning in input_warnings(analysis):
+        st.warning(warning)
     _cues(report, key)
     tabs = st.tabs(["Video", "Metrics", "Key frames", "Charts", "Capture", "Downloads"])
     with tabs[0]:
@@ -187,9 +195,10 @@ def _metrics(report: ReportModel, analysis) -> None:
         st.markdown("**What could not be measured or judged, and why**")
         st.dataframe([{"metric": a, "why / what to film instead": b} for a, b in report.not_measurable],
                      hide_index=True, width="stretch")
-    if report.notes:
+    notes = [n for n in report.notes if n not in input_warnings(analysis)]  # those are shown above
+    if notes:
         st.markdown("**What these numbers do not say**")
-        st.markdown("\n".join(f"- {n}" for n in report.notes))
+        st.markdown("\n".join(f"- {n}" for n in notes))
 
 
 UNIT_SUFFIXES = (("_deg", " (°)"), ("_s", " (s)"), ("_ms", " (ms)"), ("_spm", " (steps/min)"), ("_pct", " (%)"),
