@@ -17,7 +17,7 @@ import numpy as np
 
 from formcheck.errors import VideoError
 from formcheck.video.info import VideoInfo
-from formcheck.video.probe import _video_stream
+from formcheck.video.probe import _video_stream, open_input
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def brightness(info: VideoInfo, samples: int = SAMPLES) -> float:
         raise ValueError(f"samples must be >= 1, got {samples}")
     means: list[float] = []
     try:
-        with av.open(str(info.path)) as container:
+        with open_input(info.path) as container:
             stream = _video_stream(container)
             stream.codec_context.skip_frame = "NONKEY"
             time_base = float(stream.time_base) if stream.time_base else 0.0

@@ -64,9 +64,15 @@ def _looks_like_video_container(head: bytes) -> bool:
     return len(head) > 376 and head[0] == head[188] == head[376] == 0x47  # MPEG-TS
 
 
+def open_input(path: Path) -> av.container.InputContainer:
+    """PyAV's av.open for reading; tag text that is not UTF-8 is read with U+FFFD, not raised
+    (a WebM whose DURATION tag held 0xff made av.open raise UnicodeDecodeError)."""
+    return av.open(str(path), mode="r", metadata_errors="replace")
+
+
 def _open_container(path: Path) -> av.container.InputContainer:
     try:
-        return av.open(str(path), mode="r")
+        return open_input(path)
     except PermissionError as exc:
         raise VideoError(
             f"FormCheck is not allowed to read {path.name}. Check the file's permissions "
@@ -188,7 +194,7 @@ def _capture_fps_tag(container: av.container.InputContainer, stream) -> float | 
 def _first_frame_rotation(path: Path, stream_index: int) -> int:
     """Decode the first frame with PyAV; return its clockwise display rotation."""
     try:
-        with av.open(str(path)) as container:
+        with open_input(path) as container:
             stream = container.streams[stream_index]
             for frame in container.decode(stream):
                 ccw = frame.rotation  # counter-clockwise, in [-180, 180]
