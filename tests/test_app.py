@@ -147,6 +147,18 @@ def test_compare_of_a_clip_with_itself_finds_no_difference(compare_home):
     assert len(at.image) == 2  # stride 1 of each clip, side by side
 
 
+def test_compare_of_two_exercise_sets_needs_three_reps_each(home):
+    # before versus after of a warm-up set: one leg raise per clip is too few reps to tell
+    # a difference from rep-to-rep variation, and the page says so instead of "no difference"
+    at = page_app("compare_page:page").run()
+    at.radio(key="cmp-kind").set_value("exercise").run()
+    at = _compare(at, "pose2sim_single_cam02", "pose2sim_single_cam02")
+    page = texts(at)
+    assert "No metric could be compared" in page and "needs 3 reps" in page
+    everything = at.dataframe[0].value
+    assert set(everything["verdict"]) == {"not comparable"} and everything["metric"].str.contains("range").any()
+
+
 def test_pose_track_page_shows_the_athlete_and_landmark_coverage(home):
     at = page_app("pose_page:page").run()
     select_option(at.selectbox(key="pose-sample"), "pose2sim_single_cam02").run()
