@@ -131,13 +131,23 @@ def relabel_frontal_sides(track: PoseTrack, facing_camera: bool, min_gap: float 
     """An upright athlete seen from the front has the left hip and shoulder on the image right
     (from behind, on the image left). MediaPipe sometimes labels a whole frontal body the other
     way round (pose2sim cam02, frames 5-60); frames whose hips and shoulders together say so,
-    by more than `min_gap` of their usual width, get every left/right label exchanged.
+    by more than `min_gap` of their usual width, get every left/right label exchanged. A frame
+    missing a hip or shoulder follows the nearest frame that has them all: the model mislabels
+    whole runs of frames, and a frame left as it was would swap the legs there and back.
     Returns the track and the (T,) mask of relabelled frames."""
     xy = track.xy_px
     spread = (xy[:, L.LEFT_HIP, 0] - xy[:, L.RIGHT_HIP, 0]) + (xy[:, L.LEFT_SHOULDER, 0] - xy[:, L.RIGHT_SHOULDER, 0])
-    width = np.nanpercentile(np.abs(spread), 75) if np.isfinite(spread).any() else np.nan
+    known = np.isfinite(spread)
+    width = np.nanpercentile(np.abs(spread), 75) if known.any() else np.nan
     expected = 1.0 if facing_camera else -1.0
-    swap = np.isfinite(spread) & (expected * spread < -min_gap * width)
+    swap = known & (expected * spread < -min_gap * width)
+    if swap.any() and not known.all():
+        judged = np.flatnonzero(known)
+        rows = np.arange(spread.shape[0])
+        after = np.clip(np.searchsorted(judged, rows), 0, judged.size - 1)
+        before = np.clip(after - 1, 0, judged.size - 1)
+        nearest = np.where(np.abs(judged[before] - rows) <= np.abs(judged[after] - rows), judged[before], judged[after])
+        swap = swap[nearest]
     if not swap.any():
         return track, swap
     mirrored = track.mirrored_left_right()
