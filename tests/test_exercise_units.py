@@ -9,6 +9,7 @@ from formcheck.cues.rules import check_wording
 from formcheck.exercises.catalog import EXERCISES, VIEWS, exercise_spec
 from formcheck.exercises.checks import baseline, rep_score
 from formcheck.exercises.reps import foot_episodes, segment_reps, side_runs, smooth
+from formcheck.exercises.steps import alternations, find_steps, foot_moves
 from formcheck.kinematics.body import (
     angle_between_deg,
     fppa_deg,
@@ -17,6 +18,8 @@ from formcheck.kinematics.body import (
     signed_hip_angle_deg,
     wrap_deg,
 )
+from formcheck.landmarks import Landmark as L
+from formcheck.track import PoseTrack
 
 
 # -- geometry ---------------------------------------------------------------------------------------
@@ -144,6 +147,54 @@ def test_foot_episodes_need_speed_and_duration():
     speed[70:80] = 1.0
     speed[81:90] = 1.0  # one frame gap: bridged
     assert foot_episodes(t, speed, 0.5) == [(10, 29), (70, 89)]
+
+
+def _feet_track(moves, n=180, fps=30.0, noise_px=3.0, seed=0):
+    """A still athlete seen from the front (hips 100 px apart, legs 400 px) whose ankles slide by
+    (leg, first frame, last frame, dx px) with a half-cosine; world landmarks follow (1 px = 2 mm)."""
+    t = np.arange(n) / fps
+    xy = np.full((n, 33, 2), np.nan)
+    xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP] = (600.0, 500.0), (500.0, 500.0)
+    xy[:, L.LEFT_ANKLE], xy[:, L.RIGHT_ANKLE] = (600.0, 900.0), (500.0, 900.0)
+    for leg, a, b, dx in moves:
+        lm = L.LEFT_ANKLE if leg == "left" else L.RIGHT_ANKLE
+        ramp = np.clip((np.arange(n) - a) / (b - a), 0, 1)
+        xy[:, lm, 0] += dx * (1 - np.cos(np.pi * ramp)) / 2
+    world = np.zeros((n, 33, 3))
+    world[..., :2] = (xy - np.array([550.0, 500.0])) * 0.002
+    xy = xy + np.random.default_rng(seed).normal(0, noise_px, xy.shape)
+    return PoseTrack(t_s=t, xy_px=xy, z=np.zeros((n, 33)), visibility=np.ones((n, 33)), world_m=world,
+                     frame_index=np.arange(n), frame_size=(1080, 1920))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_planted_foot_under_pixel_noise_stays_planted(seed):
+    # Positions are smoothed before they are differentiated: the speed of a noisy still foot is
+    # rectified noise that no later smoothing removes, which made episodes start early and run long.
+    moves = foot_moves(_feet_track([("left", 60, 80, 60.0)], noise_px=3.0, seed=seed))
+    assert [e.leg for e in moves] == ["left"]
+    assert abs(moves[0].start - 60) <= 3 and abs(moves[0].end - 80) <= 3
+
+
+def test_steps_pair_a_foot_spreading_the_stance_with_the_other_closing_it():
+    track = _feet_track([("left", 20, 40, 60.0), ("right", 50, 70, 60.0), ("right", 100, 120, -60.0),
+                         ("left", 130, 150, -60.0)])
+    moves = foot_moves(track)
+    assert [(e.leg, e.widening_m > 0) for e in moves] == [("left", True), ("right", False), ("right", True),
+                                                        ("left", False)]
+    steps = find_steps(track, paired=True, min_widening=0.0)
+    assert [s.side for s in steps] == ["left", "right"]
+    assert abs(steps[0].start - 20) <= 3 and abs(steps[0].end - 70) <= 3
+    assert abs(steps[1].start - 100) <= 3 and abs(steps[1].end - 150) <= 3
+
+
+def test_both_feet_moving_together_are_no_steps():
+    # Repositioning (both feet slide at once) is not stepping: it must not count as alternations.
+    track = _feet_track([("left", 20, 40, 60.0), ("left", 100, 125, 60.0), ("right", 102, 124, 60.0)])
+    moves = foot_moves(track)
+    assert [(e.leg, e.alone) for e in moves] == [("left", True), ("left", False), ("right", False)]
+    assert alternations(moves) == 0
+    assert len(find_steps(track, paired=True, min_widening=0.0)) == 1
 
 
 # -- catalog ----------------------------------------------------------------------------------------
