@@ -21,7 +21,7 @@ def _xy(points) -> np.ndarray:
 
 def _dir(direction, shape) -> np.ndarray:
     d = np.asarray(direction, dtype=np.float64)
-    if not np.all(np.isin(d[np.isfinite(d)], (-1.0, 1.0))):
+    if not np.all(np.isin(d[~np.isnan(d)], (-1.0, 1.0))):  # infinity is no direction either
         raise ValueError("direction must be +1 or -1 (or NaN where unknown)")
     return np.broadcast_to(d, shape)
 
