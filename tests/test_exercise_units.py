@@ -120,6 +120,46 @@ def test_segment_reps_counts_holds_pauses_and_partials(fps, case):
         assert all(t[r.top_end] - t[r.top_start] >= 3.0 for r in counted)
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_rep_short_of_the_top_counts_and_a_partial_stays_partial(fps):
+    # Bridges: full reps, reps stopped half way (well above rest: short of neutral, still reps) and a
+    # partial (below the exercise's smallest rep), held 2 s. The old rule (60% of the set's range) lost
+    # the short reps.
+    plan = [(1.0, 1.0, 2.0, 1.0), (0.5, 1.0, 2.0, 1.0), (0.3, 1.0, 2.0, 1.0), (1.0, 1.0, 2.0, 1.0),
+            (0.5, 1.0, 2.0, 1.0)]
+    t, s, spans = _pulse_train(fps, plan)
+    noisy = smooth(t, s + np.random.default_rng(5).normal(0, 0.02, s.shape))
+    reps = segment_reps(t, noisy, min_range=0.4, good_range=0.9)
+    counted = [r for r in reps if not r.partial]
+    assert [r.excursion for r in counted] == pytest.approx([1.0, 0.5, 1.0, 0.5], abs=0.1)
+    assert [r.excursion for r in reps if r.partial] == pytest.approx([0.3], abs=0.1)
+    for r, (a, b, _) in zip(counted, [sp for sp in spans if sp[2] >= 0.5]):
+        assert t[r.start] == pytest.approx(a, abs=0.25) and t[r.end] == pytest.approx(b, abs=0.25)
+        assert t[r.top_end] - t[r.top_start] >= 2.0  # one rep per hold
+
+
+def test_a_rep_of_full_range_counts_however_big_the_set():
+    # The count level is 40% of the set's range but never above the exercise's good range: a rep of
+    # 1.0 (good range 0.9) counts among reps of 3.0.
+    t, s, _ = _pulse_train(30.0, [(3.0, 0.8, 0.3, 0.5), (1.0, 0.8, 0.3, 0.5)] * 2)
+    reps = segment_reps(t, s, min_range=0.4, good_range=0.9)
+    assert [r.excursion for r in reps if not r.partial] == pytest.approx([3.0, 1.0, 3.0, 1.0], abs=0.15)
+    assert [r for r in segment_reps(t, s, min_range=0.4) if r.partial] != []  # uncapped: 40% of 3.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noise_and_holds_are_no_reps(seed):
+    # Rest noise below the exercise's smallest rep is nothing, not even a partial; a long hold with
+    # noise on it is one rep.
+    rng = np.random.default_rng(seed)
+    t = np.arange(600) / 30.0
+    rest = smooth(t, rng.normal(0, 0.1, t.shape))
+    assert segment_reps(t, rest, min_range=0.5) == []
+    t2, s, _ = _pulse_train(30.0, [(1.0, 0.8, 8.0, 1.0)])
+    held = smooth(t2, s + rng.normal(0, 0.1, s.shape))
+    assert [r.partial for r in segment_reps(t2, held, min_range=0.5, good_range=1.0)] == [False]
+
+
 def test_segment_reps_below_min_range_finds_nothing_and_skips_a_cut_first_rep():
     t, s, _ = _pulse_train(30.0, [(1.0, 0.8, 0.0, 0.3)] * 3)
     assert segment_reps(t, s * 0.1, min_range=0.5) == []
@@ -128,6 +168,8 @@ def test_segment_reps_below_min_range_finds_nothing_and_skips_a_cut_first_rep():
     assert len([r for r in reps if not r.partial]) == 2
     with pytest.raises(ValueError, match="min_range"):
         segment_reps(t, s, min_range=0)
+    with pytest.raises(ValueError, match="good_range"):
+        segment_reps(t, s, min_range=0.5, good_range=0.5)
 
 
 def test_side_runs_fill_gaps_and_merge_short_runs():

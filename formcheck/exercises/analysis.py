@@ -152,21 +152,25 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
 
 def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWindow]:
     """Reps (partial ones flagged) with their side, in time order."""
-    _, min_range, _ = spec.rep_range(view)
+    _, min_range, good_range = spec.rep_range(view)
     t = track.t_s
     if spec.signal == "steps":
         return find_steps(track, paired=True, min_widening=min_range if spec.name == "lateral_band_walk" else 0.0)
     signals = {k: smooth(t, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
+
+    def reps(signal: np.ndarray, span: tuple[int, int] | None = None) -> list[RepWindow]:
+        return segment_reps(t, signal, min_range, span, good_range=good_range)
+
     if spec.side_rule == "moving_leg" and "both" in signals:
-        return [w.with_side(_moving_leg(track, w)) for w in segment_reps(t, signals["both"], min_range)]
+        return [w.with_side(_moving_leg(track, w)) for w in reps(signals["both"])]
     if spec.side_rule == "moving_leg":
-        found = [w.with_side(leg) for leg in LEGS for w in segment_reps(t, signals[leg], min_range)]
+        found = [w.with_side(leg) for leg in LEGS for w in reps(signals[leg])]
         return _one_per_time(found)
     if spec.side_rule == "both":
-        return [w.with_side("both") for w in segment_reps(t, signals["both"], min_range)]
+        return [w.with_side("both") for w in reps(signals["both"])]
     labels = lower_ankle_side(track.world_m) if spec.side_rule == "lower_ankle" else higher_hip_side(track.xy_px)
     runs = side_runs(labels, t) or [("both", 0, len(track))]
-    return [w.with_side(side) for side, a, b in runs for w in segment_reps(t, signals["both"], min_range, (a, b))]
+    return [w.with_side(side) for side, a, b in runs for w in reps(signals["both"], (a, b))]
 
 
 def _moving_leg(track: PoseTrack, w: RepWindow) -> str:

@@ -1,24 +1,32 @@
 """Repetitions and steps from a 1-D signal, by staged masks (METRICS.md §4 generic rule [H]).
 
-A rep is an excursion of the low-passed signal from rest that rises above
-80% of the athlete's own range and comes back below 20% of it (hysteresis,
-so a held bridge or a pause is one rep, not many); it lasts at least
-`min_duration_s`; excursions that turn back between 20% and 80% are
-partial reps, listed but not counted. The range is the 3rd-97th percentile
-of the signal, so a few bad frames do not set it, and a set whose range is
-below the exercise's `min_range` has no reps at all. Band-walk steps are
-episodes of one ankle moving while the camera is still.
+A rep is an excursion of the low-passed signal from rest that rises to its
+count level and comes back below 20% of the set's range (hysteresis, so a
+held bridge or a pause is one rep, not many). The count level is 40% of the
+set's range, but never below the exercise's `min_range` (the smallest
+excursion that is a rep: noise and fidgeting at rest never count) and never
+above its `good_range` (a rep of full range always counts, however large
+the set's biggest). So a bridge stopped well short of neutral among full
+ones is a rep, and checks flag it short of neutral. Excursions that turn
+back between 25% of the range (and at least half of `min_range`) and the
+count level are partial reps, listed but not counted. A rep also lasts at
+least `min_duration_s`. The range is the 3rd-97th percentile of the
+signal, so a few bad frames do not set it, and a set whose range is below
+`min_range` has no reps at all. Band-walk steps are episodes of one ankle
+moving while the camera is still.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.signal import butter, filtfilt
 
-LOW_FRACTION, HIGH_FRACTION = 0.2, 0.6
-PARTIAL_FRACTION = 0.25  # an excursion above this that turns back before HIGH is a partial rep
+LOW_FRACTION = 0.2  # a rep ends back below 20% of the set's range
+COUNT_FRACTION = 0.4  # [H] a rep reaches 40% of the set's range (within [min_range, good_range])
+PARTIAL_FRACTION = 0.25  # an excursion above this (and half min_range) that turns back earlier is partial
+MIN_COUNT_P = 0.3  # the count level stays above the partial level, however large the set's range
 TOP_FRACTION = 0.9  # frames within 10% of a rep's own peak form its top (hold) window
 MIN_REP_S = 0.4
 SMOOTH_HZ = 3.0  # reps and steps are slower than ~2 Hz [H]
@@ -31,7 +39,7 @@ class RepWindow:
     start/end: where the motion leaves and returns to rest; peak: furthest
     from rest; top_start..top_end (inclusive): the frames within 10% of the
     peak (held reps: the hold); excursion: peak minus rest, in signal
-    units; partial: turned back before 80% of the range.
+    units; partial: turned back before the count level (count_level).
     """
 
     start: int
@@ -44,7 +52,6 @@ class RepWindow:
     side: str = "both"
 
     def with_side(self, side: str) -> "RepWindow":
-        from dataclasses import replace
         return replace(self, side=side)
 
 
@@ -75,28 +82,41 @@ def signal_range(signal: np.ndarray, mask: np.ndarray | None = None) -> tuple[fl
     return float(np.percentile(s, 3)), float(np.percentile(s, 97))
 
 
+def count_level(set_range: float, min_range: float, good_range: float | None = None) -> float:
+    """The excursion from rest (signal units) a rep must reach to count: COUNT_FRACTION of the
+    set's range, at least `min_range` and at most `good_range` (no cap when None)."""
+    level = max(min_range, COUNT_FRACTION * set_range)
+    return min(level, good_range) if good_range is not None else level
+
+
 def segment_reps(t_s: np.ndarray, signal: np.ndarray, min_range: float, span: tuple[int, int] | None = None,
-                 min_duration_s: float = MIN_REP_S) -> list[RepWindow]:
+                 min_duration_s: float = MIN_REP_S, good_range: float | None = None) -> list[RepWindow]:
     """Reps (and partial reps) of an already smoothed signal inside frames span=[a, b).
 
-    The signal rises during a rep (callers flip it otherwise). Returns [] when the
-    range over the span is below `min_range`. A rep cut by the span's start or end
-    is left out.
+    The signal rises during a rep (callers flip it otherwise). `min_range` and `good_range` are
+    the exercise's smallest rep and full rep (ExerciseSpec.ranges) in signal units. Returns []
+    when the range over the span is below `min_range`. A rep cut by the span's start or end is
+    left out; a rep whose own excursion (peak above the lower of its ends) is below `min_range`
+    is listed as partial.
     """
     if min_range <= 0:
         raise ValueError(f"min_range must be > 0, got {min_range}")
+    if good_range is not None and not good_range > min_range:
+        raise ValueError(f"good_range must be > min_range ({min_range}), got {good_range}")
     a, b = span or (0, len(signal))
     s = np.asarray(signal[a:b], dtype=np.float64)
     rest, top = signal_range(s)
     if not np.isfinite(rest) or top - rest < min_range:
         return []
     p = (s - rest) / (top - rest)
+    high = max(count_level(top - rest, min_range, good_range) / (top - rest), MIN_COUNT_P)
+    partial_p = max(PARTIAL_FRACTION, 0.5 * min_range / (top - rest))
     reps: list[RepWindow] = []
-    state = "low" if p[0] < HIGH_FRACTION else "cut"  # a clip that starts mid-rep: skip that rep
+    state = "low" if p[0] < high else "cut"  # a clip that starts mid-rep: skip that rep
     last_low, prev_end, high_seen, max_p = (0 if p[0] < LOW_FRACTION else -1), 0, False, 0.0
     for i in range(len(p)):
         if p[i] < LOW_FRACTION:
-            if state == "high" or (state == "rising" and max_p >= PARTIAL_FRACTION):
+            if state == "high" or (state == "rising" and max_p >= partial_p):
                 start = _onset(p, prev_end, last_low)
                 end = _settle(p, i)
                 reps.append(_window(t_s[a:b], s, start, end, partial=not high_seen, offset=a))
@@ -106,11 +126,10 @@ def segment_reps(t_s: np.ndarray, signal: np.ndarray, min_range: float, span: tu
             state, max_p = "rising", p[i]
         if state in ("rising", "high"):
             max_p = max(max_p, p[i])
-            if p[i] >= HIGH_FRACTION:
+            if p[i] >= high:
                 state, high_seen = "high", True
-    long_enough = [r for r in reps
-                   if t_s[r.end] - t_s[r.start] >= min_duration_s and (r.partial or r.excursion >= min_range)]
-    return long_enough
+    long_enough = [r for r in reps if t_s[r.end] - t_s[r.start] >= min_duration_s]
+    return [r if r.partial or r.excursion >= min_range else replace(r, partial=True) for r in long_enough]
 
 
 def _onset(p: np.ndarray, prev_end: int, last_low: int) -> int:
