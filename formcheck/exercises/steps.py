@@ -131,6 +131,8 @@ def find_steps(track: PoseTrack, paired: bool, min_widening: float) -> list[RepW
     steps that widen the stance by less than `min_widening` hip widths are left out."""
     episodes = _steps_only(foot_moves(track))
     width = smooth(track.t_s, stance_width(track.xy_px)["both"])
+    if paired and not np.isfinite(width).any():
+        return []  # the stance width is seen in fewer than 2 frames: no step can be measured
     spans: list[tuple[str, int, int]] = []
     i = 0
     while i < len(episodes):
