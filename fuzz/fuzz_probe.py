@@ -7,6 +7,7 @@ is a finding, and so is a crash or a hang of the process.
 
     .venv/bin/python fuzz/fuzz_probe.py -runs=2000            # the CI run (tests/test_fuzz_short.py)
     .venv/bin/python fuzz/fuzz_probe.py -max_total_time=600   # the long run (fuzz/README.md)
+    .venv/bin/python fuzz/fuzz_probe.py crash-<sha1>          # run found inputs again, once each
 
 Arguments are libFuzzer's (`-help=1`). Before fuzzing, the seed corpus is written to a
 temporary folder: small valid clips made with PyAV (H.264 and HEVC MP4, MPEG-4 MOV and MKV,
@@ -125,9 +126,11 @@ def main(argv: list[str]) -> int:
     shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     work = Path(tempfile.mkdtemp(prefix="formcheck-fuzz-", dir=shm))
     try:
+        env = {**os.environ, _WORK_ENV: str(work)}
+        if dirs and all(Path(d).is_file() for d in dirs):  # reproduce: run these inputs once each
+            return subprocess.run([sys.executable, __file__, *flags, *dirs], env=env).returncode
         corpus = Path(os.environ.get("FORMCHECK_FUZZ_CORPUS") or work / "corpus")
         seed_corpus(corpus)
-        env = {**os.environ, _WORK_ENV: str(work)}
         return subprocess.run([sys.executable, __file__, *flags, str(corpus), *dirs], env=env).returncode
     finally:
         shutil.rmtree(work, ignore_errors=True)
