@@ -70,16 +70,32 @@ def test_pose2sim_sideways_leg_raise_is_standing_hip_abduction(raises, cam):
     assert len(analysis.reps) == 1
 
 
-@pytest.mark.parametrize("cam", ["cam02", "cam04"])  # the square-on views; cam01/03 are ~45° oblique
-def test_pose2sim_raise_side_and_timing_from_square_on_views(raises, cam):
+# cam01/cam03 are ~45° oblique: the foot set down ahead of the other after the raise crosses it in the
+# image (no spread, signals.leg_spread), and the side is the ankle that travels furthest over the rep.
+# cam03's peak is a known gap: the pose model loses the raised right ankle on frames 50-63, just after
+# the true plateau (45-51), and the spread interpolated across the gap peaks at 58.
+PEAK_GAPS = {"cam03": "the pose model loses the raised ankle on frames 50-63; the interpolated spread peaks at 58"}
+
+
+@pytest.mark.parametrize("cam", ["cam01", "cam02", "cam03", "cam04"])
+def test_pose2sim_raise_side_and_timing(raises, cam):
     rep = raises[cam].reps[0]
     truth = RAISE[cam]["leg_raise"]
     assert rep.side == truth["leg"] == "right"
-    assert abs(rep.peak_frame - truth["peak_frame"]) <= 8
     assert abs(rep.start_frame - truth["start_frame"]) <= FRAME_TOLERANCE
     assert abs(rep.end_frame - truth["end_frame"]) <= FRAME_TOLERANCE
     # The trunk leans well over the stance leg in this raise (ground truth): flagged, with its size.
     assert "trunk_sway" in {f.fault for f in rep.faults}
+
+
+PEAK_CASES = [pytest.param(cam, id=cam, marks=[pytest.mark.xfail(strict=True, reason=f"known gap: {PEAK_GAPS[cam]}")]
+                           if cam in PEAK_GAPS else []) for cam in ("cam01", "cam02", "cam03", "cam04")]
+
+
+@pytest.mark.parametrize("cam", PEAK_CASES)
+def test_pose2sim_raise_peak(raises, cam):
+    truth = RAISE[cam]["leg_raise"]
+    assert abs(raises[cam].reps[0].peak_frame - truth["peak_frame"]) <= 8
 
 
 def test_exercise_cli_writes_json_and_csv_with_units(shared_clip, tmp_path):

@@ -9,6 +9,7 @@ from formcheck.cues.rules import check_wording
 from formcheck.exercises.catalog import EXERCISES, VIEWS, exercise_spec
 from formcheck.exercises.checks import baseline, rep_score
 from formcheck.exercises.reps import foot_episodes, segment_reps, side_runs, smooth
+from formcheck.exercises.signals import leg_spread
 from formcheck.exercises.steps import alternations, find_steps, foot_moves
 from formcheck.kinematics.body import (
     angle_between_deg,
@@ -158,6 +159,31 @@ def test_noise_and_holds_are_no_reps(seed):
     t2, s, _ = _pulse_train(30.0, [(1.0, 0.8, 8.0, 1.0)])
     held = smooth(t2, s + rng.normal(0, 0.1, s.shape))
     assert [r.partial for r in segment_reps(t2, held, min_range=0.5, good_range=1.0)] == [False]
+
+
+def test_a_clip_that_starts_above_rest_starts_its_first_rep_where_the_rise_begins():
+    # pose2sim cam03: the start pose reads 25% of the set's range (feet apart in a tandem stance), the
+    # lowest level comes only after the rep; the rep starts at the valley before its peak, not frame 0.
+    t = np.arange(240) / 60.0
+    s = np.full(t.shape, 0.25)
+    s[60:120] = 0.25 + 0.75 * np.sin(np.linspace(0, np.pi, 60))
+    s[120:150] = np.linspace(0.25, 0.0, 30)
+    s[150:] = 0.0
+    s[40:60] = np.linspace(0.25, 0.2, 20)  # settles a little before rising
+    reps = segment_reps(t, smooth(t, s), min_range=0.4, good_range=0.9)
+    assert len(reps) == 1 and not reps[0].partial
+    assert t[reps[0].start] == pytest.approx(1.0, abs=0.15) and abs(reps[0].peak - 90) <= 2  # was frame 0
+
+
+@pytest.mark.parametrize("view,expected", [("front", 0.0), ("rear", 0.0), ("side", 2 * np.degrees(np.arctan(0.25)))])
+def test_leg_spread_from_the_front_counts_only_diverging_legs(view, expected):
+    xy = np.full((2, 33, 2), np.nan)
+    xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP] = (600.0, 500.0), (500.0, 500.0)
+    xy[0, L.LEFT_ANKLE], xy[0, L.RIGHT_ANKLE] = (700.0, 900.0), (400.0, 900.0)  # apart: 2 x 14.04 deg
+    xy[1, L.LEFT_ANKLE], xy[1, L.RIGHT_ANKLE] = (500.0, 900.0), (600.0, 900.0)  # crossed: one foot ahead
+    got = leg_spread(xy, view)["both"]
+    assert got[0] == pytest.approx(2 * np.degrees(np.arctan(0.25)))
+    assert got[1] == pytest.approx(expected)
 
 
 def test_segment_reps_below_min_range_finds_nothing_and_skips_a_cut_first_rep():

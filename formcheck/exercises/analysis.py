@@ -174,11 +174,20 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
 
 
 def _moving_leg(track: PoseTrack, w: RepWindow) -> str:
-    """The leg whose ankle travelled further in the image from the rep's start to its peak
-    (the stance foot stays planted under a still camera)."""
-    moved = {leg: float(np.linalg.norm(track.xy_px[w.peak, L[f"{leg.upper()}_ANKLE"]]
-                                       - track.xy_px[w.start, L[f"{leg.upper()}_ANKLE"]])) for leg in LEGS}
-    return max(moved, key=lambda leg: moved[leg] if np.isfinite(moved[leg]) else -1.0)
+    """The leg whose ankle travelled further in the image from where it stood at the rep's
+    start (the stance foot stays planted under a still camera): the 90th percentile over the
+    rep's frames, so the ankle missing at the peak (pose2sim cam03 loses the raised foot at the
+    top) or a glitch does not decide it."""
+    moved = {}
+    for leg in LEGS:
+        ankle = track.xy_px[w.start:w.end + 1, L[f"{leg.upper()}_ANKLE"]]
+        seen = np.flatnonzero(np.all(np.isfinite(ankle), axis=-1))
+        if seen.size < 2:
+            moved[leg] = -1.0
+            continue
+        home = np.median(ankle[seen[:3]], axis=0)
+        moved[leg] = float(np.percentile(np.linalg.norm(ankle[seen] - home, axis=-1), 90))
+    return max(moved, key=lambda leg: moved[leg])
 
 
 def _one_per_time(windows: list[RepWindow]) -> list[RepWindow]:

@@ -117,7 +117,7 @@ def segment_reps(t_s: np.ndarray, signal: np.ndarray, min_range: float, span: tu
     for i in range(len(p)):
         if p[i] < LOW_FRACTION:
             if state == "high" or (state == "rising" and max_p >= partial_p):
-                start = _onset(p, prev_end, last_low)
+                start = _onset(p, prev_end, last_low, i)
                 end = _settle(p, i)
                 reps.append(_window(t_s[a:b], s, start, end, partial=not high_seen, offset=a))
                 prev_end = end
@@ -132,10 +132,15 @@ def segment_reps(t_s: np.ndarray, signal: np.ndarray, min_range: float, span: tu
     return [r if r.partial or r.excursion >= min_range else replace(r, partial=True) for r in long_enough]
 
 
-def _onset(p: np.ndarray, prev_end: int, last_low: int) -> int:
-    """Back from the last frame under 20% to where the signal left its rest level."""
+def _onset(p: np.ndarray, prev_end: int, last_low: int, until: int) -> int:
+    """Back from the last frame under 20% to where the signal left its rest level. A clip that
+    starts above 20% (a start pose above the set's lowest level) has no such frame: there the
+    rep starts at the valley before its peak (frames [0, until))."""
     if last_low < 0:
-        return 0
+        i = int(np.argmax(p[:until]))
+        while i > 0 and p[i - 1] <= p[i]:
+            i -= 1
+        return i
     rest_level = float(np.min(p[prev_end:last_low + 1]))
     i = last_low
     while i > prev_end and p[i - 1] <= p[i] and p[i] > rest_level + 0.05:

@@ -69,9 +69,21 @@ def knee_separation(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
 
 
 def leg_spread(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
-    """Angle between the two legs (hip→ankle lines), deg."""
+    """Angle between the two legs (hip→ankle lines), deg. From the front or behind, where the
+    hip line lies in the image, only legs that diverge (the ankles farther apart along the hip
+    line than the hips) spread; legs that converge or cross read 0: a foot set down ahead of
+    the other, seen from 45° off the front or back, crosses it in the image and is no abduction
+    (pose2sim cam01/cam03: the step after the leg raise read as a second spread and ran the
+    raise on to the clip's end). Other views: the plain angle."""
     legs = [_lm(xy, s, "ANKLE") - _lm(xy, s, "HIP") for s in LEGS]
-    return {"both": angle_between_deg(*legs)}
+    angle = angle_between_deg(*legs)
+    if view not in ("front", "rear"):
+        return {"both": angle}
+    hips = _lm(xy, "left", "HIP") - _lm(xy, "right", "HIP")
+    ankles = _lm(xy, "left", "ANKLE") - _lm(xy, "right", "ANKLE")
+    with np.errstate(invalid="ignore"):
+        diverge = np.sum(ankles * hips, axis=-1) >= np.sum(hips * hips, axis=-1)
+    return {"both": np.where(np.isfinite(angle), np.where(diverge, angle, 0.0), np.nan)}
 
 
 def squat_depth(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
