@@ -357,7 +357,7 @@ def check_running(run, track: PoseTrack) -> None:
     assert not set(run.summary) & {m.name for m in run.not_measurable}
 
 
-@examples(50)
+@examples(30)
 @given(base=st.sampled_from(["side", "rear"]), d=damages(91, min_rows=2),
        view=st.sampled_from(["auto", "side", "rear", "front"]))
 def test_running_analysis_of_any_damaged_track(base, d, view):
@@ -375,7 +375,7 @@ def test_running_analysis_of_a_constant_track_counts_no_strides(d, view):
     assert run.events == [] and run.strides == [] and run.summary == {}
 
 
-@examples(15)
+@examples(8)
 @given(base=st.sampled_from(["side", "rear"]), da=damages(91, min_rows=2), db=damages(91, min_rows=2))
 def test_running_compare_of_two_damaged_clips(base, da, db):
     runs = [running_of(clean_track(damaged(runner(base), d)).track) for d in (da, db)]
