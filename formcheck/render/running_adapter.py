@@ -237,6 +237,7 @@ def running_report_model(pose, running) -> ReportModel:
                         "(120 frames/s or more times contacts better; METRICS.md §1).")
     if running.gait_mode.mode == "walking":
         notes.insert(0, "This clip shows walking: it is analysed as walking, not as running.")
+    notes[:0] = list(getattr(running, "notes", ()))  # what the analysis left out, and why
     return ReportModel(
         mode="running", title=f"Running analysis: {Path(info.path).name}", track=track,
         model_id=pose.model.model_id,
