@@ -74,7 +74,10 @@ def test_pose2sim_sideways_leg_raise_is_standing_hip_abduction(raises, cam):
 # image (no spread, signals.leg_spread), and the side is the ankle that travels furthest over the rep.
 # cam03's peak is a known gap: the pose model loses the raised right ankle on frames 50-63, just after
 # the true plateau (45-51), and the spread interpolated across the gap peaks at 58.
-PEAK_GAPS = {"cam03": "the pose model loses the raised ankle on frames 50-63; the interpolated spread peaks at 58"}
+# Not asserted for cam03 (rear-oblique): the pose model does not see the raised ankle on frames
+# 50-63, the raise's top (truth 48), in image or world landmarks, so no method can place the peak
+# from this clip; its side, start and end are asserted above (docs/ground_truth/pose2sim_leg_raise.md).
+PEAK_VIEWS = ("cam01", "cam02", "cam04")
 
 
 @pytest.mark.parametrize("cam", ["cam01", "cam02", "cam03", "cam04"])
@@ -88,11 +91,7 @@ def test_pose2sim_raise_side_and_timing(raises, cam):
     assert "trunk_sway" in {f.fault for f in rep.faults}
 
 
-PEAK_CASES = [pytest.param(cam, id=cam, marks=[pytest.mark.xfail(strict=True, reason=f"known gap: {PEAK_GAPS[cam]}")]
-                           if cam in PEAK_GAPS else []) for cam in ("cam01", "cam02", "cam03", "cam04")]
-
-
-@pytest.mark.parametrize("cam", PEAK_CASES)
+@pytest.mark.parametrize("cam", PEAK_VIEWS)
 def test_pose2sim_raise_peak(raises, cam):
     truth = RAISE[cam]["leg_raise"]
     assert abs(raises[cam].reps[0].peak_frame - truth["peak_frame"]) <= 8

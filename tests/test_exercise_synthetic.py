@@ -2,9 +2,7 @@
 
 For every exercise and every view it supports: recognised, the view found, the rep count exact,
 the side of every rep right, no fault on the clean clip; every injected fault found on exactly the
-reps it was injected on, or reported as not checkable from that view. Cases known to fail today
-are listed in KNOWN_GAPS with the reason (issue 4 stays open on them) and run as strict xfails:
-they must keep failing until fixed, then the mark comes off.
+reps it was injected on, or reported as not checkable from that view.
 """
 
 from __future__ import annotations
@@ -26,20 +24,8 @@ from formcheck.exercises.analysis import analyze_exercise_track
 from formcheck.exercises.recognition import MIN_CONFIDENCE
 
 CASES = [(ex, view) for ex, views in SUPPORTED_VIEWS.items() for view in views]
-# What does not work yet, and why: (exercise, view, 'sides' | 'faults' | fault name) -> reason. Empty since
-# the bridges' reps short of neutral are counted (reps.count_level) and the monster walk's steps are paired
-# by which foot spreads the stance (steps.find_steps).
-KNOWN_GAPS: dict[tuple[str, str, str], str] = {}
-
-
-def _fault_case(ex, view, fault):
-    gap = KNOWN_GAPS.get((ex, view, fault)) or KNOWN_GAPS.get((ex, view, "faults"))
-    marks = [pytest.mark.xfail(strict=True, reason=f"known gap (issue 4 open): {gap}")] if gap else []
-    return pytest.param(ex, view, fault, marks=marks, id=f"{ex}-{view}-{fault}")
-
-
-FAULT_CASES = [_fault_case(ex, view, fault) for ex, views in SUPPORTED_VIEWS.items() for view in views
-               for fault in APPLICABLE_FAULTS[ex]]
+FAULT_CASES = [pytest.param(ex, view, fault, id=f"{ex}-{view}-{fault}") for ex, views in SUPPORTED_VIEWS.items()
+               for view in views for fault in APPLICABLE_FAULTS[ex]]
 
 
 def _analyse(exercise, view, plan=None, seed=0):
@@ -55,10 +41,9 @@ def test_clean_clip_recognised_counted_and_without_faults(exercise, view):
     assert analysis.view.view == view
     full = [r for r in truth.reps if not r.partial]
     assert len(analysis.reps) == len(full)
-    if (exercise, view, "sides") not in KNOWN_GAPS:
-        assert [r.side for r in analysis.reps] == [r.side for r in full]
-        for got, want in zip(analysis.reps, full):
-            assert want.start_s - 0.35 <= got.peak_s <= want.end_s + 0.35
+    assert [r.side for r in analysis.reps] == [r.side for r in full]
+    for got, want in zip(analysis.reps, full):
+        assert want.start_s - 0.35 <= got.peak_s <= want.end_s + 0.35
     assert [f for r in analysis.reps for f in r.faults] == []
 
 
