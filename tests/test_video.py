@@ -36,6 +36,7 @@ from formcheck.video import (
 )
 from formcheck.video.limits import check_limits
 from formcheck.video.probe import frame_times, open_capture
+from formcheck.video.timing import keyframe_indices
 
 CLIPS = Path(__file__).resolve().parent.parent.parent / "shared" / "clips"  # ../shared/clips
 RNG_SEED = 7
@@ -117,6 +118,30 @@ def test_timestamps_come_from_the_container(infos, name, n, fps, expected_t):
         assert info.is_variable_frame_rate
     assert info.time_scale == 1.0
     np.testing.assert_array_equal(info.real_timestamps_s, info.timestamps_s)
+
+
+@pytest.mark.parametrize("name", ["cfr30.mp4", "two_speed.mp4", "moov_at_end.mp4", "hevc.mp4"])
+def test_keyframes_are_where_the_decoder_says(clips, infos, name):
+    """Keyframes from the packets (B-frames reorder them) match the decoded key frames."""
+    with av.open(str(clips[name])) as container:
+        decoded = [f.key_frame for f in container.decode(video=0)]
+    assert infos[name].keyframes.tolist() == np.flatnonzero(decoded).tolist()
+    assert infos[name].keyframes[0] == 0 and len(infos[name].keyframes) > 1
+
+
+def test_keyframe_indices_are_in_presentation_order():
+    # Decode order with B-frames: I0 P3 B1 B2 I6 B4 B5 (numbers are display times).
+    pts = [0, 3, 1, 2, 6, 4, 5]
+    keys = [True, False, False, False, True, False, False]
+    assert keyframe_indices(pts, pts, keys).tolist() == [0, 6]
+    assert keyframe_indices([None] * 3, [None] * 3, [True, False, True]).tolist() == [0, 2]
+    assert keyframe_indices([], [], []).tolist() == []
+
+
+@pytest.mark.parametrize("keyframes", [[-1], [40], [5, 5], [9, 3]])
+def test_bad_keyframes_are_refused(infos, keyframes):
+    with pytest.raises(ValueError, match="keyframes"):
+        _info_like(infos["cfr30.mp4"], keyframes=np.array(keyframes))
 
 
 def test_reader_frames_carry_the_probed_times(infos):

@@ -41,6 +41,8 @@ class VideoInfo:
             match decoder positions to `timestamps_s`.
         is_truncated: the data stops before the end the file announces (only
             when probed with `allow_truncated=True`).
+        keyframes: sorted indices of the frames a decoder can start from (a
+            seek decodes from the keyframe before its target); empty if unknown.
     """
 
     path: Path
@@ -60,6 +62,7 @@ class VideoInfo:
     has_audio: bool = False
     start_offset_s: float = 0.0
     is_truncated: bool = False
+    keyframes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
     def __post_init__(self) -> None:
         ts = np.array(self.timestamps_s, dtype=np.float64)
@@ -71,8 +74,13 @@ class VideoInfo:
             raise ValueError(f"rotation_deg must be 0, 90, 180 or 270, got {self.rotation_deg}")
         if not self.time_scale > 0:
             raise ValueError(f"time_scale must be > 0, got {self.time_scale}")
+        keys = np.array(self.keyframes, dtype=np.int64).reshape(-1)
+        if keys.size and (keys.min() < 0 or keys.max() >= self.frame_count or np.any(np.diff(keys) <= 0)):
+            raise ValueError("keyframes must be sorted, distinct frame indices in [0, frame_count)")
         ts.setflags(write=False)
+        keys.setflags(write=False)
         object.__setattr__(self, "timestamps_s", ts)
+        object.__setattr__(self, "keyframes", keys)
         object.__setattr__(self, "path", Path(self.path))
 
     @property

@@ -40,7 +40,7 @@ from formcheck.video.limits import (
     check_frame_size,
     check_limits,
 )
-from formcheck.video.timing import frame_times, is_variable_rate
+from formcheck.video.timing import frame_times, is_variable_rate, keyframe_indices
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _demux_packets(
     stream: av.video.stream.VideoStream,
     limits: VideoLimits,
     time_base: float,
-) -> tuple[list[int | None], list[int | None], int, bool]:
+) -> tuple[list[int | None], list[int | None], list[bool], int, bool]:
     """Timestamps of every shown frame, in decode order, from the packets alone.
 
     Reading stops with `ClipLimitError` at the first packet over `limits`
@@ -130,10 +130,11 @@ def _demux_packets(
     header does not give its length is refused after reading at most
     `max_frames` packets, and the lists stay that small.
 
-    Returns (pts, dts, packets seen including those an edit list hides,
-    stopped_early: the data ended in a cut or an error)."""
+    Returns (pts, dts, is_keyframe, packets seen including those an edit list
+    hides, stopped_early: the data ended in a cut or an error)."""
     pts: list[int | None] = []
     dts: list[int | None] = []
+    keys: list[bool] = []
     seen = 0
     stopped_early = False
     first: int | None = None
@@ -156,10 +157,11 @@ def _demux_packets(
                 continue  # hidden by an edit list: decoders drop its frame
             pts.append(packet.pts)
             dts.append(packet.dts)
+            keys.append(bool(packet.is_keyframe))
     except av.FFmpegError as exc:
         log.debug("demux stopped after %d packets: %s", seen, exc)
         stopped_early = True
-    return pts, dts, seen, stopped_early
+    return pts, dts, keys, seen, stopped_early
 
 
 def _check_header_limits(container: av.container.InputContainer, stream, limits: VideoLimits) -> int:
@@ -303,7 +305,7 @@ def probe(
         tagged_capture_fps = _capture_fps_tag(container, stream)
         start_time = stream.start_time
         stream_index = stream.index
-        pts, dts, seen, stopped_early = _demux_packets(container, stream, limits, time_base)
+        pts, dts, is_key, seen, stopped_early = _demux_packets(container, stream, limits, time_base)
 
     n = len(pts)
     truncated = stopped_early or (announced > 0 and seen < announced)
@@ -327,6 +329,7 @@ def probe(
 
     fps_hint = float(rate_hint) if rate_hint else 30.0
     t, first_s = frame_times(pts, dts, time_base, fps_hint)
+    keyframes = keyframe_indices(pts, dts, is_key)
     if n > 1 and not (rate_hint and abs(float(rate_hint) * t[-1] / (n - 1) - 1) < 0.02):
         fps = (n - 1) / float(t[-1])  # the header rate disagrees with the timestamps
     else:
@@ -357,6 +360,7 @@ def probe(
         has_audio=has_audio,
         start_offset_s=float(start_offset),
         is_truncated=truncated,
+        keyframes=keyframes,
     )
     check_limits(info, limits)
     log.debug("probed %s: %s", path.name, info)

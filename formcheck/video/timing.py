@@ -59,6 +59,21 @@ def frame_times(
     return t, first
 
 
+def keyframe_indices(pts: list[int | None], dts: list[int | None], is_key: list[bool]) -> np.ndarray:
+    """Presentation-order indices of the keyframes, from packets in decode order
+    (ordered by pts as `frame_times` orders them; by dts, then decode order, without)."""
+    n = len(pts)
+    if all(p is not None for p in pts):
+        order = np.argsort(np.array(pts, dtype=np.float64), kind="stable")
+    elif all(d is not None for d in dts):
+        order = np.argsort(np.array(dts, dtype=np.float64), kind="stable")
+    else:
+        order = np.arange(n)
+    shown_at = np.empty(n, dtype=np.int64)
+    shown_at[order] = np.arange(n)
+    return np.sort(shown_at[np.asarray(is_key, dtype=bool)]) if n else np.zeros(0, dtype=np.int64)
+
+
 def is_variable_rate(t: np.ndarray) -> bool:
     if len(t) < 3:
         return False
