@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from formcheck.errors import PoseWorkerError
-from formcheck.pose.chunks import Chunk, plan_chunks
+from formcheck.pose.chunks import Chunk, plan_chunks, seek_cost
 from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker, make_landmarker
 from formcheck.video import FrameReader, VideoInfo, iter_frames
 from formcheck.video.reader import to_rgb
@@ -50,18 +50,19 @@ class RunSettings:
 
     workers: processes for clips long enough to split; 0 = one per core.
     warmup_s: time each chunk after the first starts early so MediaPipe's
-        tracking settles (those results are discarded).
+        tracking settles (those results are discarded). With one person
+        tracked (num_poses=1) a cold landmarker's landmarks differ from a
+        settled one's by 6 px on the first frame and by its own 2-3 px jitter
+        from the third on; with num_poses >= 2 the seam frames come out
+        identical whatever the warm-up, since MediaPipe re-runs its detector
+        on every frame while it tracks fewer people than that (measured on
+        the treadmill and Sports2D clips, warm-up 0-15 frames).
     min_chunk_frames: a clip shorter than two of these runs as one chunk.
-    worker_start_frames: without a warm pool, this process runs the first
-        chunk while a new worker starts (~1 s: Python, MediaPipe, two
-        landmarkers); the first chunk gets this many frames more so both
-        finish together. About one second of pose work on this machine.
     """
 
     workers: int = 0
-    warmup_s: float = 0.5
+    warmup_s: float = 0.1
     min_chunk_frames: int = 90
-    worker_start_frames: int = 60
 
     def __post_init__(self) -> None:
         if self.workers < 0:
@@ -70,8 +71,6 @@ class RunSettings:
             raise ValueError(f"warmup_s must be in [0, 5], got {self.warmup_s}")
         if self.min_chunk_frames < 1:
             raise ValueError(f"min_chunk_frames must be >= 1, got {self.min_chunk_frames}")
-        if self.worker_start_frames < 0:
-            raise ValueError(f"worker_start_frames must be >= 0, got {self.worker_start_frames}")
 
     def worker_count(self) -> int:
         return self.workers or max(1, os.cpu_count() or 1)
@@ -108,16 +107,19 @@ class PosePool:
         self.workers = workers
         self.replenish = replenish
         # spawn, not fork: MediaPipe and OpenCV keep threads that fork would copy mid-state.
+        context = mp.get_context("spawn")
         self._executor = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=mp.get_context("spawn"),
+            max_workers=workers, mp_context=context,
             initializer=_init_worker,
-            initargs=(model_path, tuple(warm)),
+            initargs=(model_path, tuple(warm), context.Barrier(workers)),
         )
         # Start every worker now, while __main__ is a bare module: a spawned
         # child re-runs the parent's main script otherwise, and under Streamlit
-        # (or its AppTest) that script is the app page itself.
+        # (or its AppTest) that script is the app page itself. Each start task
+        # waits at a barrier for all of them, so no worker can take two and
+        # `warm_up` means every worker is up.
         with _bare_main_module():
-            self._started = [self._executor.submit(time.sleep, 0) for _ in range(workers)]
+            self._started = [self._executor.submit(_all_workers_up) for _ in range(workers)]
 
     def warm_up(self) -> None:
         """Wait until every worker is up (MediaPipe loaded, spare landmarkers built)."""
@@ -127,8 +129,8 @@ class PosePool:
     def submit(self, fn, *args) -> cf.Future:
         return self._executor.submit(fn, *args)
 
-    def close(self, cancel: bool = False) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=cancel)
+    def close(self, cancel: bool = False, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=cancel)
 
     def __enter__(self) -> "PosePool":
         return self
@@ -164,18 +166,20 @@ def run_pose(
     started = time.perf_counter()
     workers = run.worker_count()
     warmup = int(round(run.warmup_s * _fps(info)))
-    chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames)
+
+    def plan(first: int = 0) -> list[Chunk]:
+        """Chunks for frames [first, frame_count)."""
+        part = plan_chunks(info.frame_count - first, workers, warmup, min_chunk_frames=run.min_chunk_frames,
+                           keyframes=info.keyframes - first, seek_frame_cost=seek_cost(info.width, info.height))
+        return [Chunk(c.warmup_start + first, c.start + first, c.stop + first) for c in part]
+
+    chunks = plan()
     if pool is not None:
         results = _run_in_pool(pool, info, model_path, landmarker, chunks, progress)
     elif len(chunks) == 1:
         results = [_detect_chunk(info, model_path, landmarker, chunks[0], _LocalTicker(progress, chunks))]
     elif len(chunks) == workers:
-        # No warm pool, one chunk per core: this process runs the first chunk
-        # itself, with a head start, while the other workers start up.
-        chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
-                             first_chunk_extra=run.worker_start_frames)
-        with PosePool(workers - 1, model_path, warm=(landmarker,), replenish=False) as own_pool:
-            results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress, run_first_here=True)
+        results, chunks = _run_here_while_workers_start(info, model_path, landmarker, plan, workers, progress)
     else:
         # A long clip: start-up is small beside the run, so every core takes chunks in turn.
         with PosePool(workers, model_path, warm=(landmarker,)) as own_pool:
@@ -227,11 +231,19 @@ ChunkResult = list[tuple[int, float, FramePeople]]
 
 
 def _detect_chunk(info, model_path, settings: LandmarkerSettings, chunk: Chunk, tick: Callable[[], None],
-                  landmarker: PoseLandmarker | None = None, decode_threads: int | None = None) -> ChunkResult:
+                  landmarker: PoseLandmarker | None = None, decode_threads: int | None = None,
+                  until: _MovableStop | None = None) -> ChunkResult:
+    """Landmarks for the chunk's kept frames; with `until`, stops before `until.stop`
+    (which another thread may move back while this runs)."""
     kept: ChunkResult = []
     frames = iter_frames(info, start=chunk.warmup_start, stop=chunk.stop, threads=decode_threads)
     with landmarker or make_landmarker(model_path, settings) as detector:
         for index, t_s, rgb in _prefetch(frames):
+            if until is not None:
+                with until.lock:
+                    if index >= until.stop:
+                        break
+                    until.last = index
             people = detector.detect(rgb, t_s)
             if index >= chunk.start:  # earlier frames only settle the tracking
                 kept.append((index, t_s, people))
@@ -301,6 +313,7 @@ class _WorkerState:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.spares: dict[tuple, PoseLandmarker] = {}
+        self.barrier = None  # the pool's start barrier
 
     def make_spare(self, model_path: str, settings: LandmarkerSettings) -> None:
         try:
@@ -328,9 +341,17 @@ class _WorkerState:
 _worker: _WorkerState | None = None  # one per worker process, set by its initializer
 
 
-def _init_worker(model_path: str | None, warm: tuple[LandmarkerSettings, ...]) -> None:
+_WORKER_START_TIMEOUT_S = 300.0  # a loaded machine can take long; a dead worker breaks the pool anyway
+
+
+def _all_workers_up() -> None:
+    _worker.barrier.wait(timeout=_WORKER_START_TIMEOUT_S)
+
+
+def _init_worker(model_path: str | None, warm: tuple[LandmarkerSettings, ...], barrier) -> None:
     global _worker
     _worker = _WorkerState()
+    _worker.barrier = barrier
     # Close spares before the interpreter tears MediaPipe down (its __del__ fails then).
     mp.util.Finalize(_worker, _worker.close, exitpriority=10)
     if model_path:
@@ -382,45 +403,100 @@ def _worker_chunk(info, model_path, settings, chunk, slot: int, counters_name: s
 
 
 def _run_in_pool(pool: PosePool, info, model_path, settings, chunks: Sequence[Chunk],
-                 progress: ProgressFn | None, run_first_here: bool = False) -> list[ChunkResult]:
+                 progress: ProgressFn | None) -> list[ChunkResult]:
     total = sum(c.frames_run for c in chunks)
     counters = _Counters(len(chunks))
+    try:
+        futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, len(chunks),
+                               pool.replenish)
+                   for k, c in enumerate(chunks)]
+        return _gather(futures, lambda: progress and progress(min(counters.total(), total), total))
+    finally:
+        counters.close(unlink=True)
+
+
+def _gather(futures: Sequence[cf.Future], report: Callable[[], None]) -> list[ChunkResult]:
+    """The chunks' results in order, reporting progress while they run; the
+    first chunk error cancels the rest and is raised."""
+    pending = set(futures)
+    while pending:
+        finished, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_EXCEPTION)
+        if any(f.exception() for f in finished):
+            for f in pending:
+                f.cancel()
+            break
+        report()
+    try:
+        return [f.result() for f in futures]
+    except BrokenProcessPool as exc:
+        raise PoseWorkerError(
+            "A pose worker stopped unexpectedly (the machine may be short of memory). "
+            "Close other programs, or analyse with fewer workers (--workers 1), and try again."
+        ) from exc
+
+
+class _MovableStop:
+    """Where this process stops, moved back once the workers take the rest."""
+
+    def __init__(self, stop: int):
+        self.lock = threading.Lock()
+        self.stop = stop
+        self.last = -1  # last frame index this process has started on
+        self.done = False
+        self.remote: list[tuple[Chunk, cf.Future]] = []
+
+
+def _run_here_while_workers_start(info, model_path, settings, plan: Callable[[int], list[Chunk]], workers: int,
+                                  progress: ProgressFn | None) -> tuple[list[ChunkResult], list[Chunk]]:
+    """Without a warm pool: this process starts on frame 0 at once while
+    worker processes start (~1 s: Python, MediaPipe, a landmarker); once they
+    are up, the frames still ahead are split between this process and them,
+    by cost. Whatever the machine's speed or the model's, all finish together;
+    if the workers never come up, this process does the whole clip."""
+    n = info.frame_count
+    here = _MovableStop(n)
+    counters = _Counters(workers)
+    pool = PosePool(workers - 1, model_path, warm=(settings,), replenish=False)
+
+    def split_when_workers_are_up() -> None:
+        try:
+            pool.warm_up()
+        except BaseException:  # cancelled, or the pool broke: this process carries on alone
+            log.debug("pose workers did not start", exc_info=True)
+            return
+        with here.lock:
+            if here.done or here.last + 1 >= n:
+                return
+            chunks = plan(here.last + 1)
+            if len(chunks) < 2:
+                return  # too little left to gain from splitting
+            here.stop = chunks[0].stop
+            for k, chunk in enumerate(chunks[1:], start=1):
+                here.remote.append((chunk, pool.submit(_worker_chunk, info, model_path, settings, chunk, k,
+                                                       counters.name, workers, False)))
 
     def report() -> None:
         if progress:
+            total = n + sum(c.start - c.warmup_start for c, _ in here.remote)
             progress(min(counters.total(), total), total)
 
     def tick_here() -> None:
         counters.add(0)
         report()
 
+    splitter = threading.Thread(target=split_when_workers_are_up, name="formcheck-split", daemon=True)
+    splitter.start()
+    remote: list[tuple[Chunk, cf.Future]] = []
     try:
-        remote = chunks[1:] if run_first_here else chunks
-        futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, len(chunks),
-                               pool.replenish)
-                   for k, c in enumerate(remote, start=1 if run_first_here else 0)]
-        local: list[ChunkResult] = []
-        if run_first_here:
-            try:
-                local = [_detect_chunk(info, model_path, settings, chunks[0], tick_here)]
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
-        pending = set(futures)
-        while pending:
-            finished, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_EXCEPTION)
-            if any(f.exception() for f in finished):
-                for f in pending:
-                    f.cancel()
-                break
-            report()
-        try:
-            return local + [f.result() for f in futures]  # raises the first chunk error
-        except BrokenProcessPool as exc:
-            raise PoseWorkerError(
-                "A pose worker stopped unexpectedly (the machine may be short of memory). "
-                "Close other programs, or analyse with fewer workers (--workers 1), and try again."
-            ) from exc
+        local = _detect_chunk(info, model_path, settings, Chunk(0, 0, n), tick_here, until=here)
+        with here.lock:
+            here.done = True
+            remote = list(here.remote)
+        return [local] + _gather([f for _, f in remote], report), [Chunk(0, 0, here.stop)] + [c for c, _ in remote]
     finally:
+        with here.lock:
+            here.done = True  # no split from now on
+            remote = list(here.remote)
+        # Waiting only for chunks given out: a worker still starting up exits once it is up.
+        pool.close(cancel=True, wait=bool(remote))
         counters.close(unlink=True)
