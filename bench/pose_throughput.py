@@ -5,11 +5,15 @@
     .venv/bin/python bench/pose_throughput.py --long-minutes 10 [--source CLIP]
 
 naive    = one process: read a frame with OpenCV, convert to RGB, detect_for_video; nothing else.
-pipeline = formcheck.pose.runner.run_pose: decode on a thread, chunks on worker processes.
-Both timings include creating the landmarker(s) (and, for the pipeline, starting its
-workers), as a user running one clip pays them. Each mode runs in its own subprocess;
-peak memory is the largest sum of RSS over that process and all its children, sampled
-every 50 ms from /proc. The last line is `ratio: X.XX` (pipeline frames/s over naive).
+pipeline = formcheck.pose.runner.run_pose (probe included): decode on a thread, chunks on
+           worker processes; "cold" starts its own workers (the CLI), "warm" uses a pool
+           whose workers are already up (the app keeps one for the life of the server).
+Timings start after imports and include creating landmarkers (and, cold, starting the
+workers). Each mode runs `--repeat` times, each run in its own subprocess; the median run
+is shown with the spread. Peak memory is the largest sum of RSS over that process and all
+its children, sampled every 50 ms from /proc. First, the ceiling: the model alone on
+decoded frames in one process, then in two processes at once (the cores slow each other
+down). The last line is `ratio: X.XX`: the warm pipeline's frames/s over the naive loop's.
 `--long-minutes N` loops a sample clip into an N-minute 1080p clip and runs the pipeline
 only, to show memory stays flat in clip length.
 """
@@ -52,7 +56,35 @@ def _naive(clip: str, model: str, num_poses: int) -> dict:
     return {"frames": frames, "seconds": time.perf_counter() - started}
 
 
+def _model_only(clip: str, model: str, num_poses: int, frames: int = 150) -> dict:
+    """detect_for_video alone, on frames decoded beforehand (the ceiling measurement)."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import vision
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+
+    capture = cv2.VideoCapture(clip)
+    images = []
+    while len(images) < frames:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        images.append(mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
+    capture.release()
+    options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=model),
+                                           running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        landmarker.detect_for_video(images[0], 0)
+        started = time.perf_counter()
+        for i, image in enumerate(images[1:], start=1):
+            landmarker.detect_for_video(image, i * 33)
+        seconds = time.perf_counter() - started
+    return {"frames": len(images) - 1, "seconds": seconds}
+
+
 def _pipeline(clip: str, model: str, num_poses: int, workers: int, warm: bool = False) -> dict:
+    import mediapipe  # noqa: F401  imported before the clock starts, as in the naive loop
+
     from formcheck.pose.landmarker import LandmarkerSettings
     from formcheck.pose.runner import PosePool, RunSettings, run_pose
     from formcheck.video import VideoLimits, probe
@@ -89,23 +121,42 @@ def _tree_rss_bytes(pid: int) -> int:
     return total
 
 
-def _measure(mode: str, args) -> dict:
-    num_poses = args.num_poses if mode == "naive" else args.pipeline_num_poses
+def _measure(mode: str, args, copies: int = 1) -> dict:
+    """Run `mode` in `copies` subprocesses at once; the first one's figures, peak memory of all."""
+    num_poses = args.pipeline_num_poses if mode in ("warm", "pipeline") else args.num_poses
     cmd = [sys.executable, __file__, "--_child", mode, args.clip, "--model", args.model_path,
            "--num-poses", str(num_poses), "--workers", str(args.workers)]
     env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+             for _ in range(copies)]
     peak = 0
-    while proc.poll() is None:
-        peak = max(peak, _tree_rss_bytes(proc.pid))
+    while any(p.poll() is None for p in procs):
+        peak = max(peak, sum(_tree_rss_bytes(p.pid) for p in procs))
         time.sleep(0.05)
-    out = proc.stdout.read()
-    if proc.returncode != 0:
-        raise SystemExit(f"{mode} run failed (exit {proc.returncode})")
-    result = json.loads(out.strip().splitlines()[-1])
+    results = []
+    for proc in procs:
+        out = proc.stdout.read()
+        if proc.returncode != 0:
+            raise SystemExit(f"{mode} run failed (exit {proc.returncode})")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    result = results[0]
     result["peak_mb"] = peak / 1e6
     result["fps"] = result["frames"] / result["seconds"]
     return result
+
+
+def _median_run(mode: str, args) -> dict:
+    """The run with the median frames/s of `args.repeat`; `fps_range` gives the spread."""
+    runs = sorted((_measure(mode, args) for _ in range(args.repeat)), key=lambda r: r["fps"])
+    median = dict(runs[len(runs) // 2])
+    median["fps_range"] = (runs[0]["fps"], runs[-1]["fps"])
+    median["peak_mb"] = max(r["peak_mb"] for r in runs)
+    return median
+
+
+def _spread(r: dict) -> str:
+    low, high = r["fps_range"]
+    return f"{r['fps']:.1f} frames/s (runs {low:.1f}-{high:.1f})"
 
 
 def _make_long_clip(source: str, minutes: float, dest: Path) -> Path:
@@ -142,6 +193,7 @@ def main() -> int:
     parser.add_argument("--num-poses", type=int, default=2, help="people per frame for the naive loop; the pipeline uses its own setting (default automatic)")
     parser.add_argument("--pipeline-num-poses", type=int, default=2, help="pipeline num_poses (default 2, as the naive loop)")
     parser.add_argument("--workers", type=int, default=0, help="pipeline worker processes (0 = one per core)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each mode; the median is shown (default 3)")
     parser.add_argument("--long-minutes", type=float, default=None)
     parser.add_argument("--source", default=str(ROOT.parent / "shared/clips/home_treadmill_run_side.mp4"))
     parser.add_argument("--long-clip", default=None, help="where to keep the looped clip (reused if present)")
@@ -151,6 +203,8 @@ def main() -> int:
     if args._child:
         if args._child == "naive":
             result = _naive(args.clip, args.model, args.num_poses)
+        elif args._child == "model":
+            result = _model_only(args.clip, args.model, args.num_poses)
         else:
             result = _pipeline(args.clip, args.model, args.num_poses, args.workers, warm=args._child == "warm")
         print(json.dumps(result))
@@ -177,19 +231,21 @@ def main() -> int:
         return 0
     if not args.clip:
         parser.error("give a CLIP, or --long-minutes")
-    print(f"clip: {args.clip}")
-    n = _measure("naive", args)
-    print(f"naive:    {n['frames']} frames in {n['seconds']:.2f} s = {n['fps']:.1f} frames/s, "
-          f"peak memory {n['peak_mb']:.0f} MB")
-    w = _measure("warm", args)
-    print(f"pipeline, warm pool (the app): {w['frames']} frames in {w['seconds']:.2f} s = {w['fps']:.1f} frames/s, "
-          f"{w['chunks']} chunks, peak memory {w['peak_mb']:.0f} MB, "
-          f"ratio {w['fps'] / n['fps']:.2f}")
-    p = _measure("pipeline", args)
+    print(f"clip: {args.clip}  (median of {args.repeat} runs each)")
+    alone = _measure("model", args)
+    together = _measure("model", args, copies=2)
+    ceiling = 2 * together["fps"] / alone["fps"]
+    print(f"model only: one process {1000 / alone['fps']:.1f} ms/frame; two at once {1000 / together['fps']:.1f} "
+          f"ms/frame each: two cores give at most {ceiling:.2f}x the model's own speed")
+    n = _median_run("naive", args)
+    print(f"naive:    {n['frames']} frames in {n['seconds']:.2f} s = {_spread(n)}, peak memory {n['peak_mb']:.0f} MB")
+    p = _median_run("pipeline", args)
     print(f"pipeline, cold (the CLI; starts its workers): {p['frames']} frames in {p['seconds']:.2f} s = "
-          f"{p['fps']:.1f} frames/s, {p['chunks']} chunks, "
-          f"peak memory {p['peak_mb']:.0f} MB")
-    print(f"ratio: {p['fps'] / n['fps']:.2f}")
+          f"{_spread(p)}, {p['chunks']} chunks, peak memory {p['peak_mb']:.0f} MB, ratio {p['fps'] / n['fps']:.2f}")
+    w = _median_run("warm", args)
+    print(f"pipeline, warm pool (the app): {w['frames']} frames in {w['seconds']:.2f} s = {_spread(w)}, "
+          f"{w['chunks']} chunks, peak memory {w['peak_mb']:.0f} MB")
+    print(f"ratio: {w['fps'] / n['fps']:.2f}")
     return 0
 
 
