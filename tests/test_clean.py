@@ -142,6 +142,26 @@ def test_cubic_fill_is_exact_for_a_cubic():
     np.testing.assert_allclose(fill_gaps(values, t, 0.1), truth, atol=1e-9)
 
 
+@pytest.mark.parametrize("known", [
+    pytest.param([0, 1, 4, 5], id="two-each-side"),
+    pytest.param([1, 4, 5], id="one-before"),  # a single known sample before the gap: a parabola
+    pytest.param([0, 1, 4], id="one-after"),
+    pytest.param([1, 4], id="one-each-side"),  # a line
+])
+def test_cubic_fill_is_scipys_not_a_knot_spline_through_the_anchors(known):
+    """Every gap's fill is the polynomial through its anchors, as scipy's
+    CubicSpline(bc_type="not-a-knot") gives it (filled for all gaps at once)."""
+    from scipy.interpolate import CubicSpline
+
+    t = variable_frame_times(6, 30, 0.3, 3)
+    rng = np.random.default_rng(5)
+    values = np.full((6, 2), np.nan)
+    values[known] = rng.normal(0, 50, (len(known), 2))
+    out = fill_gaps(values, t, 1.0)
+    expected = CubicSpline(t[known], values[known], axis=0, bc_type="not-a-knot")(t[2:4])
+    np.testing.assert_allclose(out[2:4], expected, rtol=1e-9, atol=1e-9)
+
+
 def test_fill_gaps_never_adds_nan():
     rng = np.random.default_rng(7)
     values = rng.normal(size=(200, 33, 2))

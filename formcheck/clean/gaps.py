@@ -20,7 +20,6 @@ or a line. "linear" is available for coarse data.
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from formcheck.clean.checks import as_series, check_times
 from formcheck.track import PoseTrack
@@ -93,21 +92,39 @@ def fillable_gaps(present: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.
 def _fill_group(block: np.ndarray, t: np.ndarray, known: np.ndarray, fill: np.ndarray,
                 method: str) -> None:
     """Fill, in place on `block` (T, G), the samples where `fill` is True."""
-    starts, stops = true_runs(fill)
     if method == "linear":
         for col in range(block.shape[1]):
             block[fill, col] = np.interp(t[fill], t[known], block[known, col])
         return
+    starts, stops = true_runs(fill)
+    if starts.size == 0:
+        return
+    # Anchors of each gap: up to two known samples on each side, not reaching
+    # past the known run that brackets it (that run may be a single sample).
     known_starts, known_stops = true_runs(known)
-    for start, stop in zip(starts, stops):
-        # The known run ending at `start` and the one beginning at `stop`.
-        before = int(np.searchsorted(known_stops, start))
-        lo = max(int(known_starts[before]), start - 2)
-        hi = min(int(known_stops[before + 1]), stop + 2)
-        anchors = np.r_[lo:start, stop:hi]
-        x = t[anchors] - t[start - 1]
-        spline = CubicSpline(x, block[anchors], axis=0, bc_type="not-a-knot")
-        block[start:stop] = spline(t[start:stop] - t[start - 1])
+    before = np.searchsorted(known_stops, starts)  # the known run that ends where the gap starts
+    lo = np.maximum(known_starts[before], starts - 2)
+    hi = np.minimum(known_stops[before + 1], stops + 2)
+    anchors = np.concatenate([starts[:, None] + [-2, -1], stops[:, None] + [0, 1]], axis=1)  # (R, 4)
+    usable = np.concatenate([anchors[:, :2] >= lo[:, None], anchors[:, 2:] < hi[:, None]], axis=1)
+    anchors = np.clip(anchors, 0, len(t) - 1)
+    origin = t[starts - 1]  # times near 0 keep the polynomial well conditioned
+    missing = np.flatnonzero(fill)
+    run = np.searchsorted(starts, missing, side="right") - 1
+    x = t[missing] - origin[run]  # (S,)
+    ta = t[anchors[run]] - origin[run][:, None]  # (S, 4)
+    ok = usable[run]
+    # The polynomial through the usable anchors (a cubic through four, a
+    # parabola through three, a line through two), in Lagrange form: what
+    # scipy's not-a-knot CubicSpline gives through so few points, for all
+    # gaps at once.
+    same = np.eye(4, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = (x[:, None, None] - ta[:, None, :]) / (ta[:, :, None] - ta[:, None, :])  # (S, j, m)
+    factor = np.where(same | ~ok[:, None, :], 1.0, factor)
+    weight = np.where(ok, factor.prod(axis=2), 0.0)  # (S, 4)
+    values = np.where(ok[:, :, None], block[anchors[run]], 0.0)  # (S, 4, G)
+    block[missing] = np.einsum("sj,sjg->sg", weight, values)
 
 
 def fill_gaps(values: np.ndarray, t_s: np.ndarray, max_gap_s: float,
