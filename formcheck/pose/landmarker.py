@@ -10,6 +10,7 @@ into chunks gets one consistent identity.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,21 +173,65 @@ class TiledLandmarker:
         along_x = width >= height
         long_side = width if along_x else height
         size = int(np.ceil(TILE_SHARE * long_side))
-        found = []
-        for part, start in zip(self._parts, (0, long_side - size)):
+        axis = 0 if along_x else 1
+        found, tile_of, margin = [], [], []
+        for tile, (part, start) in enumerate(zip(self._parts, (0, long_side - size))):
             crop = image_rgb[:, start:start + size] if along_x else image_rgb[start:start + size]
             people = part.detect(crop, t_s)
             shift = np.array([start, 0.0] if along_x else [0.0, start])
             for p in range(len(people)):
-                centre = np.nanmean(people.xy_px[p, [11, 12, 23, 24]], axis=0)
+                centre = np.nanmean(people.xy_px[p, list(_TORSO)], axis=0)[axis]
                 # A body centred outside its tile is a phantom hanging off the crop edge.
-                if not (0 <= centre[0 if along_x else 1] < size):
+                if not (0 <= centre < size):
                     continue
                 found.append((people.xy_px[p] + shift, people.z[p], people.visibility[p], people.world_m[p]))
+                tile_of.append(tile)
+                # Distance to the edge where the tile cuts the frame (its right/bottom for
+                # the first tile, its left/top for the second).
+                margin.append(size - centre if tile == 0 else centre)
         if not found:
             return FramePeople.nobody()
         xy, z, vis, world = (np.stack(a) for a in zip(*found))
-        return FramePeople(xy, z, vis, world)
+        keep = drop_tile_duplicates(xy, np.array(tile_of), np.array(margin))
+        return FramePeople(xy[keep], z[keep], vis[keep], world[keep])
+
+
+_TORSO = (11, 12, 23, 24)  # shoulders and hips
+#: Two torso centres closer than this share of the body's size are one person.
+SAME_PERSON_SHARE = 0.15
+
+
+def drop_tile_duplicates(xy_px: np.ndarray, tile: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Which of the people found in two overlapping tiles to keep.
+
+    A person standing in the overlap is found in both tiles, with nearly the
+    same landmarks. Of two people from different tiles whose torso centres are
+    within `SAME_PERSON_SHARE` of the body's size (the longer side of the box
+    around its landmarks; not the torso's length, which a bent body shortens),
+    the one farther from its tile's cut edge is kept: that tile sees more of
+    the body around them. Two real people are at least a shoulder width apart.
+
+    Args:
+        xy_px: (P, K, 2) landmarks in frame pixels.
+        tile: (P,) which tile each person was found in.
+        margin: (P,) distance in pixels from the torso centre to the tile's cut edge.
+
+    Returns:
+        (Q,) sorted indices of the people kept.
+    """
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a person with no finite landmark: NaN
+        centre = np.nanmean(xy_px[:, list(_TORSO)], axis=1)
+        size = np.nanmax(np.nanmax(xy_px, axis=1) - np.nanmin(xy_px, axis=1), axis=1)
+    dropped: set[int] = set()
+    for a in range(len(xy_px)):
+        for b in range(a + 1, len(xy_px)):
+            if tile[a] == tile[b] or a in dropped or b in dropped:
+                continue
+            apart = np.linalg.norm(centre[a] - centre[b])
+            if apart < SAME_PERSON_SHARE * max(size[a], size[b]):  # False where NaN
+                dropped.add(b if margin[a] >= margin[b] else a)
+    return np.array([p for p in range(len(xy_px)) if p not in dropped], dtype=np.int64)
 
 
 def make_landmarker(model_path: str, settings: LandmarkerSettings) -> PoseLandmarker | TiledLandmarker:
