@@ -348,8 +348,11 @@ CORPUS: tuple[BadInput, ...] = (
     BadInput("dim", "the person clip at 20 % brightness", dim, Analysed(("dark", "athlete_partly_seen"))),
     BadInput("upside_down", "pictures turned 180 deg, no rotation metadata", upside_down,
              Analysed(("upside_down",))),
+    # Centred in the band both half-frame tiles see: found once (before the
+    # tiled landmarker dropped such duplicates, the track split and the clip
+    # also got a false "athlete_partly_seen").
     BadInput("tiny_subject", "the person 240 px tall in a 640x480 frame", tiny_subject,
-             Analysed(("small_athlete", "athlete_partly_seen"))),
+             Analysed(("small_athlete",))),
 )
 
 BY_NAME = {row.name: row for row in CORPUS}

@@ -24,14 +24,11 @@ LEGS = [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGH
 
 @pytest.fixture(scope="session")
 def treadmill_runs(shared_clip, model_path):
-    """The treadmill clip in one process and in two chunks (this process + one worker).
-
-    min_chunk_frames=30: the clip is split unless this process gets through
-    300 of its 360 frames before the worker is up (~1 s), however busy the machine."""
+    """The treadmill clip in one process and in two chunks (this process + one worker)."""
     info = probe(shared_clip("home_treadmill_run_side.mp4"))
     runs = {}
     for workers in (1, 2):
-        raw = run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=workers, min_chunk_frames=30))
+        raw = run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=workers))
         runs[workers] = (raw, link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index))
     return info, runs
 

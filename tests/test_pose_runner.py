@@ -1,8 +1,8 @@
 """How run_pose spreads a clip over processes: the real model on the sample clip.
 
-Without a warm pool this process starts on frame 0 at once and hands the
-rest out when its workers are up; with one, chunks are planned up front.
-Either way every frame is run once and in order.
+Without a warm pool this process runs the first chunk, with a head start,
+while its worker starts; with one, the workers take every chunk. Either way
+every frame is run once and in order.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import formcheck.pose.runner as runner
-from formcheck.pose.chunks import Chunk
+from formcheck.pose.chunks import plan_chunks
 from formcheck.pose.landmarker import LandmarkerSettings
 from formcheck.pose.runner import PosePool, RunSettings, run_pose
 from formcheck.video import probe
@@ -38,41 +37,16 @@ def _same_people(a, b) -> bool:
     return len(a) == len(b) and np.allclose(a.xy_px, b.xy_px, equal_nan=True)
 
 
-class _WorkersNeverUp:
-    """A pool whose workers never start (a machine out of processes, say)."""
-
-    def __init__(self, *args, **kwargs):
-        self.closed = False
-
-    def warm_up(self):
-        raise RuntimeError("no worker could start")
-
-    def submit(self, *args):
-        raise AssertionError("nothing may be handed to workers that never came up")
-
-    def close(self, cancel=False, wait=True):
-        self.closed = True
-
-
-def test_without_workers_this_process_runs_the_whole_clip(sample, model_path, monkeypatch):
-    info, alone = sample
-    pools = []
-    monkeypatch.setattr(runner, "PosePool", lambda *a, **k: pools.append(_WorkersNeverUp()) or pools[-1])
-    seen = []
-    raw = run_pose(info, model_path, LandmarkerSettings(), SPLIT_SOON, progress=lambda d, t: seen.append((d, t)))
-    assert pools and pools[0].closed
-    assert raw.chunks == (Chunk(0, 0, info.frame_count),)
-    _assert_every_frame_once(raw, info)
-    # The same computation as a one-process run: the same landmarks.
-    assert all(_same_people(a, b) for a, b in zip(raw.frames, alone.frames))
-    assert seen[-1] == (info.frame_count, info.frame_count)
-
-
-def test_a_cold_run_hands_out_the_rest_when_its_worker_is_up(sample, model_path):
+def test_a_cold_run_gives_its_worker_the_part_after_its_head_start(sample, model_path):
     info, alone = sample
     seen = []
     raw = run_pose(info, model_path, LandmarkerSettings(), SPLIT_SOON, progress=lambda d, t: seen.append((d, t)))
     _assert_every_frame_once(raw, info)
+    # Cut where the plan says, whatever the machine's timing: the seam decides
+    # who is found after it, so a clip must always be cut at the same frame.
+    assert list(raw.chunks) == plan_chunks(info.frame_count, 2, int(round(SPLIT_SOON.warmup_s * info.fps)),
+                                           min_chunk_frames=20, first_chunk_extra=SPLIT_SOON.worker_start_frames)
+    assert len(raw.chunks) == 2 and raw.chunks[0].stop > raw.chunks[1].frames_run  # the head start
     # This process's part is the one-process run's, frame for frame.
     here = raw.chunks[0].stop
     assert all(_same_people(a, b) for a, b in zip(raw.frames[:here], alone.frames[:here]))

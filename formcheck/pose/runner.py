@@ -50,19 +50,24 @@ class RunSettings:
 
     workers: processes for clips long enough to split; 0 = one per core.
     warmup_s: time each chunk after the first starts early so MediaPipe's
-        tracking settles (those results are discarded). With one person
-        tracked (num_poses=1) a cold landmarker's landmarks differ from a
-        settled one's by 6 px on the first frame and by its own 2-3 px jitter
-        from the third on; with num_poses >= 2 the seam frames come out
-        identical whatever the warm-up, since MediaPipe re-runs its detector
-        on every frame while it tracks fewer people than that (measured on
-        the treadmill and Sports2D clips, warm-up 0-15 frames).
+        tracking settles (those results are discarded). The landmarks of a
+        person already found settle within 2-3 frames, but finding everyone
+        again takes longer: MediaPipe's detector finds a second person in a
+        single frame only about one time in ten, and with 0.1 s the Sports2D
+        clip's second walker was lost for a while after the seam and the
+        walkers' tracks broke up (0.5 s keeps them whole).
     min_chunk_frames: a clip shorter than two of these runs as one chunk.
+    worker_start_frames: without a warm pool, this process runs the first
+        chunk while a new worker starts (~0.8 s: Python, MediaPipe, a
+        landmarker); the first chunk gets this many frames more. Fixed, not
+        decided when the worker is up, so a clip is always cut at the same
+        frames: where the seam falls changes who is found after it.
     """
 
     workers: int = 0
-    warmup_s: float = 0.1
+    warmup_s: float = 0.5
     min_chunk_frames: int = 90
+    worker_start_frames: int = 60
 
     def __post_init__(self) -> None:
         if self.workers < 0:
@@ -71,6 +76,8 @@ class RunSettings:
             raise ValueError(f"warmup_s must be in [0, 5], got {self.warmup_s}")
         if self.min_chunk_frames < 1:
             raise ValueError(f"min_chunk_frames must be >= 1, got {self.min_chunk_frames}")
+        if self.worker_start_frames < 0:
+            raise ValueError(f"worker_start_frames must be >= 0, got {self.worker_start_frames}")
 
     def worker_count(self) -> int:
         return self.workers or max(1, os.cpu_count() or 1)
@@ -129,8 +136,8 @@ class PosePool:
     def submit(self, fn, *args) -> cf.Future:
         return self._executor.submit(fn, *args)
 
-    def close(self, cancel: bool = False, wait: bool = True) -> None:
-        self._executor.shutdown(wait=wait, cancel_futures=cancel)
+    def close(self, cancel: bool = False) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
 
     def __enter__(self) -> "PosePool":
         return self
@@ -167,19 +174,23 @@ def run_pose(
     workers = run.worker_count()
     warmup = int(round(run.warmup_s * _fps(info)))
 
-    def plan(first: int = 0) -> list[Chunk]:
-        """Chunks for frames [first, frame_count)."""
-        part = plan_chunks(info.frame_count - first, workers, warmup, min_chunk_frames=run.min_chunk_frames,
-                           keyframes=info.keyframes - first, seek_frame_cost=seek_cost(info.width, info.height))
-        return [Chunk(c.warmup_start + first, c.start + first, c.stop + first) for c in part]
-
-    chunks = plan()
+    chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
+                         keyframes=info.keyframes, seek_frame_cost=seek_cost(info.width, info.height))
     if pool is not None:
         results = _run_in_pool(pool, info, model_path, landmarker, chunks, progress)
     elif len(chunks) == 1:
         results = [_detect_chunk(info, model_path, landmarker, chunks[0], _LocalTicker(progress, chunks))]
     elif len(chunks) == workers:
-        results, chunks = _run_here_while_workers_start(info, model_path, landmarker, plan, workers, progress)
+        # No warm pool, one chunk per core: this process runs the first chunk
+        # itself, with a head start, while the other workers start up. Cut
+        # where the CLI always has (seeks not counted): where a seam falls
+        # changes who MediaPipe finds after it, and on the Sports2D clip two
+        # walkers nearly tie for the default athlete (presence x height 232
+        # vs 231), so a seam two frames later hands the clip to the other one.
+        chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
+                             first_chunk_extra=run.worker_start_frames)
+        with PosePool(workers - 1, model_path, warm=(landmarker,), replenish=False) as own_pool:
+            results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress, run_first_here=True)
     else:
         # A long clip: start-up is small beside the run, so every core takes chunks in turn.
         with PosePool(workers, model_path, warm=(landmarker,)) as own_pool:
@@ -231,19 +242,11 @@ ChunkResult = list[tuple[int, float, FramePeople]]
 
 
 def _detect_chunk(info, model_path, settings: LandmarkerSettings, chunk: Chunk, tick: Callable[[], None],
-                  landmarker: PoseLandmarker | None = None, decode_threads: int | None = None,
-                  until: _MovableStop | None = None) -> ChunkResult:
-    """Landmarks for the chunk's kept frames; with `until`, stops before `until.stop`
-    (which another thread may move back while this runs)."""
+                  landmarker: PoseLandmarker | None = None, decode_threads: int | None = None) -> ChunkResult:
     kept: ChunkResult = []
     frames = iter_frames(info, start=chunk.warmup_start, stop=chunk.stop, threads=decode_threads)
     with landmarker or make_landmarker(model_path, settings) as detector:
         for index, t_s, rgb in _prefetch(frames):
-            if until is not None:
-                with until.lock:
-                    if index >= until.stop:
-                        break
-                    until.last = index
             people = detector.detect(rgb, t_s)
             if index >= chunk.start:  # earlier frames only settle the tracking
                 kept.append((index, t_s, people))
@@ -403,14 +406,32 @@ def _worker_chunk(info, model_path, settings, chunk, slot: int, counters_name: s
 
 
 def _run_in_pool(pool: PosePool, info, model_path, settings, chunks: Sequence[Chunk],
-                 progress: ProgressFn | None) -> list[ChunkResult]:
+                 progress: ProgressFn | None, run_first_here: bool = False) -> list[ChunkResult]:
     total = sum(c.frames_run for c in chunks)
     counters = _Counters(len(chunks))
+
+    def report() -> None:
+        if progress:
+            progress(min(counters.total(), total), total)
+
+    def tick_here() -> None:
+        counters.add(0)
+        report()
+
     try:
+        remote = chunks[1:] if run_first_here else chunks
         futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, len(chunks),
                                pool.replenish)
-                   for k, c in enumerate(chunks)]
-        return _gather(futures, lambda: progress and progress(min(counters.total(), total), total))
+                   for k, c in enumerate(remote, start=1 if run_first_here else 0)]
+        local: list[ChunkResult] = []
+        if run_first_here:
+            try:
+                local = [_detect_chunk(info, model_path, settings, chunks[0], tick_here)]
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        return local + _gather(futures, report)
     finally:
         counters.close(unlink=True)
 
@@ -433,70 +454,3 @@ def _gather(futures: Sequence[cf.Future], report: Callable[[], None]) -> list[Ch
             "A pose worker stopped unexpectedly (the machine may be short of memory). "
             "Close other programs, or analyse with fewer workers (--workers 1), and try again."
         ) from exc
-
-
-class _MovableStop:
-    """Where this process stops, moved back once the workers take the rest."""
-
-    def __init__(self, stop: int):
-        self.lock = threading.Lock()
-        self.stop = stop
-        self.last = -1  # last frame index this process has started on
-        self.done = False
-        self.remote: list[tuple[Chunk, cf.Future]] = []
-
-
-def _run_here_while_workers_start(info, model_path, settings, plan: Callable[[int], list[Chunk]], workers: int,
-                                  progress: ProgressFn | None) -> tuple[list[ChunkResult], list[Chunk]]:
-    """Without a warm pool: this process starts on frame 0 at once while
-    worker processes start (~1 s: Python, MediaPipe, a landmarker); once they
-    are up, the frames still ahead are split between this process and them,
-    by cost. Whatever the machine's speed or the model's, all finish together;
-    if the workers never come up, this process does the whole clip."""
-    n = info.frame_count
-    here = _MovableStop(n)
-    counters = _Counters(workers)
-    pool = PosePool(workers - 1, model_path, warm=(settings,), replenish=False)
-
-    def split_when_workers_are_up() -> None:
-        try:
-            pool.warm_up()
-        except BaseException:  # cancelled, or the pool broke: this process carries on alone
-            log.debug("pose workers did not start", exc_info=True)
-            return
-        with here.lock:
-            if here.done or here.last + 1 >= n:
-                return
-            chunks = plan(here.last + 1)
-            if len(chunks) < 2:
-                return  # too little left to gain from splitting
-            here.stop = chunks[0].stop
-            for k, chunk in enumerate(chunks[1:], start=1):
-                here.remote.append((chunk, pool.submit(_worker_chunk, info, model_path, settings, chunk, k,
-                                                       counters.name, workers, False)))
-
-    def report() -> None:
-        if progress:
-            total = n + sum(c.start - c.warmup_start for c, _ in here.remote)
-            progress(min(counters.total(), total), total)
-
-    def tick_here() -> None:
-        counters.add(0)
-        report()
-
-    splitter = threading.Thread(target=split_when_workers_are_up, name="formcheck-split", daemon=True)
-    splitter.start()
-    remote: list[tuple[Chunk, cf.Future]] = []
-    try:
-        local = _detect_chunk(info, model_path, settings, Chunk(0, 0, n), tick_here, until=here)
-        with here.lock:
-            here.done = True
-            remote = list(here.remote)
-        return [local] + _gather([f for _, f in remote], report), [Chunk(0, 0, here.stop)] + [c for c, _ in remote]
-    finally:
-        with here.lock:
-            here.done = True  # no split from now on
-            remote = list(here.remote)
-        # Waiting only for chunks given out: a worker still starting up exits once it is up.
-        pool.close(cancel=True, wait=bool(remote))
-        counters.close(unlink=True)
