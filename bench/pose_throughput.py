@@ -82,6 +82,51 @@ def _model_only(clip: str, model: str, num_poses: int, frames: int = 150) -> dic
     return {"frames": len(images) - 1, "seconds": seconds}
 
 
+def _ideal_half(clip: str, model: str, num_poses: int, half: int, rendezvous: str) -> dict:
+    """Half the clip, decoded on a thread (one decoder thread) while the model runs, timed
+    from when both halves are ready: no probe, no warm-up frames, no seek, landmarker built
+    and first frame reached before the clock. The most any two-chunk split can do."""
+    import queue
+    import threading
+
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import vision
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+
+    capture = cv2.VideoCapture(clip, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+    n = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    start, stop = (0, n // 2) if half == 0 else (n // 2, n)
+    for _ in range(start):
+        capture.grab()
+    options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=model),
+                                           running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
+    frames: queue.Queue = queue.Queue(maxsize=4)
+
+    def decode() -> None:
+        for _ in range(start, stop):
+            ok, frame = capture.read()
+            frames.put(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if ok else None)
+
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        Path(rendezvous, f"ready{half}").touch()
+        while not all(Path(rendezvous, f"ready{h}").exists() for h in (0, 1)):
+            time.sleep(0.001)
+        started = time.perf_counter()
+        threading.Thread(target=decode, daemon=True).start()
+        done = 0
+        for i in range(start, stop):
+            rgb = frames.get()
+            if rgb is None:
+                break
+            landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(i * 1000 / fps))
+            done += 1
+        seconds = time.perf_counter() - started
+    capture.release()
+    return {"frames": done, "seconds": seconds}
+
+
 def _pipeline(clip: str, model: str, num_poses: int, workers: int, warm: bool = False) -> dict:
     import mediapipe  # noqa: F401  imported before the clock starts, as in the naive loop
 
@@ -121,14 +166,16 @@ def _tree_rss_bytes(pid: int) -> int:
     return total
 
 
-def _measure(mode: str, args, copies: int = 1) -> dict:
-    """Run `mode` in `copies` subprocesses at once; the first one's figures, peak memory of all."""
-    num_poses = args.pipeline_num_poses if mode in ("warm", "pipeline") else args.num_poses
+def _measure(mode: str, args, copies: int = 1, per_copy: tuple[list[str], ...] = ()) -> dict:
+    """Run `mode` in `copies` subprocesses at once; the first one's figures, peak memory of all.
+    per_copy: extra arguments for each copy."""
+    num_poses = args.pipeline_num_poses if mode in ("warm", "pipeline", "half") else args.num_poses
     cmd = [sys.executable, __file__, "--_child", mode, args.clip, "--model", args.model_path,
            "--num-poses", str(num_poses), "--workers", str(args.workers)]
     env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-             for _ in range(copies)]
+    extra = per_copy or tuple([] for _ in range(copies))
+    procs = [subprocess.Popen(cmd + more, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+             for more in extra]
     peak = 0
     while any(p.poll() is None for p in procs):
         peak = max(peak, sum(_tree_rss_bytes(p.pid) for p in procs))
@@ -140,14 +187,23 @@ def _measure(mode: str, args, copies: int = 1) -> dict:
             raise SystemExit(f"{mode} run failed (exit {proc.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
     result = results[0]
+    if per_copy:  # copies ran parts of one job: it took as long as the slowest
+        result = {"frames": sum(r["frames"] for r in results), "seconds": max(r["seconds"] for r in results)}
     result["peak_mb"] = peak / 1e6
     result["fps"] = result["frames"] / result["seconds"]
     return result
 
 
+def _ideal_split(args) -> dict:
+    with tempfile.TemporaryDirectory() as rendezvous:
+        return _measure("half", args, per_copy=(["--half", "0", "--rendezvous", rendezvous],
+                                                ["--half", "1", "--rendezvous", rendezvous]))
+
+
 def _median_run(mode: str, args) -> dict:
     """The run with the median frames/s of `args.repeat`; `fps_range` gives the spread."""
-    runs = sorted((_measure(mode, args) for _ in range(args.repeat)), key=lambda r: r["fps"])
+    measure = (lambda: _ideal_split(args)) if mode == "half" else (lambda: _measure(mode, args))
+    runs = sorted((measure() for _ in range(args.repeat)), key=lambda r: r["fps"])
     median = dict(runs[len(runs) // 2])
     median["fps_range"] = (runs[0]["fps"], runs[-1]["fps"])
     median["peak_mb"] = max(r["peak_mb"] for r in runs)
@@ -198,6 +254,8 @@ def main() -> int:
     parser.add_argument("--source", default=str(ROOT.parent / "shared/clips/home_treadmill_run_side.mp4"))
     parser.add_argument("--long-clip", default=None, help="where to keep the looped clip (reused if present)")
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--half", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--rendezvous", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args._child:
@@ -205,6 +263,8 @@ def main() -> int:
             result = _naive(args.clip, args.model, args.num_poses)
         elif args._child == "model":
             result = _model_only(args.clip, args.model, args.num_poses)
+        elif args._child == "half":
+            result = _ideal_half(args.clip, args.model, args.num_poses, args.half, args.rendezvous)
         else:
             result = _pipeline(args.clip, args.model, args.num_poses, args.workers, warm=args._child == "warm")
         print(json.dumps(result))
@@ -242,6 +302,10 @@ def main() -> int:
     p = _median_run("pipeline", args)
     print(f"pipeline, cold (the CLI; starts its workers): {p['frames']} frames in {p['seconds']:.2f} s = "
           f"{_spread(p)}, {p['chunks']} chunks, peak memory {p['peak_mb']:.0f} MB, ratio {p['fps'] / n['fps']:.2f}")
+    ideal = _median_run("half", args)
+    print(f"ideal split (two processes, half the clip each, decode on a thread, nothing else: no probe, "
+          f"warm-up or seek): {ideal['seconds']:.2f} s = {_spread(ideal)}, ratio {ideal['fps'] / n['fps']:.2f}: "
+          f"the most a two-chunk pipeline can reach")
     w = _median_run("warm", args)
     print(f"pipeline, warm pool (the app): {w['frames']} frames in {w['seconds']:.2f} s = {_spread(w)}, "
           f"{w['chunks']} chunks, peak memory {w['peak_mb']:.0f} MB")
