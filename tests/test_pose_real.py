@@ -78,19 +78,12 @@ def test_chunked_track_matches_single_process(treadmill_runs):
     assert len(raw_chunked.chunks) == 2 and len(runs[1][0].chunks) == 1
     assert np.array_equal(single.frame_index, chunked.frame_index)
     assert np.array_equal(single.t_s, chunked.t_s)
-    seam = raw_chunked.chunks[1].start
-    d = np.linalg.norm(single.xy_px[:, LEGS] - chunked.xy_px[:, LEGS], axis=-1)
-    # The first chunk is the same computation: identical.
-    assert np.nanmax(d[:seam]) < 1e-6
-    # After the seam a different landmarker with its own tracking history sees
-    # the same frames; MediaPipe's frame-to-frame ROI tracking keeps them a few
-    # pixels apart, the size of its own jitter. Visible leg landmarks:
-    visible = (single.visibility[:, LEGS] >= 0.5) & (chunked.visibility[:, LEGS] >= 0.5)
-    after = d[seam:][visible[seam:]]
-    height = runs[1][1][0].height_px
-    assert after.size > 300
-    assert np.median(after) < 0.015 * height
-    assert np.percentile(after, 95) < 0.05 * height
+    # One runner, found clear in the first frame of the later chunk: its fresh
+    # landmarker gives the very landmarks of the run from the start, so the
+    # earlier chunk hands over on the seam frame and the seam leaves no trace.
+    d = np.linalg.norm(single.xy_px - chunked.xy_px, axis=-1)
+    assert np.isfinite(d).sum() > 0.95 * d.size
+    assert np.nanmax(d) < 1e-6
 
 
 def test_warm_pool_gives_the_same_track_as_a_fresh_run(shared_clip, model_path, treadmill_runs):
@@ -101,8 +94,35 @@ def test_warm_pool_gives_the_same_track_as_a_fresh_run(shared_clip, model_path, 
     people = link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index)
     assert len(raw.frames) == info.frame_count and len(people) == 1
     fresh = runs[1][1][0].track
-    d = np.linalg.norm(fresh.xy_px[:, LEGS] - people[0].track.xy_px[:, LEGS], axis=-1)
-    assert np.nanmedian(d) < 0.015 * runs[1][1][0].height_px
+    assert np.array_equal(fresh.frame_index, people[0].track.frame_index)
+    assert np.nanmax(np.linalg.norm(fresh.xy_px - people[0].track.xy_px, axis=-1)) < 1e-6
+
+
+def test_a_warm_pool_loses_nobody_at_its_seam_on_sports2d(shared_clip, model_path):
+    """After the seam a fresh landmarker does not find the walker behind the other
+    for about 1.5 s; the earlier chunk runs on until it does, so the stitched run
+    sees everyone the one-process run sees, and links them the same way."""
+    info = probe(shared_clip("sports2d_demo_walk_side.mp4"))
+    one = run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=1))
+    with PosePool(2, model_path) as pool:
+        pool.warm_up()
+        runs = {handover: run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=2, handover_s=handover),
+                                   pool=pool)
+                for handover in (RunSettings().handover_s, 0.0)}
+    counts = np.array([len(f) for f in one.frames])
+    stitched, cut = runs[RunSettings().handover_s], runs[0.0]
+    assert len(stitched.chunks) == 2
+    assert np.array_equal([len(f) for f in stitched.frames], counts)
+    # Cut on the seam, the walker behind is missing for many frames.
+    assert (counts - [len(f) for f in cut.frames]).sum() >= 20
+    alone = link_people(one.frames, one.t_s, info.upright_size, one.frame_index)
+    split = link_people(stitched.frames, stitched.t_s, info.upright_size, stitched.frame_index)
+    assert [round(p.presence, 2) for p in split] == [round(p.presence, 2) for p in alone]
+    for a, b in zip(alone, split):
+        both = a.track.detected_frames & b.track.detected_frames
+        assert both.sum() == a.track.detected_frames.sum()
+        d = np.linalg.norm(_centre(a.track)[both] - _centre(b.track)[both], axis=1)
+        assert np.max(d) < 0.05 * a.height_px
 
 
 def test_second_analysis_comes_from_the_cache(shared_clip):

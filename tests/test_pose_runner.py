@@ -2,7 +2,9 @@
 
 Without a warm pool this process runs the first chunk, with a head start,
 while its worker starts; with one, the workers take every chunk. Either way
-every frame is run once and in order.
+every frame comes once and in order, and, on this one-person clip, the
+stitched run is the one-process run frame for frame: the earlier chunk hands
+over on the seam frame itself, where the fresh landmarker already agrees.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.pose.chunks import plan_chunks
+from formcheck.pose.chunks import plan_chunks, seek_cost
 from formcheck.pose.landmarker import LandmarkerSettings
 from formcheck.pose.runner import PosePool, RunSettings, run_pose
 from formcheck.video import probe
@@ -42,17 +44,34 @@ def test_a_cold_run_gives_its_worker_the_part_after_its_head_start(sample, model
     seen = []
     raw = run_pose(info, model_path, LandmarkerSettings(), SPLIT_SOON, progress=lambda d, t: seen.append((d, t)))
     _assert_every_frame_once(raw, info)
-    # Cut where the plan says, whatever the machine's timing: the seam decides
-    # who is found after it, so a clip must always be cut at the same frame.
-    assert list(raw.chunks) == plan_chunks(info.frame_count, 2, int(round(SPLIT_SOON.warmup_s * info.fps)),
-                                           min_chunk_frames=20, first_chunk_extra=SPLIT_SOON.worker_start_frames)
+    # Cut where the plan says, whatever the machine's timing, so a clip always
+    # gives the same track.
+    assert list(raw.chunks) == plan_chunks(info.frame_count, 2, 0, min_chunk_frames=20,
+                                           keyframes=info.keyframes, seek_frame_cost=seek_cost(info.width, info.height),
+                                           first_chunk_extra=SPLIT_SOON.worker_start_frames)
     assert len(raw.chunks) == 2 and raw.chunks[0].stop > raw.chunks[1].frames_run  # the head start
-    # This process's part is the one-process run's, frame for frame.
-    here = raw.chunks[0].stop
-    assert all(_same_people(a, b) for a, b in zip(raw.frames[:here], alone.frames[:here]))
+    assert all(_same_people(a, b) for a, b in zip(raw.frames, alone.frames))
     done, total = seen[-1]
-    assert done == total == sum(c.frames_run for c in raw.chunks)
+    assert done == total == info.frame_count
     assert all(d <= t for d, t in seen)
+
+
+def test_a_warm_pool_gives_the_one_process_run(sample, model_path):
+    info, alone = sample
+    with PosePool(2, model_path) as pool:
+        pool.warm_up()
+        raw = run_pose(info, model_path, LandmarkerSettings(), SPLIT_SOON, pool=pool)
+    _assert_every_frame_once(raw, info)
+    assert len(raw.chunks) == 2
+    assert all(_same_people(a, b) for a, b in zip(raw.frames, alone.frames))
+
+
+def test_without_handover_the_later_chunk_takes_over_on_the_seam(sample, model_path):
+    info, _ = sample
+    cut = RunSettings(workers=2, min_chunk_frames=20, handover_s=0.0)
+    raw = run_pose(info, model_path, LandmarkerSettings(), cut)
+    _assert_every_frame_once(raw, info)
+    assert len(raw.chunks) == 2
 
 
 def test_warm_up_waits_for_every_worker(model_path):

@@ -1,8 +1,10 @@
 """Run pose estimation over a clip, on every core, and stitch the result.
 
 A worker decodes (and converts to RGB) on a thread while MediaPipe runs on
-the previous frame, and long clips are split into chunks run by worker
-processes, each chunk with a fresh landmarker. Identities are linked once
+the previous frame, and clips are split into chunks run by worker processes,
+each chunk with a fresh landmarker. At each seam the earlier chunk runs on
+until the later one has found everyone it follows (`formcheck.pose.handover`),
+so the stitched frames are those of one long run. Identities are linked once
 over the stitched frames, so chunking never changes who is who.
 
 Starting a worker process with MediaPipe loaded and a landmarker built
@@ -24,13 +26,13 @@ import time
 import types
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import shared_memory
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from formcheck.errors import PoseWorkerError
 from formcheck.pose.chunks import Chunk, plan_chunks, seek_cost
+from formcheck.pose.handover import HandoverBoard, handover_frame, sees_everyone
 from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker, make_landmarker
 from formcheck.video import FrameReader, VideoInfo, iter_frames
 from formcheck.video.reader import to_rgb
@@ -49,31 +51,27 @@ class RunSettings:
     """How the work is spread over the machine.
 
     workers: processes for clips long enough to split; 0 = one per core.
-    warmup_s: time each chunk after the first starts early so MediaPipe's
-        tracking settles (those results are discarded). The landmarks of a
-        person already found settle within 2-3 frames, but finding everyone
-        again takes longer: MediaPipe's detector finds a second person in a
-        single frame only about one time in ten, and with 0.1 s the Sports2D
-        clip's second walker was lost for a while after the seam and the
-        walkers' tracks broke up (0.5 s keeps them whole).
+    handover_s: at a seam, the earlier chunk runs on until the later one
+        (a fresh landmarker) sees everyone it sees, for at most this long
+        (`formcheck.pose.handover`). 0 cuts at the seam.
     min_chunk_frames: a clip shorter than two of these runs as one chunk.
     worker_start_frames: without a warm pool, this process runs the first
         chunk while a new worker starts (~0.8 s: Python, MediaPipe, a
         landmarker); the first chunk gets this many frames more. Fixed, not
         decided when the worker is up, so a clip is always cut at the same
-        frames: where the seam falls changes who is found after it.
+        frames.
     """
 
     workers: int = 0
-    warmup_s: float = 0.5
+    handover_s: float = 2.0
     min_chunk_frames: int = 90
     worker_start_frames: int = 60
 
     def __post_init__(self) -> None:
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, got {self.workers}")
-        if not 0.0 <= self.warmup_s <= 5.0:
-            raise ValueError(f"warmup_s must be in [0, 5], got {self.warmup_s}")
+        if not 0.0 <= self.handover_s <= 10.0:
+            raise ValueError(f"handover_s must be in [0, 10], got {self.handover_s}")
         if self.min_chunk_frames < 1:
             raise ValueError(f"min_chunk_frames must be >= 1, got {self.min_chunk_frames}")
         if self.worker_start_frames < 0:
@@ -172,40 +170,80 @@ def run_pose(
     """
     started = time.perf_counter()
     workers = run.worker_count()
-    warmup = int(round(run.warmup_s * _fps(info)))
-
-    chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
+    # No warm-up frames: the earlier chunk runs past each seam instead, until
+    # the later one has found everyone (see formcheck.pose.handover).
+    chunks = plan_chunks(info.frame_count, workers, 0, min_chunk_frames=run.min_chunk_frames,
                          keyframes=info.keyframes, seek_frame_cost=seek_cost(info.width, info.height))
-    if pool is not None:
-        results = _run_in_pool(pool, info, model_path, landmarker, chunks, progress)
-    elif len(chunks) == 1:
-        results = [_detect_chunk(info, model_path, landmarker, chunks[0], _LocalTicker(progress, chunks))]
-    elif len(chunks) == workers:
+    if pool is None and len(chunks) == workers > 1:
         # No warm pool, one chunk per core: this process runs the first chunk
-        # itself, with a head start, while the other workers start up. Cut
-        # where the CLI always has (seeks not counted): where a seam falls
-        # changes who MediaPipe finds after it, and on the Sports2D clip two
-        # walkers nearly tie for the default athlete (presence x height 232
-        # vs 231), so a seam two frames later hands the clip to the other one.
-        chunks = plan_chunks(info.frame_count, workers, warmup, min_chunk_frames=run.min_chunk_frames,
+        # itself, with a head start, while the other workers start up.
+        chunks = plan_chunks(info.frame_count, workers, 0, min_chunk_frames=run.min_chunk_frames,
+                             keyframes=info.keyframes, seek_frame_cost=seek_cost(info.width, info.height),
                              first_chunk_extra=run.worker_start_frames)
+    plan = _Plan(tuple(chunks), handover_frames(chunks, run.handover_s * _fps(info)),
+                 landmarker.num_poses * landmarker.tiles)
+    if pool is not None:
+        parts = _run_in_pool(pool, info, model_path, landmarker, plan, progress)
+    elif len(chunks) == 1:
+        board = HandoverBoard(1, 0, plan.people)
+        try:
+            parts = [_detect_chunk(info, model_path, landmarker, plan, 0, board, _progress_reporter(board, progress, info))]
+        finally:
+            board.close(unlink=True)
+    elif len(chunks) == workers:
         with PosePool(workers - 1, model_path, warm=(landmarker,), replenish=False) as own_pool:
-            results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress, run_first_here=True)
+            parts = _run_in_pool(own_pool, info, model_path, landmarker, plan, progress, run_first_here=True)
     else:
         # A long clip: start-up is small beside the run, so every core takes chunks in turn.
         with PosePool(workers, model_path, warm=(landmarker,)) as own_pool:
-            results = _run_in_pool(own_pool, info, model_path, landmarker, chunks, progress)
-    frames, t_s, index = [], [], []
-    for part in results:
-        for i, t, people in part:
-            frames.append(people)
-            t_s.append(t)
-            index.append(i)
+            parts = _run_in_pool(own_pool, info, model_path, landmarker, plan, progress)
+    stitched = stitch(parts, chunks)
     seconds = time.perf_counter() - started
-    log.info("pose: %d frames in %.1f s (%.1f frames/s, %d chunk(s))", len(frames), seconds,
-             len(frames) / max(seconds, 1e-9), len(chunks))
-    return RawPose(frames, np.asarray(t_s, dtype=np.float64), np.asarray(index, dtype=np.int64),
-                   tuple(chunks), seconds)
+    log.info("pose: %d frames in %.1f s (%.1f frames/s, %d chunk(s))", len(stitched), seconds,
+             len(stitched) / max(seconds, 1e-9), len(chunks))
+    return RawPose([people for _, _, people in stitched], np.asarray([t for _, t, _ in stitched], dtype=np.float64),
+                   np.asarray([i for i, _, _ in stitched], dtype=np.int64), tuple(chunks), seconds)
+
+
+def handover_frames(chunks: Sequence[Chunk], frames: float) -> int:
+    """How far past a seam an earlier chunk may run: `frames`, but short of the
+    end of the shortest later chunk (so it never runs into a third chunk)."""
+    if len(chunks) < 2:
+        return 0
+    shortest = min(c.stop - c.start for c in chunks[1:])
+    return int(max(0, min(round(frames), shortest - 1)))
+
+
+def stitch(parts: Sequence["ChunkResult"], chunks: Sequence[Chunk]) -> "ChunkResult":
+    """One result from the chunks' results: at each seam, the earlier chunk's
+    frames until the later chunk sees everyone it sees (`handover_frame`),
+    then the later chunk's. Where none is found, the earlier chunk's frames
+    as far as it ran."""
+    out = list(parts[0])
+    for chunk, part in zip(chunks[1:], parts[1:]):
+        seam = chunk.start
+        head = [r for r in out if r[0] < seam]
+        run_on = [r for r in out if r[0] >= seam]
+        later = {index: people.xy_px for index, _, people in part}
+        switch = handover_frame(((index, people.xy_px) for index, _, people in run_on), later)
+        if switch is None:
+            switch = run_on[-1][0] + 1 if run_on else seam
+        out = head + [r for r in run_on if r[0] < switch] + [r for r in part if r[0] >= switch]
+    return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    chunks: tuple[Chunk, ...]
+    handover_frames: int  # frames an earlier chunk may run past its seam
+    people: int  # most people a frame can hold (the board's size)
+
+
+def _progress_reporter(board: HandoverBoard, progress: ProgressFn | None, info: VideoInfo) -> Callable[[], None]:
+    def report() -> None:
+        if progress:
+            progress(min(board.frames_done(), info.frame_count), info.frame_count)
+    return report
 
 
 def _fps(info: VideoInfo) -> float:
@@ -241,17 +279,54 @@ def sample_pose(info: VideoInfo, model_path: str, burst_starts: Iterable[int], b
 ChunkResult = list[tuple[int, float, FramePeople]]
 
 
-def _detect_chunk(info, model_path, settings: LandmarkerSettings, chunk: Chunk, tick: Callable[[], None],
-                  landmarker: PoseLandmarker | None = None, decode_threads: int | None = None) -> ChunkResult:
+def _detect_chunk(info, model_path, settings: LandmarkerSettings, plan: _Plan, k: int, board: HandoverBoard,
+                  report: Callable[[], None] = lambda: None, landmarker: PoseLandmarker | None = None,
+                  decode_threads: int | None = None) -> ChunkResult:
+    """Chunk `k` of the plan: its frames, then, past its seam, frames until the
+    next chunk sees everyone it sees (or `plan.handover_frames`). Publishes the
+    people of its own first frames on `board` for the chunk before it."""
+    chunk = plan.chunks[k]
+    last = k == len(plan.chunks) - 1
+    run_to = chunk.stop if last else min(chunk.stop + plan.handover_frames, info.frame_count)
     kept: ChunkResult = []
-    frames = iter_frames(info, start=chunk.warmup_start, stop=chunk.stop, threads=decode_threads)
-    with landmarker or make_landmarker(model_path, settings) as detector:
-        for index, t_s, rgb in _prefetch(frames):
-            people = detector.detect(rgb, t_s)
-            if index >= chunk.start:  # earlier frames only settle the tracking
+    unchecked: list[tuple[int, np.ndarray]] = []  # frames past the seam not yet compared
+    board.started(k)
+    try:
+        frames = iter_frames(info, start=chunk.warmup_start, stop=run_to, threads=decode_threads)
+        with landmarker or make_landmarker(model_path, settings) as detector:
+            for index, t_s, rgb in _prefetch(frames):
+                people = detector.detect(rgb, t_s)
+                if index < chunk.start:  # warm-up frames only settle the tracking
+                    continue
                 kept.append((index, t_s, people))
-            tick()
+                if k > 0:
+                    board.publish(k, index - chunk.start, people.xy_px)
+                if index < chunk.stop:
+                    board.tick(k)
+                    report()
+                    continue
+                unchecked.append((index, people.xy_px))
+                if _next_sees_everyone(board, k + 1, chunk.stop, unchecked):
+                    break
+    finally:
+        board.finished(k)
     return kept
+
+
+def _next_sees_everyone(board: HandoverBoard, later: int, seam: int, unchecked: list) -> bool:
+    """Compare, in order, this chunk's frames past the seam with what chunk
+    `later` saw in them; True at the first where it sees everyone. Frames it
+    has not run yet (its worker is busy elsewhere) stay for the next call;
+    this chunk meanwhile runs on, and `stitch` decides from the full results."""
+    while unchecked:
+        index, xy = unchecked[0]
+        seen = board.seen_by(later, index - seam)
+        if seen is None:
+            return False
+        if seen is not False and sees_everyone(xy, seen):
+            return True
+        unchecked.pop(0)
+    return False
 
 
 def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES) -> Iterator[tuple[int, float, np.ndarray]]:
@@ -296,17 +371,6 @@ def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES) -> Iterator[t
     finally:
         stop.set()
         thread.join(timeout=10)
-
-
-class _LocalTicker:
-    def __init__(self, progress: ProgressFn | None, chunks: Sequence[Chunk]):
-        self.progress, self.done = progress, 0
-        self.total = sum(c.frames_run for c in chunks)
-
-    def __call__(self) -> None:
-        self.done += 1
-        if self.progress:
-            self.progress(self.done, self.total)
 
 
 # -- worker processes ----------------------------------------------------
@@ -362,78 +426,39 @@ def _init_worker(model_path: str | None, warm: tuple[LandmarkerSettings, ...], b
             _worker.make_spare(model_path, settings)
 
 
-class _Counters:
-    """Frames done per chunk, in shared memory: workers count, this process reads.
-
-    Passed to workers by name, so each run has its own (a server's pool is
-    shared by many runs); one slot per chunk, so no lock is needed.
-    """
-
-    def __init__(self, slots: int, name: str | None = None):
-        self._shm = shared_memory.SharedMemory(name=name, create=name is None, size=8 * slots)
-        self.name = self._shm.name
-        self.values: np.ndarray | None = np.ndarray((slots,), dtype=np.int64, buffer=self._shm.buf)
-        if name is None:
-            self.values[:] = 0
-
-    def add(self, slot: int) -> None:
-        self.values[slot] += 1
-
-    def total(self) -> int:
-        return int(self.values.sum())
-
-    def close(self, unlink: bool = False) -> None:
-        self.values = None  # the view must go before the buffer can close
-        self._shm.close()
-        if unlink:
-            self._shm.unlink()
-
-
-def _worker_chunk(info, model_path, settings, chunk, slot: int, counters_name: str, slots: int,
-                  replenish: bool) -> ChunkResult:
-    counters = _Counters(slots, name=counters_name)
+def _worker_chunk(info, model_path, settings, plan: _Plan, k: int, board_name: str, replenish: bool) -> ChunkResult:
+    board = HandoverBoard(len(plan.chunks), plan.handover_frames, plan.people, name=board_name)
     spare = _worker.take(model_path, settings) if _worker else None
     try:
         # One decoder thread: the other workers already keep every core busy.
-        return _detect_chunk(info, model_path, settings, chunk, lambda: counters.add(slot),
-                             landmarker=spare, decode_threads=1)
+        return _detect_chunk(info, model_path, settings, plan, k, board, landmarker=spare, decode_threads=1)
     finally:
-        counters.close()
+        board.close()
         if replenish and _worker:
             # After the chunk, in the background: the result goes back at once,
             # and the next chunk finds its landmarker ready.
             threading.Thread(target=_worker.make_spare, args=(model_path, settings), daemon=True).start()
 
 
-def _run_in_pool(pool: PosePool, info, model_path, settings, chunks: Sequence[Chunk],
+def _run_in_pool(pool: PosePool, info, model_path, settings, plan: _Plan,
                  progress: ProgressFn | None, run_first_here: bool = False) -> list[ChunkResult]:
-    total = sum(c.frames_run for c in chunks)
-    counters = _Counters(len(chunks))
-
-    def report() -> None:
-        if progress:
-            progress(min(counters.total(), total), total)
-
-    def tick_here() -> None:
-        counters.add(0)
-        report()
-
+    board = HandoverBoard(len(plan.chunks), plan.handover_frames, plan.people)
+    report = _progress_reporter(board, progress, info)
     try:
-        remote = chunks[1:] if run_first_here else chunks
-        futures = [pool.submit(_worker_chunk, info, model_path, settings, c, k, counters.name, len(chunks),
-                               pool.replenish)
-                   for k, c in enumerate(remote, start=1 if run_first_here else 0)]
+        first_remote = 1 if run_first_here else 0
+        futures = [pool.submit(_worker_chunk, info, model_path, settings, plan, k, board.name, pool.replenish)
+                   for k in range(first_remote, len(plan.chunks))]
         local: list[ChunkResult] = []
         if run_first_here:
             try:
-                local = [_detect_chunk(info, model_path, settings, chunks[0], tick_here)]
+                local = [_detect_chunk(info, model_path, settings, plan, 0, board, report)]
             except BaseException:
                 for f in futures:
                     f.cancel()
                 raise
         return local + _gather(futures, report)
     finally:
-        counters.close(unlink=True)
+        board.close(unlink=True)
 
 
 def _gather(futures: Sequence[cf.Future], report: Callable[[], None]) -> list[ChunkResult]:
