@@ -184,6 +184,23 @@ def test_walking_is_walking_and_running_is_running(fps):
     assert mode.mode == "running" and mode.confidence >= 0.8, mode
 
 
+def test_the_hips_decide_only_where_the_events_do_not():
+    from formcheck.events.gait import HipPhase
+
+    split = [_ev("contact", "left", 0.0), _ev("toe_off", "left", 0.4), _ev("contact", "right", 0.5),
+             _ev("toe_off", "right", 0.9), _ev("contact", "left", 1.0), _ev("toe_off", "right", 1.45),
+             _ev("contact", "right", 1.5), _ev("toe_off", "left", 1.6)]
+    alone = gait_mode(split)
+    assert alone.mode == "unknown" and "disagree" in alone.reason, alone
+    walking = HipPhase("walking", 0.9, 4)
+    mode = gait_mode(split, walking)
+    assert mode.mode == "walking" and mode.confidence == 0.9
+    assert "highest at midstance" in mode.reason and "did not decide" in mode.reason
+    assert gait_mode(split, HipPhase("unknown", 0.6, 4)) == alone
+    _, _, run_events = run(fps=60)
+    assert gait_mode(run_events, walking).mode == "running"  # the events' own verdict stands
+
+
 def test_gait_mode_from_one_foot_uses_duty_factor():
     _, _, events = run(fps=60, far_visibility=0.3)
     mode = gait_mode(events)

@@ -264,16 +264,35 @@ def hip_phase_votes(signals: GaitSignals) -> np.ndarray:
     return np.asarray(votes, dtype=np.float64)
 
 
-def hip_phase_mode(signals: GaitSignals) -> str:
-    """"running" when the hips are lowest at midstance, "walking" when highest, else "unknown":
-    `hip_phase_votes` of at least 2 stances, weighted by their size (a stance whose hips hardly
-    move at the step's rhythm says little), must agree by HIP_PHASE_AGREEMENT."""
+@dataclass(frozen=True)
+class HipPhase:
+    """What the hips' rise and fall over each step say: mode "running" (lowest at
+    midstance, a spring), "walking" (highest, an inverted pendulum) or "unknown";
+    share: the weight of the stances that agree with it (0..1); stances: how many voted."""
+
+    mode: str
+    share: float
+    stances: int
+
+
+def hip_phase(signals: GaitSignals) -> HipPhase:
+    """`hip_phase_votes` of at least 2 stances, weighted by their size (a stance whose hips
+    hardly move at the step's rhythm says little), must agree by HIP_PHASE_AGREEMENT."""
     votes = hip_phase_votes(signals)
     if votes.size < 2 or not np.any(votes != 0):
-        return "unknown"
+        return HipPhase("unknown", 0.0, int(votes.size))
     share = float(np.sum(votes[votes > 0]) / np.sum(np.abs(votes)))
-    return "running" if share >= HIP_PHASE_AGREEMENT else "walking" if share <= 1 - HIP_PHASE_AGREEMENT \
-        else "unknown"
+    if share >= HIP_PHASE_AGREEMENT:
+        return HipPhase("running", share, int(votes.size))
+    if share <= 1 - HIP_PHASE_AGREEMENT:
+        return HipPhase("walking", 1 - share, int(votes.size))
+    return HipPhase("unknown", max(share, 1 - share), int(votes.size))
+
+
+def hip_phase_mode(signals: GaitSignals) -> str:
+    """"running" when the hips are lowest at midstance, "walking" when highest, else "unknown"
+    (`hip_phase`)."""
+    return hip_phase(signals).mode
 
 
 # -- public API --------------------------------------------------------------------------------------
@@ -354,6 +373,15 @@ def detect_gait_events(track: PoseTrack, direction, method: str = "auto", view: 
         events += to_events(track, float(signals.t[0]), signals.dt, side, detector.detect(signals, side),
                             lambda kind, s=side: _support(kind, method, s), method, min_visibility)
     return sorted(rhythm_mask(events), key=lambda e: (e.t_s, e.side, e.kind))
+
+
+def side_view_hip_phase(track: PoseTrack, direction, min_visibility: float = 0.5) -> HipPhase:
+    """The hips' verdict on running or walking in a side view (`hip_phase`), the one `method="auto"`
+    chooses its detector by: evidence apart from the events, whose own timing biases confirm
+    whichever gait chose them (module docstring)."""
+    if len(track) < 5:
+        return HipPhase("unknown", 0.0, 0)
+    return hip_phase(gait_signals(track, direction_sign(direction), min_visibility))
 
 
 def stances(events: list[GaitEvent], track: PoseTrack) -> list[Stance]:

@@ -18,6 +18,12 @@ Two kinds of evidence, counted per step:
 
 The mode is the majority when at least `MIN_VOTES` steps voted and at least
 `MIN_AGREEMENT` of them agree; confidence is the agreeing share.
+
+Where the events do not settle it, the hips may (side view): lowest at
+midstance in running (a spring), highest in walking (an inverted pendulum),
+`formcheck.events.gait.hip_phase`. On the real walking clip
+(sports2d_demo_walk_side.mp4) a stretch of swapped leg labels leaves the
+feet's events split, 2 steps to 1, while the hips say walking.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.events.gait import HipPhase
 from formcheck.events.model import SIDES, GaitEvent
 
 MODES = ("running", "walking", "unknown")
@@ -91,8 +98,18 @@ def duty_factors(events: Sequence[GaitEvent]) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def gait_mode(events: Sequence[GaitEvent]) -> GaitMode:
-    """Running, walking or unknown (module docstring)."""
+def gait_mode(events: Sequence[GaitEvent], hips: HipPhase | None = None) -> GaitMode:
+    """Running, walking or unknown (module docstring); `hips` decides where the events do not."""
+    by_events = _events_mode(events)
+    if by_events.mode != "unknown" or hips is None or hips.mode == "unknown":
+        return by_events
+    where = "lowest" if hips.mode == "running" else "highest"
+    return GaitMode(hips.mode, hips.share,
+                    f"the hips are {where} at midstance ({hips.stances} steps, {100 * hips.share:.0f}% of their "
+                    f"weight agree); the feet's events alone did not decide ({by_events.reason})")
+
+
+def _events_mode(events: Sequence[GaitEvent]) -> GaitMode:
     events = list(events)
     if not all(isinstance(e, GaitEvent) for e in events):
         raise ValueError("events must be GaitEvent objects")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.cues.engine import Cue, evaluate_cues
-from formcheck.events.gait import detect_gait_events, stances
+from formcheck.events.gait import detect_gait_events, side_view_hip_phase, stances
 from formcheck.events.model import GaitEvent
 from formcheck.kinematics.body import relabel_frontal_sides
 from formcheck.kinematics.direction import Direction
@@ -82,7 +82,7 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
         events = detect_gait_events(track, direction, method=options.event_method, view=view.view)
     else:  # oblique or unknown: neither the side nor the frontal geometry holds
         events = []
-    mode = gait_mode(events)
+    mode = gait_mode(events, side_view_hip_phase(track, direction) if view.view == SIDE else None)
     notes = []
     if view.view == SIDE:
         strides = side_view_strides(track, events, direction)
