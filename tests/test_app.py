@@ -58,7 +58,7 @@ def test_warm_up_exercise_is_recognised_with_reps_metrics_cues_and_downloads(hom
 def test_running_mode_shows_strides_and_cadence(home):
     at = _analyse(page_app("analyse_page:page").run(), "treadmill_run_side", mode="running")
     page = texts(at)
-    assert "running mode (chosen by you" in page
+    assert "running mode (chosen by you) ·" in page
     assert at.subheader[0].value.startswith("Running, side view, treadmill")
     tables = [d.value for d in at.dataframe]
     metric_table = next(t for t in tables if "metric" in t.columns and "evidence" in t.columns)

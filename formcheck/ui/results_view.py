@@ -102,8 +102,9 @@ def show_results(result, key: str, name: str) -> None:
     report: ReportModel = result.analysis.report
     analysis = result.analysis
     st.subheader(headline(analysis))
-    st.caption(f"{name} · {analysis.mode} mode ({'chosen by you' if analysis.decided_by == 'user' else 'automatic'}: "
-               f"{analysis.reason}) · overall confidence {report.confidence:.2f} · model {report.model_id}")
+    how = "chosen by you" if analysis.decided_by == "user" else f"automatic: {analysis.reason}"
+    st.caption(f"{name} · {analysis.mode} mode ({how}) · overall confidence {report.confidence:.2f} · "
+               f"model {report.model_id}")
     for warning in input_warnings(analysis):
         st.warning(warning)
     _cues(report, key)
