@@ -99,8 +99,8 @@ def test_warm_pool_gives_the_same_track_as_a_fresh_run(shared_clip, model_path, 
 
 
 def test_a_warm_pool_loses_nobody_at_its_seam_on_sports2d(shared_clip, model_path):
-    """After the seam a fresh landmarker does not find the walker behind the other
-    for about 1.5 s; the earlier chunk runs on until it does, so the stitched run
+    """After the seam a fresh landmarker does not find the man on the roof (dark
+    against the sun; the default athlete) for about 1.5 s; the earlier chunk runs on until it does, so the stitched run
     sees everyone the one-process run sees, and links them the same way."""
     info = probe(shared_clip("sports2d_demo_walk_side.mp4"))
     one = run_pose(info, model_path, LandmarkerSettings(), RunSettings(workers=1))
@@ -113,7 +113,7 @@ def test_a_warm_pool_loses_nobody_at_its_seam_on_sports2d(shared_clip, model_pat
     stitched, cut = runs[RunSettings().handover_s], runs[0.0]
     assert len(stitched.chunks) == 2
     assert np.array_equal([len(f) for f in stitched.frames], counts)
-    # Cut on the seam, the walker behind is missing for many frames.
+    # Cut on the seam, the man on the roof is missing for many frames.
     assert (counts - [len(f) for f in cut.frames]).sum() >= 20
     alone = link_people(one.frames, one.t_s, info.upright_size, one.frame_index)
     split = link_people(stitched.frames, stitched.t_s, info.upright_size, stitched.frame_index)

@@ -3,10 +3,10 @@
 Each chunk starts with a fresh landmarker. On its first frame it finds a
 person standing clear, with the very landmarks a landmarker tracking since
 the start of the clip gives (measured on the single-person clips: equal to
-the last digit). But MediaPipe's person detector can miss someone partly
-hidden whom tracking keeps: on the Sports2D clip a fresh landmarker does not
-find the walker behind the other for 1.5 s, while the run from the start,
-which found him when he was clear, follows him throughout.
+the last digit). But MediaPipe's person detector can miss someone hard to
+see whom tracking keeps: on the Sports2D clip a fresh landmarker does not
+find the man on the roof, dark against the sun, for 1.5 s, while the run
+from the start, which found him when he stood clear, follows him throughout.
 
 So the earlier chunk does not stop at the seam. It runs on, frame by frame,
 until the later chunk sees everyone it sees, in the same place, or for at
