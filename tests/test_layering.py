@@ -74,6 +74,35 @@ def test_stages_import_only_earlier_stages(path):
         assert STAGES.index(other) <= STAGES.index(own), f"{rel} ({own}) imports later stage {name}"
 
 
+# Running and exercises are sibling stages: what both need (Comparison, MetricDifference, the JSON
+# cleaner) lives at the metrics floor, so neither imports the other in either direction.
+SIBLINGS = [("exercises", "running"), ("running", "exercises")]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module path names, absolute or relative, including `from formcheck import running`."""
+    package = ["formcheck", *path.relative_to(PACKAGE).parent.parts]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1] if node.level else [])
+            module = ".".join(part for part in (base, node.module or "") if part)
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("own, other", SIBLINGS, ids=lambda v: v)
+def test_running_and_exercises_do_not_import_each_other(own, other):
+    paths = sorted((PACKAGE / own).rglob("*.py"))
+    assert paths, f"formcheck/{own} has no modules"
+    offenders = [f"{p.relative_to(PACKAGE)} imports {name}" for p in paths for name in _imported_modules(p)
+                 if name == f"formcheck.{other}" or name.startswith(f"formcheck.{other}.")]
+    assert offenders == []
+
+
 def test_importing_formcheck_loads_no_heavy_backend():
     import subprocess
     import sys

@@ -1,12 +1,13 @@
 """Compare two sets of the same exercise by the same athlete ("before versus after").
 
-The exercise counterpart of `formcheck.running.compare`, returning its
-`Comparison` of `MetricDifference` rows. The metrics are the per-rep
-quantities of the counted reps (`ExerciseAnalysis.reps`; partial reps are
-left out, NaN values skipped): the rep's range, every checked quantity in
-`RepResult.values` (knee FPPA change, pelvic obliquity / roll change, trunk
-lean change, hip extension at the top, peak knee flexion, narrowest stance),
-the rep's duration, its hold at the top and its score.
+The exercise counterpart of `formcheck.running.compare`, returning the same
+`Comparison` of `MetricDifference` rows (`formcheck.metrics.comparison`).
+The metrics are the per-rep quantities of the counted reps
+(`ExerciseAnalysis.reps`; partial reps are left out, NaN values skipped):
+the rep's range, every checked quantity in `RepResult.values` (knee FPPA
+change, pelvic obliquity / roll change, trunk lean change, hip extension at
+the top, peak knee flexion, narrowest stance), the rep's duration, its hold
+at the top and its score.
 
 Names. A quantity measured on one leg carries that leg as a suffix:
 "knee_fppa_change_deg (left)" is the left knee's FPPA change. Exercises
@@ -37,8 +38,8 @@ import numpy as np
 from formcheck.exercises.analysis import ExerciseAnalysis
 from formcheck.exercises.catalog import EXERCISES, VIEWS
 from formcheck.exercises.signals import LEGS
+from formcheck.metrics.comparison import Comparison, MetricDifference
 from formcheck.metrics.model import bootstrap_difference_ci
-from formcheck.running.compare import Comparison, MetricDifference
 
 MIN_REPS = 3
 LOW_CONFIDENCE = 0.6  # [H] recognition below this (threshold 0.4) gets a warning; a user-named exercise does not

@@ -17,7 +17,7 @@ from pathlib import Path
 from formcheck import __version__
 from formcheck.exercises.analysis import ExerciseAnalysis, RepResult
 from formcheck.exercises.feedback import exercise_cues, summarize
-from formcheck.running.report import _clean
+from formcheck.metrics.jsonable import jsonable
 
 SCHEMA = "formcheck.exercise/1"
 
@@ -63,7 +63,7 @@ def exercise_json(analysis: ExerciseAnalysis, pose=None) -> dict:
                         "fps": info.fps, "duration_s": info.duration_s, "width": info.upright_width,
                         "height": info.upright_height}
         data["model"] = pose.model.model_id
-    return _clean(data)
+    return jsonable(data)
 
 
 REP_COLUMNS = ("number", "side", "start_frame", "peak_frame", "end_frame", "start_s", "peak_s", "end_s",
@@ -83,7 +83,7 @@ def write_reps_csv(analysis: ExerciseAnalysis, path: str | Path) -> None:
         w.writerow(REP_COLUMNS + (range_col, "score_total_pts", "score_range_pts", "score_alignment_pts", "faults")
                    + tuple(value_cols))
         for r in analysis.reps:
-            d = _clean(rep_dict(r))
+            d = jsonable(rep_dict(r))
             w.writerow([d[c] for c in REP_COLUMNS]
                        + [d["range"], d["score"]["total"], d["score"]["range"], d["score"]["alignment"],
                           ";".join(sorted({f["fault"] for f in d["faults"]}))]

@@ -17,22 +17,10 @@ from pathlib import Path
 
 from formcheck import __version__
 from formcheck.metrics.catalog import METRICS
+from formcheck.metrics.jsonable import jsonable
 from formcheck.metrics.running_side import strike_pattern
 
 SCHEMA = "formcheck.running/1"
-
-
-def _clean(value):
-    """JSON-ready: NaN/inf -> None, tuples -> lists, numpy scalars -> Python, floats rounded."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else round(value, 4)
-    return value
 
 
 def _event(event) -> dict | None:
@@ -49,7 +37,7 @@ def running_json(running, pose) -> dict:
     """The whole analysis of one running clip."""
     info = pose.info
     view, context, mode = running.view, running.context, running.gait_mode
-    return _clean({
+    return jsonable({
         "schema": SCHEMA,
         "formcheck_version": __version__,
         "clip": {"path": str(info.path), "sha256": pose.clip_sha256, "frames": info.frame_count,
