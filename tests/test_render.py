@@ -14,8 +14,18 @@ from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.landmarks import Landmark as L
 from formcheck.render.annotators import AngleArcAnnotator, GaitEventAnnotator
 from formcheck.render.draw import athlete_box, place, put_text, text_size
-from formcheck.render.model import AngleArc, CueRow, Interval, Mark, PerInterval, ReportModel, Series
-from formcheck.render.panels import CueBannerAnnotator, MetricPanelAnnotator, RepCounterAnnotator
+from formcheck.render.model import (
+    Activity,
+    ActivitySpan,
+    AngleArc,
+    CueRow,
+    Interval,
+    Mark,
+    PerInterval,
+    ReportModel,
+    Series,
+)
+from formcheck.render.panels import ActivityAnnotator, CueBannerAnnotator, MetricPanelAnnotator, RepCounterAnnotator
 from formcheck.render.plots import angle_plot_svg, nice_ticks, per_interval_svg
 from formcheck.render.skeleton import LEFT_BGR, RIGHT_BGR, SkeletonAnnotator
 from formcheck.render.video import even_size, slowmo_windows, write_annotated_video
@@ -58,6 +68,9 @@ def figure_report(n: int = 3, t_s=None, **kw) -> ReportModel:
         cues=(CueRow("Long message.", "Overstride: left 0.26 vs right 0.18", "H", "check", frames=((0, n - 1),),
                      intervals=(0,)),),
         panel=(("Cadence", "170 steps/min"),),
+        activity=Activity((ActivitySpan(0, n - 1, 0.0, float(track.t_s[-1]), "Running", "gait", 0.96, "side"),),
+                          "Running from 0.0 s, the longest activity in the clip (confidence 0.96): analysed in "
+                          "running mode."),
     )
     defaults.update(kw)
     return ReportModel("running", "test", track, "model@x", 0.9, **defaults)
@@ -88,7 +101,7 @@ def test_skeleton_skips_joints_below_the_visibility_gate():
 
 @pytest.mark.parametrize("annotator", [
     SkeletonAnnotator(), AngleArcAnnotator(), GaitEventAnnotator(), RepCounterAnnotator(), CueBannerAnnotator(),
-    MetricPanelAnnotator()], ids=lambda a: type(a).__name__)
+    MetricPanelAnnotator(), ActivityAnnotator()], ids=lambda a: type(a).__name__)
 def test_every_annotator_draws_on_a_copy(annotator):
     frame = np.zeros((H, W, 3), np.uint8)
     out = annotator.annotate(frame, figure_report(), 1)
@@ -380,3 +393,149 @@ def test_per_interval_plot_draws_its_limits():
                        np.array([1.0, 2.0, 14.0, 0.5]), ("left",) * 4, flagged=(2,), limits=(8.0,))
     svg = per_interval_svg(data, interval_word="rep")
     assert "limit 8°" in svg and svg.count('stroke="#d00"') == 1
+
+
+# -- activity timeline: adapter, video corner, strip, report section ---------------------------
+def _timeline(decision_label: str, candidates, mode: str, ask: str = "", cuts=(), unsure_segment=None):
+    """A 90-frame timeline: still 0-29, squat 30-59, then frames 60-89 as `unsure_segment`
+    (label, candidates) or running; the decision is the last segment's."""
+    from formcheck.activity.model import Decision, Segment, Timeline
+
+    last_label, last_candidates = unsure_segment or ("running", (("running", 0.96),))
+    segments = (Segment(0, 29, 0.0, 29 / 30, "still", 0.9, (("still", 0.9),)),
+                Segment(30, 59, 1.0, 59 / 30, "squat", 0.94, (("squat", 0.94), ("other_exercise", 0.05)),
+                        ("the hips sink and rise",), "side", 0.8),
+                Segment(60, 89, 2.0, 89 / 30, last_label, 0.55, last_candidates, (), "side", 0.7, shot=len(cuts)))
+    decision = Decision(mode, decision_label, 0.55, candidates, "the longest activity in the clip", 2, ask)
+    return Timeline(segments, tuple(cuts), decision, 4.0, 1.0)
+
+
+UNSURE_MODE = (("squat", 0.55), ("running", 0.45))
+UNSURE_EXERCISE = (("squat", 0.5), ("single_leg_squat", 0.4), ("still", 0.1))
+ASK_MODE = ("Not sure whether this is bodyweight squat or running: choose with --mode run or --mode exercise "
+            "(--exercise NAME), or tap it in the app.")
+ASK_EXERCISE = "Name the exercise with --exercise NAME (or tap it in the app)."
+
+
+@pytest.mark.parametrize("label, candidates, mode, ask, decided_by, choices, ask_text, sentence", [
+    ("running", (("running", 0.96),), "running", "", "auto", [], "", "analysed in running mode."),
+    ("unsure", UNSURE_MODE, "unsure", ASK_MODE, "auto",
+     [("Bodyweight squat", "exercise", "squat"), ("Running", "running", "auto")], ASK_MODE, "the likelier reading"),
+    ("unsure", UNSURE_EXERCISE, "exercise", ASK_EXERCISE, "auto",
+     [("Bodyweight squat", "exercise", "squat"), ("Single-leg squat / step-down", "exercise", "single_leg_squat")],
+     "Not sure: Bodyweight squat or Single-leg squat / step-down? " + ASK_EXERCISE, "without naming the exercise"),
+    ("unsure", UNSURE_MODE, "unsure", ASK_MODE, "user", [], "", "as you chose"),
+], ids=["sure", "unsure-mode", "unsure-exercise", "chosen-by-user"])
+def test_activity_adapter_gives_the_spans_the_decision_and_the_choices(label, candidates, mode, ask, decided_by,
+                                                                       choices, ask_text, sentence):
+    from formcheck.render.activity_adapter import activity_of
+
+    unsure = ("unsure", candidates) if label == "unsure" else None
+    timeline = _timeline(label, candidates, mode, ask, unsure_segment=unsure)
+    analysed = "exercise" if mode in ("exercise", "unsure") else "running"
+    activity = activity_of(timeline, figure_track(90), analysed, decided_by)
+    assert [(s.first, s.last, s.kind) for s in activity.spans] == [
+        (0, 29, "still"), (30, 59, "exercise"), (60, 89, "unsure" if unsure else "gait")]
+    assert [s.label for s in activity.spans[:2]] == ["Still / resting", "Bodyweight squat 0.94"]
+    assert [(c.title, c.analysis, c.exercise) for c in activity.choices] == choices
+    assert activity.ask_text == ask_text and sentence in activity.decision
+    if unsure:
+        assert activity.spans[2].label == activity.spans[2].title == (
+            f"Not sure: Bodyweight squat or {'Running' if candidates is UNSURE_MODE else 'Single-leg squat / step-down'}?")
+
+
+def test_activity_rows_follow_the_tracks_frame_numbers_and_cuts_become_rows():
+    from formcheck.render.activity_adapter import activity_of
+
+    track = figure_track(80)
+    track = PoseTrack(track.t_s, track.xy_px, track.z, track.visibility, track.world_m, np.arange(80) + 10,
+                      track.frame_size)  # the track starts at the clip's frame 10
+    activity = activity_of(_timeline("running", (("running", 0.96),), "running", cuts=(60,)), track, "running")
+    assert [(s.first, s.last) for s in activity.spans] == [(0, 19), (20, 49), (50, 79)]
+    assert activity.cuts == (50,)
+    assert activity.span_at(49).title == "Bodyweight squat" and activity.span_at(80) is None
+
+
+def test_activity_annotator_writes_the_current_span_small_in_a_corner():
+    from formcheck.render.activity_adapter import activity_of
+
+    report = figure_report(n=90, activity=activity_of(_timeline("unsure", UNSURE_MODE, "unsure", ASK_MODE,
+                                                                 unsure_segment=("unsure", UNSURE_MODE)),
+                                                       figure_track(90), "exercise"))
+    ann = ActivityAnnotator()
+    texts = [" ".join(t for t, _ in ann.lines(report, i, 1000, 14)) for i in (5, 45, 75)]
+    assert texts == ["Still / resting", "Bodyweight squat 0.94", "Not sure: Bodyweight squat or Running?"]
+    frame = np.zeros((720, 1280, 3), np.uint8)  # room beside the athlete (x 140-275)
+    drawn = [ann.annotate(frame, report, i) for i in (5, 45)]
+    for out in drawn:
+        ys, xs = np.nonzero(out.any(axis=2))
+        assert xs.min() > 640 and ys.max() < 100  # top-right corner, small
+    assert (drawn[0] != drawn[1]).any()  # another span, another text
+    assert not ann.annotate(frame, report, 95).any()  # outside every span: nothing
+    assert not ann.annotate(frame, figure_report(activity=None), 1).any()  # no timeline: nothing
+
+
+def test_activity_annotator_is_in_the_default_stack_and_keeps_clear_of_the_other_panels():
+    from formcheck.render.panels import compose, default_annotators
+
+    annotators = default_annotators()
+    assert any(isinstance(a, ActivityAnnotator) for a in annotators)
+    report = figure_report()
+    with_corner = compose(np.zeros((H, W, 3), np.uint8), report, 1, annotators)
+    without = compose(np.zeros((H, W, 3), np.uint8), figure_report(activity=None), 1, annotators)
+    assert (with_corner != without).any()
+    placed: list = []
+    for ann in (CueBannerAnnotator(), MetricPanelAnnotator(), RepCounterAnnotator(), ActivityAnnotator()):
+        ann.draw(np.zeros((1600, 900, 3), np.uint8), report, 1, placed)
+    assert len(placed) == 4 and all(_apart(placed[a], placed[3]) for a in range(3)), placed
+
+
+def test_activity_strip_is_valid_svg_with_a_block_per_span_and_the_cuts():
+    from formcheck.render.activity_adapter import activity_of
+    from formcheck.render.strip import KIND_HEX, activity_strip_svg
+
+    track = figure_track(90)
+    activity = activity_of(_timeline("running", (("running", 0.96),), "running", cuts=(60,)), track, "running")
+    svg = activity_strip_svg(activity, track.t_s)
+    root = ET.fromstring(svg)
+    groups = [g for g in root.iter() if g.tag.endswith("g") and g.get("class") == "span"]
+    assert [g.get("data-first") for g in groups] == ["0", "30", "60"]
+    tips = [next(e.text for e in g if e.tag.endswith("title")) for g in groups]
+    assert [t.split(":")[0] for t in tips] == ["Still / resting", "Bodyweight squat", "Running"]
+    assert "confidence 0.94" in tips[1] and "side view" in tips[1] and "the hips sink and rise" in tips[1]
+    fills = [next(e.get("fill") for e in g if e.tag.endswith("rect")) for g in groups]
+    assert fills == [KIND_HEX["still"][0], KIND_HEX["exercise"][0], KIND_HEX["gait"][0]]
+    widths = [float(next(e.get("width") for e in g if e.tag.endswith("rect"))) for g in groups]
+    assert widths == pytest.approx([widths[0]] * 3, abs=1)  # thirds of the clip, touching
+    shown = [e.text for e in root.iter() if e.tag.endswith("text")]
+    assert {"Still / resting", "Bodyweight squat", "0.94 · side", "Running", "cut"} <= set(shown)
+    cuts = [g for g in root.iter() if g.tag.endswith("g") and g.get("class") == "cut"]
+    assert len(cuts) == 1 and "frame 60" in next(e.text for e in cuts[0] if e.tag.endswith("title"))
+    assert "nan" not in svg.lower()
+
+
+@pytest.mark.parametrize("text, width_px, expected", [
+    ("Bodyweight squat", 200, "Bodyweight squat"),
+    ("Bodyweight squat", 60, "Bodyweigh…"),  # 10 letters of ~5.8 px
+    ("Bodyweight squat", 15, ""),
+], ids=["fits", "cut", "no-room"])
+def test_strip_titles_are_cut_to_their_block(text, width_px, expected):
+    from formcheck.render.strip import fit_text
+
+    assert fit_text(text, width_px, 10) == expected
+
+
+def test_report_html_shows_the_decision_the_question_and_the_strip_first():
+    from formcheck.render.activity_adapter import activity_of
+    from formcheck.render.html import report_html
+
+    timeline = _timeline("unsure", UNSURE_EXERCISE, "exercise", ASK_EXERCISE, unsure_segment=("unsure", UNSURE_EXERCISE))
+    html = report_html(figure_report(n=90, activity=activity_of(timeline, figure_track(90), "exercise")))
+    section = html[html.index('<section id="activity">'):]
+    assert html.index('<section id="activity">') < html.index('<section id="capture">')  # near the top
+    assert "analysed in exercise mode without naming the exercise" in section
+    assert '<p class="ask"><b>Not sure: Bodyweight squat or Single-leg squat / step-down? Name the exercise' in section
+    assert section.count('class="span"') == 3 and 'id="activity-spans"' in section
+    for title in ("Still / resting", "Bodyweight squat", "Not sure: Bodyweight squat or Single-leg squat / step-down?"):
+        assert title in section
+    assert '<section id="activity">' not in report_html(figure_report(activity=None))

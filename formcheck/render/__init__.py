@@ -7,10 +7,17 @@ reads one neutral `model.ReportModel`, which a per-mode adapter fills
 
 from formcheck.render.annotators import AngleArcAnnotator, GaitEventAnnotator
 from formcheck.render.model import ReportModel
-from formcheck.render.panels import CueBannerAnnotator, MetricPanelAnnotator, RepCounterAnnotator, compose
+from formcheck.render.panels import (
+    ActivityAnnotator,
+    CueBannerAnnotator,
+    MetricPanelAnnotator,
+    RepCounterAnnotator,
+    compose,
+)
 from formcheck.render.skeleton import SkeletonAnnotator
 
 __all__ = [
+    "ActivityAnnotator",
     "AngleArcAnnotator",
     "CueBannerAnnotator",
     "GaitEventAnnotator",

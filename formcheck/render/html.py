@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from html import escape
 
 from formcheck import __version__
-from formcheck.render.model import KeyFrame, MetricRow, ReportModel
+from formcheck.render.model import Activity, KeyFrame, MetricRow, ReportModel
+from formcheck.render.strip import activity_strip_svg, span_edges_s
 
 EVIDENCE_TEXT = {
     "E": "published evidence",
@@ -42,6 +43,8 @@ figure{margin:0}figure img{width:100%;height:auto;border-radius:6px;background:#
 figcaption{font-size:.85em;color:#444}.plots svg{display:block;margin:8px 0;background:#fff}
 .plotgrid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:8px}
 .low{color:#b23c17;font-size:.85em}
+.ask{background:#fff4e0;border-left:5px solid #f0a000;padding:6px 10px;border-radius:4px}
+.activity-strip{display:block;margin:8px 0}details summary{cursor:pointer;color:#444}
 @media (max-width:600px){main{padding:6px}section{padding:2px 10px 10px}
 table.stack td,table.stack th{display:block;border:0;padding:2px 4px}table.stack tr{display:block;
 border-bottom:1px solid #e5e5e5;padding:4px 0}table.stack thead{display:none}}
@@ -98,6 +101,23 @@ def _where(cue, word: str) -> str:
     return shown
 
 
+def _activity_section(activity: Activity, report: ReportModel) -> str:
+    """The decision, the question when unsure, the strip and the table of its spans."""
+    ask = activity.ask_text
+    rows = [f"<tr><td class=\"num\">{a:.1f}–{b:.1f} s</td><td>{escape(sp.title)}</td>"
+            f"<td class=\"num\">{sp.confidence:.2f}</td><td>{escape(sp.view or '—')}</td>"
+            f"<td class=\"num\">{sp.first}–{sp.last}</td><td class=\"muted\">{escape(sp.why)}</td></tr>"
+            for sp, (a, b) in zip(activity.spans, span_edges_s(activity, report.track.t_s))]
+    table = (f"<details><summary>The {len(rows)} part{'s' if len(rows) != 1 else ''} of the clip, with why"
+             + (f" ({len(activity.cuts)} shot cut{'s' if len(activity.cuts) != 1 else ''})" if activity.cuts else "")
+             + "</summary>" + _table(["time", "activity", "confidence", "view", "frames", "why"], rows,
+                                     "activity-spans", stack=True) + "</details>") if rows else ""
+    return ("<section id=\"activity\"><h2>What happens when</h2>"
+            f"<p class=\"decision\">{escape(activity.decision)}</p>"
+            + (f"<p class=\"ask\"><b>{escape(ask)}</b></p>" if ask else "")
+            + (activity_strip_svg(activity, report.track.t_s) if activity.spans else "") + table + "</section>")
+
+
 def image_data_uri(data: bytes, mime: str = "image/jpeg") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -112,6 +132,9 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
              f"pose model <code>{escape(report.model_id)}</code> · overall confidence "
              f"<b>{report.confidence:.2f}</b> (0–1: the lower of the {_CONFIDENCE_OF.get(report.mode, 'view and context')} "
              "confidences)</p></header>")
+
+    if report.activity is not None:
+        s.append(_activity_section(report.activity, report))
 
     cap_rows = [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in report.capture.items()]
     cap_rows.append(f"<tr><th>Pose model</th><td><code>{escape(report.model_id)}</code></td></tr>")

@@ -184,6 +184,82 @@ class KeyFrame:
     slug: str = ""
 
 
+ACTIVITY_KINDS = ("gait", "exercise", "other", "still", "absent", "unsure")
+ANALYSIS_KINDS = ("running", "exercise")
+
+
+@dataclass(frozen=True)
+class ActivitySpan:
+    """A stretch of the clip with one activity: first and last track row (inclusive), their
+    times (s), `title` in words ("Bodyweight squat", "Not sure: Squat or Running?"),
+    `kind` (one of ACTIVITY_KINDS: what colour and icon it gets), confidence 0-1, the
+    camera `view` in it, `shot` (which shot of an edited clip), `why` (one line)."""
+
+    first: int
+    last: int
+    start_s: float
+    end_s: float
+    title: str
+    kind: str
+    confidence: float
+    view: str = ""
+    shot: int = 0
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError(f"activity span {self.title!r}: last ({self.last}) < first ({self.first})")
+        if self.kind not in ACTIVITY_KINDS:
+            raise ValueError(f"kind must be one of {ACTIVITY_KINDS}, got {self.kind!r}")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+
+    @property
+    def label(self) -> str:
+        """The short text for the video corner and the strip: "Bodyweight squat 0.94" (the
+        confidence only for an activity, not for resting, out of view or a question)."""
+        return f"{self.title} {self.confidence:.2f}" if self.kind in ("gait", "exercise", "other") else self.title
+
+
+@dataclass(frozen=True)
+class ActivityChoice:
+    """One way to settle an unsure clip: analyse it as `analysis` ("running" or "exercise"),
+    for an exercise as `exercise` (a catalog name, or "auto" to recognise it)."""
+
+    title: str
+    analysis: str
+    exercise: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.analysis not in ANALYSIS_KINDS:
+            raise ValueError(f"analysis must be one of {ANALYSIS_KINDS}, got {self.analysis!r}")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the athlete does when: the spans in time order, the track rows where a new shot
+    starts (`cuts`), the clip's decision in one sentence, and when it is unsure, the
+    question (`ask`: what would settle it) and the `choices` that answer it."""
+
+    spans: tuple[ActivitySpan, ...]
+    decision: str
+    cuts: tuple[int, ...] = ()
+    ask: str = ""
+    question: str = ""
+    choices: tuple[ActivityChoice, ...] = ()
+
+    @property
+    def ask_text(self) -> str:
+        """The question and what would settle it, in one line ("" when sure)."""
+        if self.ask.startswith("Not sure"):  # the ask already says what it is unsure of
+            return self.ask
+        return " ".join(p for p in (self.question, self.ask) if p)
+
+    def span_at(self, row: int) -> ActivitySpan | None:
+        """The span holding track row `row`, None outside every span."""
+        return next((s for s in self.spans if s.first <= row <= s.last), None)
+
+
 @dataclass(frozen=True, eq=False)
 class ReportModel:
     """Everything the user sees about one analysed clip.
@@ -192,7 +268,8 @@ class ReportModel:
     capture: ordered label -> text (clip, size, fps, duration, view, ...);
     decisions: (what, value, confidence 0-1, reason) of each automatic choice;
     panel: (label, text) lines for the on-video metric panel;
-    notes: what the numbers do not say (METRICS.md §3, §6).
+    notes: what the numbers do not say (METRICS.md §3, §6);
+    activity: what the athlete does when (the activity timeline), None if not known.
     """
 
     mode: str
@@ -214,6 +291,7 @@ class ReportModel:
     key_frames: tuple[KeyFrame, ...] = ()
     panel: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+    activity: Activity | None = None
 
     def __post_init__(self) -> None:
         n = len(self.track)
@@ -224,7 +302,9 @@ class ReportModel:
         for arc in self.arcs:
             if arc.series not in names:
                 raise ValueError(f"arc series {arc.series!r} is not one of the series {sorted(names)}")
-        for k in (*[m.frame for m in self.marks], *[kf.frame for kf in self.key_frames]):
+        spans = self.activity.spans if self.activity is not None else ()
+        for k in (*[m.frame for m in self.marks], *[kf.frame for kf in self.key_frames],
+                  *[r for s in spans for r in (s.first, s.last)]):
             if not 0 <= k < max(n, 1):
                 raise ValueError(f"frame {k} is outside the track (0..{n - 1})")
         if not 0.0 <= self.confidence <= 1.0:

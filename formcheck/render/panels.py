@@ -120,6 +120,38 @@ class MetricPanelAnnotator(Panel):
         return out
 
 
+def _bgr(hex_colour: str, lighten: float = 0.0) -> tuple[int, int, int]:
+    rgb = np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)], dtype=np.float64)
+    rgb = rgb + (255.0 - rgb) * lighten
+    return int(round(rgb[2])), int(round(rgb[1])), int(round(rgb[0]))
+
+
+class ActivityAnnotator(Panel):
+    """The activity span holding frame `i` ("Bodyweight squat 0.94", "Still / resting",
+    "Not sure: Squat or Running?"), small, in a corner, in a light tint of its colour on
+    the strip; nothing without an activity timeline or outside every span.
+
+    max_width: share of the frame's width the text may take before it wraps."""
+
+    prefer = ("top-right", "bottom-right", "top-left", "bottom-left")
+
+    def __init__(self, max_width: float = 0.5, **kwargs):
+        kwargs.setdefault("text_scale", 0.7)
+        super().__init__(**kwargs)
+        if not 0 < max_width <= 1:
+            raise ValueError(f"max_width must be in (0, 1], got {max_width}")
+        self.max_width = max_width
+
+    def lines(self, report, i, max_width_px, text_px):
+        from formcheck.render.strip import KIND_HEX
+
+        span = report.activity.span_at(i) if report.activity is not None else None
+        if span is None:
+            return []
+        colour = _bgr(KIND_HEX[span.kind][0], lighten=0.5)
+        return [(t, colour) for t in wrap(span.label, text_px, int(max_width_px * self.max_width))]
+
+
 def compose(frame_bgr: np.ndarray, report: ReportModel, i: int, annotators: Sequence) -> np.ndarray:
     """One copy of `frame_bgr` with every annotator drawn in order (panels avoid each other)."""
     out = frame_bgr.copy()
@@ -130,9 +162,10 @@ def compose(frame_bgr: np.ndarray, report: ReportModel, i: int, annotators: Sequ
 
 
 def default_annotators() -> list:
-    """Skeleton, angle arcs, gait events, metric panel, counter, cue banner."""
+    """Skeleton, angle arcs, gait events, cue banner, metric panel, counter, activity (placed
+    last: the corner left over)."""
     from formcheck.render.annotators import AngleArcAnnotator, GaitEventAnnotator
     from formcheck.render.skeleton import SkeletonAnnotator
 
     return [SkeletonAnnotator(), AngleArcAnnotator(), GaitEventAnnotator(), CueBannerAnnotator(),
-            MetricPanelAnnotator(), RepCounterAnnotator()]
+            MetricPanelAnnotator(), RepCounterAnnotator(), ActivityAnnotator()]
