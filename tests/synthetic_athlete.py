@@ -21,6 +21,19 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   foot follows to hip width (travels sideways). monster_walk: feet wide (32 cm), the stepping foot
   goes 20 cm forward and 8 cm out, the other follows (travels forward). fire_hydrant: quadruped, the
   bent knee lifts sideways 45 deg.
+* Outside the catalog (`OUTSIDE_CATALOG_VIEWS`; no faults apply), for tests that must answer "another
+  exercise": donkey_kick: quadruped, the knee stays at 90 deg and the hip extends 90 deg in the
+  sagittal plane until the thigh is horizontal behind (one side per set, as the fire hydrant).
+  forward_lunge (in place, `RepPlan.alternating`; `side` = the stepping, front leg): the front foot
+  steps 0.8 leg lengths forward, both knees reach 90 deg at the peak with the rear heel up, and the
+  athlete pushes back (a partial rep takes the same step and bends part of the way). walking_lunge / walking_lunge_dumbbells (arms hanging): the same step, then the
+  rear foot swings through beside the front one, so each rep travels 0.8 leg lengths forward and the
+  next rep leads with the other leg. hip_thrust (posture "bench": the supine axes, up = +x): upper
+  back on a bench (shoulder joints 0.40 m up), feet flat; the hips rise from 0.16 m to a straight
+  shoulder-hip-knee line with the knees at 90 deg (the peak). jump_squat: squat to 90 deg, drive onto
+  the toes and jump (feet 0.15 m up at the apex, the peak; ballistic flight of 2 sqrt(2 h / g) =
+  0.35 s, timed from `RepSpec.move_s`, hold_s must be 0), land and stand; partial reps are shallow
+  squats without a jump. The "head_end" view (camera ahead of the head, +y) exists for the donkey kick.
 * Timing (`RepPlan`): rest (>= 1 s) -> per rep: movement up (move_s / 2, a half-cosine), hold at the
   top (hold_s), movement down (move_s / 2), pause at rest (pause_s); partial reps (amplitude <= 0.5)
   move part of the way; a change of side adds a repositioning pause (`switch_s`, landmarks blended
@@ -39,13 +52,16 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   quantities below hit their targets exactly; the others are rotations about the checking view's axis.
 
 Use: `track, truth = make_exercise_clip("clamshell", "foot_end", RepPlan.switch(5, faults={2: "roll_back"}))`;
-`truth.full_reps` are the reps that count, `truth.reps[2].values.roll_change_deg` is 20.
+`truth.full_reps` are the reps that count, `truth.reps[2].values.roll_change_deg` is 20. Outside the
+catalog: `make_exercise_clip("walking_lunge_dumbbells", "front", RepPlan.alternating(4))`.
 
 Camera (`CameraSpec`): a level, upright pinhole (or orthographic) camera at `distance_m` from the
-origin along the view's body axis (side: +-z, front: +x, rear: -x, foot_end: -y), `height_m` above the
-floor; the focal length makes the larger side of the clip's bounding box (all frames) `fill` of the
-frame's long side (less where it would not fit in 90% of the frame); the principal point centres that
-box (a level camera shifted like a crop). Frames 1080x1920 portrait or 1920x1080.
+origin along the view's body axis (side: +-z, front: +x, rear: -x, foot_end: -y, head_end: +y),
+`height_m` above the floor (walking lunges: 3.5 m plus the distance walked towards the camera, moved
+along the walk to its middle, landscape from the side); the focal length makes the larger side of the
+clip's bounding box (all frames) `fill` of the frame's long side (less where it would not fit in 90% of
+the frame); the principal point centres that box (a level camera shifted like a crop). Frames
+1080x1920 portrait or 1920x1080.
 
 Outputs (as MediaPipe gives them): xy_px (T, 33, 2), x right, y down; z (T, 33) depth relative to
 the hip-mid in pixels (pixels per metre at the hip-mid's depth), + = farther; world_m (T, 33, 3)
@@ -91,6 +107,7 @@ from synthetic_athlete_poses import (
     ExerciseModel,
     bridge_reach,
     bridge_rest_angle,
+    jump_min_move_s,
     supporting_side,
     unsupported_side,
 )
@@ -115,6 +132,15 @@ SUPPORTED_VIEWS: dict[str, tuple[str, ...]] = {
     "monster_walk": ("front", "rear"),
     "fire_hydrant": ("foot_end",),
 }
+# Movements outside the catalog (module docstring), for "another exercise" tests; no faults apply.
+OUTSIDE_CATALOG_VIEWS: dict[str, tuple[str, ...]] = {
+    "donkey_kick": ("side", "foot_end", "head_end"),
+    "forward_lunge": ("side", "front", "rear"),
+    "walking_lunge": ("side", "front", "rear"),
+    "walking_lunge_dumbbells": ("side", "front", "rear"),
+    "hip_thrust": ("side", "foot_end"),
+    "jump_squat": ("side", "front", "rear"),
+}
 APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "glute_bridge": ("short_of_neutral", "back_arch"),
     "single_leg_bridge": ("pelvic_drop", "short_of_neutral", "back_arch"),
@@ -137,8 +163,8 @@ FAULT_SIZE_RANGE: dict[str, tuple[float, float]] = {
     "hip_hike": (0.0, 30.0), "short_of_neutral": (135.0, 178.0), "back_arch": (182.0, 230.0),
 }
 FAULTS = tuple(DEFAULT_FAULT_SIZE)
-TWO_LEGGED = ("glute_bridge", "squat")
-VIEWS = ("side", "front", "rear", "foot_end")
+TWO_LEGGED = tuple(n for n, m in EXERCISE_MODELS.items() if m.both_legs and m.catalog)   # glute_bridge, squat
+VIEWS = ("side", "front", "rear", "foot_end", "head_end")
 FRAME_SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 # Where each quantity is checked, per posture (the first view is the orthographic truth's).
 QUANTITY_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -146,12 +172,14 @@ QUANTITY_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
     "supine": {"obliquity": ("foot_end",), "hip_angle": ("side",)},
     "side_lying": {"roll": ("foot_end",), "hike": ("front",)},
     "quadruped": {"obliquity": ("foot_end",)},
+    "bench": {"obliquity": ("foot_end",), "hip_angle": ("side",)},
 }
 _FAULT_QUANTITY = {"knee_cave": "fppa", "pelvic_drop": "obliquity", "trunk_sway": "trunk_lean",
                    "roll_back": "roll", "hip_hike": "hike", "short_of_neutral": "hip_angle",
                    "back_arch": "hip_angle"}
 _CAMERA_DEFAULTS = {"standing": (1.0, "portrait"), "supine": (0.3, "landscape"),
-                    "side_lying": (0.35, "landscape"), "quadruped": (0.5, "landscape")}
+                    "side_lying": (0.35, "landscape"), "quadruped": (0.5, "landscape"),
+                    "bench": (0.45, "landscape")}
 
 
 # -- plan ---------------------------------------------------------------------------------------------
@@ -265,6 +293,14 @@ def default_plan(exercise: str) -> RepPlan:
         return RepPlan.alternating(6, move_s=1.2, hold_s=0.2, pause_s=0.3)
     if exercise == "lateral_band_walk":
         return RepPlan.switch(2, move_s=1.2, hold_s=0.2, pause_s=0.3)
+    if exercise == "forward_lunge":
+        return RepPlan.alternating(6, move_s=2.4, hold_s=0.3, pause_s=0.6)
+    if exercise.startswith("walking_lunge"):
+        return RepPlan.alternating(4, move_s=2.4, hold_s=0.3, pause_s=0.4)
+    if exercise == "hip_thrust":
+        return RepPlan.simple("both", 5, hold_s=1.0)
+    if exercise == "jump_squat":
+        return RepPlan.simple("both", 5, move_s=2.0, hold_s=0.0, pause_s=1.0)
     hold = {"single_leg_bridge": 2.0, "clamshell": 0.5}.get(exercise, 0.3)
     n = 4 if exercise in ("single_leg_bridge", "single_leg_squat") else 5
     return RepPlan.switch(n, hold_s=hold)
@@ -273,9 +309,10 @@ def default_plan(exercise: str) -> RepPlan:
 # -- camera and recording -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CameraSpec:
-    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks;
-    height 1.0 m standing, 0.3 supine, 0.35 side-lying, 0.5 on hands and knees; portrait standing
-    except the lateral band walk, landscape otherwise). near_side: the athlete's side towards the
+    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, walking
+    lunges as the module docstring; height 1.0 m standing, 0.3 supine, 0.35 side-lying, 0.5 on hands
+    and knees, 0.45 on the bench; portrait standing except the lateral band walk and the walking
+    lunges' side view, landscape otherwise). near_side: the athlete's side towards the
     camera in the side view (default: the first rep's side, left for two-legged exercises)."""
 
     distance_m: float | None = None
@@ -428,7 +465,7 @@ def _schedule(plan: RepPlan, model: ExerciseModel) -> tuple[tuple[_Seg, ...], tu
 
     add("rest", plan.rest_before_s, plan.reps[0].side)
     for k, rep in enumerate(plan.reps):
-        if k > 0 and rep.side != plan.reps[k - 1].side and model.name != "monster_walk":
+        if k > 0 and rep.side != plan.reps[k - 1].side and not model.alternates:
             add("switch", plan.switch_s, plan.reps[k - 1].side, to_side=rep.side)
             add("rest", plan.rest_before_s, rep.side)
             block_first = {}
@@ -465,7 +502,7 @@ def _view_axis(view: str, near_side: str | None) -> np.ndarray:
     """Direction from the athlete to the camera, body coordinates."""
     if view == "side":
         return AX_RIGHT if near_side == "right" else -AX_RIGHT
-    return {"front": AX_ANT, "rear": -AX_ANT, "foot_end": -AX_SUP}[view]
+    return {"front": AX_ANT, "rear": -AX_ANT, "foot_end": -AX_SUP, "head_end": AX_SUP}[view]
 
 
 def _basis(view: str, up: np.ndarray, near_side: str | None) -> np.ndarray:
@@ -559,6 +596,7 @@ class _Clip:
     projection: str
     frame_size: tuple[int, int]
     intrinsics: tuple[float, float, float] = (1.0, 0.0, 0.0)   # f (px, or px/m orthographic), cx, cy
+    shift_m: tuple[float, float, float] = (0.0, 0.0, 0.0)      # camera moved along the travel (body coords)
 
     @property
     def duration_s(self) -> float:
@@ -576,14 +614,14 @@ class _Clip:
     def to_camera(self, pts: np.ndarray, side: str) -> np.ndarray:
         """Body coordinates of a `side` pose -> camera coordinates (the camera relative to that pose)."""
         up = self.model.up(side)
-        centre = self.distance_m * _view_axis(self.view, self.near_side) + self.height_m * up
+        centre = self.distance_m * _view_axis(self.view, self.near_side) + self.height_m * up + np.array(self.shift_m)
         return (pts - centre) @ self.basis(side).T
 
     def drive(self, t: np.ndarray, segs: list[_Seg]) -> Drive:
         """Drive of samples at times t inside the given (rep or rest) segments."""
         n = t.shape[0]
         vals = {k: np.zeros(n) for k in ("q", "cave", "drop", "sway", "roll", "hike")}
-        vals["amp"], vals["top"] = np.ones(n), np.full(n, math.nan)
+        vals["amp"], vals["top"], vals["move_s"] = np.ones(n), np.full(n, math.nan), np.full(n, 2.0)
         origin = np.array([s.origin for s in segs]).reshape(n, 3)
         for i, s in enumerate(segs):
             if s.kind != "rep":
@@ -592,6 +630,7 @@ class _Clip:
             q = float(_phase(np.array([t[i] - s.t0]), rep)[0])
             e = min(q, 2 - q)
             vals["q"][i], vals["amp"][i], vals["top"][i] = q, rep.amplitude, par.top
+            vals["move_s"][i] = rep.move_s
             for k in ("cave", "drop", "sway", "roll", "hike"):
                 vals[k][i] = e * getattr(par, k)
         vals["top"] = np.where(np.isnan(vals["top"]), BRIDGE_TOP_DEFAULT, vals["top"])
@@ -778,44 +817,58 @@ def _hidden(cam: np.ndarray, pinhole: bool, chunk: int = 256) -> np.ndarray:
 
 
 # -- entry point --------------------------------------------------------------------------------------
+def _views(exercise: str) -> tuple[str, ...]:
+    return SUPPORTED_VIEWS.get(exercise) or OUTSIDE_CATALOG_VIEWS[exercise]
+
+
 def _check_exercise(exercise: str) -> None:
-    if exercise not in SUPPORTED_VIEWS:
-        raise ValueError(f"exercise must be one of {sorted(SUPPORTED_VIEWS)}, got {exercise!r}")
+    if exercise not in SUPPORTED_VIEWS and exercise not in OUTSIDE_CATALOG_VIEWS:
+        raise ValueError(f"exercise must be one of {sorted(SUPPORTED_VIEWS)} or, outside the catalog, "
+                         f"{sorted(OUTSIDE_CATALOG_VIEWS)}; got {exercise!r}")
 
 
 def _check_plan(exercise: str, plan: RepPlan) -> None:
-    allowed = ("both",) if exercise in TWO_LEGGED else SIDES
+    allowed = ("both",) if EXERCISE_MODELS[exercise].both_legs else SIDES
+    applicable = APPLICABLE_FAULTS.get(exercise, ())
     for k, rep in enumerate(plan.reps):
         if rep.side not in allowed:
             raise ValueError(f"plan: rep {k} side {rep.side!r}; {exercise} reps are {' or '.join(allowed)}")
-        bad = [f for f in rep.faults if f not in APPLICABLE_FAULTS[exercise]]
+        bad = [f for f in rep.faults if f not in applicable]
         if bad:
             raise ValueError(f"plan: fault(s) {bad} in rep {k} do not apply to {exercise}; "
-                             f"applicable: {list(APPLICABLE_FAULTS[exercise])}")
+                             f"applicable: {list(applicable)}")
+        if exercise == "jump_squat" and (rep.hold_s != 0 or rep.move_s < jump_min_move_s()):
+            raise ValueError(f"plan: rep {k} of jump_squat needs hold_s 0 (the peak is the flight's apex) "
+                             f"and move_s >= {jump_min_move_s():.2f} s, got {rep.hold_s}, {rep.move_s}")
 
 
 def make_exercise_clip(exercise: str, view: str, plan: RepPlan | None = None, camera: CameraSpec | None = None,
                        recording: RecordingSpec | None = None) -> tuple[PoseTrack, ExerciseTruth]:
     """Render the athlete doing `exercise` seen from `view` to a PoseTrack, with its truth."""
     _check_exercise(exercise)
-    if view not in SUPPORTED_VIEWS[exercise]:
-        raise ValueError(f"view must be one of {SUPPORTED_VIEWS[exercise]} for {exercise}, got {view!r}")
+    if view not in _views(exercise):
+        raise ValueError(f"view must be one of {_views(exercise)} for {exercise}, got {view!r}")
     plan = plan or default_plan(exercise)
     _check_plan(exercise, plan)
     camera = camera or CameraSpec()
     rec = recording or RecordingSpec()
     model = EXERCISE_MODELS[exercise]
     height, orient = _CAMERA_DEFAULTS[model.posture]
-    if exercise == "lateral_band_walk":
+    if exercise == "lateral_band_walk" or (model.travel is not None and not model.catalog and view == "side"):
         orient = "landscape"
     near = None
     if view == "side":
         near = camera.near_side or ("left" if plan.reps[0].side == "both" else plan.reps[0].side)
     segs, refs = _schedule(plan, model)
-    clip = _Clip(model, Body(), plan, segs, refs, (), view, near,
-                 camera.distance_m or (4.0 if model.travel is not None else 3.0),
+    distance, shift = (4.0 if model.travel is not None else 3.0), np.zeros(3)
+    if model.travel is not None and not model.catalog:   # frame the whole walk: stand off, centre on it
+        u = _view_axis(view, near)
+        end = np.array(segs[-1].origin)
+        distance = 3.5 + max(0.0, float(end @ u))
+        shift = end / 2 - float(end / 2 @ u) * u
+    clip = _Clip(model, Body(), plan, segs, refs, (), view, near, camera.distance_m or distance,
                  camera.height_m if camera.height_m is not None else height, camera.projection,
-                 FRAME_SIZES[camera.orientation or orient])
+                 FRAME_SIZES[camera.orientation or orient], shift_m=tuple(float(v) for v in shift))
     clip = replace(clip, params=_solve_params(clip))
 
     n = int(math.floor(clip.duration_s * rec.fps + 1e-9)) + 1
@@ -873,13 +926,14 @@ def _truth(clip: _Clip, body_px: float, athlete_px: float, fps: float) -> Exerci
         reps.append(RepTruth(rep.side, start_s, peak_s, end_s, rep.hold_s, rep.partial, rep.faults,
                              rep.amplitude, values, image_values))
     switches = tuple((s.t0, s.t1) for s in clip.segs if s.kind == "switch")
-    sizes = {f: clip.plan.fault_size(f) for f in APPLICABLE_FAULTS[clip.model.name]}
+    sizes = {f: clip.plan.fault_size(f) for f in APPLICABLE_FAULTS.get(clip.model.name, ())}
     return ExerciseTruth(clip.model.name, clip.view, posture, fps, clip.frame_size, tuple(reps), switches,
                          clip.near_side, sizes, body_px, athlete_px, clip)
 
 
 __all__ = [
-    "APPLICABLE_FAULTS", "DEFAULT_FAULT_SIZE", "FAULT_SIZE_RANGE", "FAULTS", "QUANTITY_VIEWS", "SUPPORTED_VIEWS",
+    "APPLICABLE_FAULTS", "DEFAULT_FAULT_SIZE", "FAULT_SIZE_RANGE", "FAULTS", "OUTSIDE_CATALOG_VIEWS", "QUANTITY_VIEWS",
+    "SUPPORTED_VIEWS",
     "CameraSpec", "ExerciseTruth", "FaultValues", "RecordingSpec", "RepPlan", "RepSpec", "RepTruth", "default_plan",
     "make_exercise_clip", "supporting_side", "unsupported_side",
 ]

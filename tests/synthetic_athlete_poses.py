@@ -33,6 +33,11 @@ Each builder maps a `Drive` (per-sample rep phase, amplitude, fault sizes, trave
   joint, the top hip towards the head; the trunk keeps its orientation (it side-bends).
 * bridges: the trunk (shoulders fixed on the floor) turns up about the shoulders to `Drive.top`
   at the peak of a full rep; the short_of_neutral / back_arch targets only change that angle.
+
+Outside the catalog (no faults; docstrings of the builders): donkey_kick (quadruped, sagittal hip
+extension with the knee bent), forward_lunge, walking_lunge (and _dumbbells: arms hanging), hip_thrust
+(posture "bench": the supine axes, x up, upper back on a bench) and jump_squat (flight timed in
+seconds: the apex is the rep's peak). Feet pitch about their FOOT_INDEX (heel up) where they push off.
 """
 
 from __future__ import annotations
@@ -90,7 +95,8 @@ class Drive:
     q: rep phase, 0 at rest -> 1 at the peak (held) -> 2 back at rest; walks use both halves (lead
     foot out, then the trail foot follows), every other exercise only e = min(q, 2 - q).
     amp: the rep's amplitude (1 full; a partial rep moves amp of the way). origin: where the rep
-    started (walks travel). top: bridges' trunk angle at the peak of a full rep.
+    started (walks travel). top: bridges' trunk angle at the peak of a full rep. move_s: the rep's
+    movement time, seconds (the jump squat's flight is timed in seconds).
     """
 
     q: np.ndarray
@@ -102,6 +108,7 @@ class Drive:
     roll: np.ndarray
     hike: np.ndarray
     top: np.ndarray
+    move_s: np.ndarray
 
     @classmethod
     def make(cls, n: int, **values) -> "Drive":
@@ -109,6 +116,7 @@ class Drive:
         base["amp"] = np.ones(n)
         base["origin"] = np.zeros((n, 3))
         base["top"] = np.full(n, BRIDGE_TOP_DEFAULT)
+        base["move_s"] = np.full(n, 2.0)
         for key, val in values.items():
             shape = (n, 3) if key == "origin" else (n,)
             base[key] = np.broadcast_to(np.asarray(val, dtype=np.float64), shape).copy()
@@ -521,6 +529,16 @@ QUAD_SHOULDER_RISE = 0.08
 HYDRANT_DEG = 45.0
 
 
+def _quadruped_upper(pts, hip_mid, body: Body) -> None:
+    """Trunk rising QUAD_SHOULDER_RISE to the shoulders, arms straight down to the hands."""
+    n = hip_mid.shape[0]
+    R_tr = rot(Z, np.full(n, math.asin(QUAD_SHOULDER_RISE / body.trunk_m)))
+    _upper_body(pts, hip_mid + R_tr[:, :, 1] * body.trunk_m, R_tr, R_tr, body)
+    for s in SIDES:
+        sh = pts[:, _lm(s, "SHOULDER")]
+        _arm(pts, s, sh + np.array([body.upper_arm_m + body.forearm_m - 0.005, 0.0, 0.0]), -Y, body, finger=Y)
+
+
 def fire_hydrant(side: str, d: Drive, body: Body) -> np.ndarray:
     """Hands under the shoulders, knees under the hips; the bent `side` knee lifts sideways to 45 deg."""
     n = len(d)
@@ -531,27 +549,376 @@ def fire_hydrant(side: str, d: Drive, body: Body) -> np.ndarray:
         abd = np.radians(HYDRANT_DEG) * d.prog if s == side else 0.0
         kn, an, toe, sole = leg_fk(s, hips[s], _eye(n), np.radians(90), abd, np.radians(90), np.radians(60), body)
         _put_leg(pts, s, hips[s], kn, an, toe, sole)
-    R_tr = rot(Z, np.full(n, math.asin(QUAD_SHOULDER_RISE / body.trunk_m)))
-    _upper_body(pts, hm + R_tr[:, :, 1] * body.trunk_m, R_tr, R_tr, body)
+    _quadruped_upper(pts, hm, body)
+    return pts
+
+
+# -- outside the catalog: donkey kick, lunges, hip thrust, jump squat --------------------------------------
+# Movements the glute catalog does not contain, for tests that must call them "another exercise".
+def _smooth(x) -> np.ndarray:
+    """Smoothstep of x clipped to [0, 1]: 0 -> 1 with zero slope at both ends."""
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _foot_axes(pitch) -> tuple[np.ndarray, np.ndarray]:
+    """Toe direction and sole normal (N, 3) of a forward-pointing foot pitched toes-down (heel up) by
+    `pitch` (N,) radians."""
+    c, s, z = np.cos(pitch), np.sin(pitch), np.zeros_like(pitch)
+    return np.stack([c, -s, z], -1), np.stack([s, c, z], -1)
+
+
+def _ankle_over_toe(pitch) -> np.ndarray:
+    """(N, 2) sagittal ankle (forward, height) of a foot whose FOOT_INDEX stays on the floor at
+    forward 0.16 m (where it lies with the foot flat and the ankle at forward 0), heel up by `pitch`."""
+    toe, sole = _foot_axes(pitch)
+    return np.array([0.16, 0.0]) - 0.16 * toe[:, :2] + 0.07 * sole[:, :2]
+
+
+DONKEY_KICK_DEG = 90.0   # hip extension: the thigh swings from vertical (under the hip) to horizontal behind
+
+
+def donkey_kick(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Hands and knees as the fire hydrant; the `side` knee stays bent 90 deg and the hip extends
+    90 deg in the sagittal plane (flexion 90 -> 0): the thigh goes back and up to horizontal, the
+    shank points at the ceiling."""
+    n = len(d)
+    hips, hm = _pelvis(d.origin + np.array([-QUAD_HIP_H, 0.0, 0.0]), _eye(n), "left", body)
+    pts = _nan_points(n)
     for s in SIDES:
-        sh = pts[:, _lm(s, "SHOULDER")]
-        _arm(pts, s, sh + np.array([body.upper_arm_m + body.forearm_m - 0.005, 0.0, 0.0]), -Y, body, finger=Y)
+        ext = np.radians(DONKEY_KICK_DEG) * d.prog if s == side else np.zeros(n)
+        kn, an, toe, sole = leg_fk(s, hips[s], _eye(n), np.radians(90) - ext, 0.0, np.radians(90),
+                                   np.radians(60), body)
+        _put_leg(pts, s, hips[s], kn, an, toe, sole)
+    _quadruped_upper(pts, hm, body)
+    return pts
+
+
+# Lunges: feet at hip width (each leg in its own sagittal plane), the front (`side`) foot steps
+# LUNGE_STEP_LEGS leg lengths forward, both knees reach LUNGE_KNEE_DEG at the bottom with the rear
+# foot on its toes (heel up LUNGE_HEEL_DEG), trunk near upright. A partial rep (amp) takes the same
+# step and bends the knees and lifts the heel amp of the way. Stance legs by inverse kinematics to
+# their planted feet, a swinging leg by forward kinematics (thigh and knee angles eased between its
+# poses at lift-off and touch-down, the knee folding LUNGE_SWING_FOLD_DEG on the way for clearance).
+LUNGE_STEP_LEGS = 0.8
+LUNGE_KNEE_DEG = 90.0
+LUNGE_HEEL_DEG = 55.0
+LUNGE_PUSH_HEEL_DEG = 65.0     # walking lunge: the rear heel rises further before the foot leaves the floor
+LUNGE_TOUCH_KNEES_DEG = (15.0, 25.0)     # front, rear knee when the front foot touches down
+LUNGE_LIFT_OFF_KNEES_DEG = (40.0, 35.0)  # walking lunge: front, rear knee when the rear foot lifts off
+LUNGE_SWING_FOLD_DEG = 35.0
+STAND_KNEE_DEG = 5.0
+
+
+def lunge_step_m(body: Body) -> float:
+    return LUNGE_STEP_LEGS * body.leg_m
+
+
+def _knee_chord(knee_flex, body: Body) -> np.ndarray:
+    """Hip-ankle distance at a knee flexion (radians)."""
+    l1, l2 = body.thigh_m, body.shank_m
+    return np.sqrt(l1**2 + l2**2 + 2 * l1 * l2 * np.cos(knee_flex))
+
+
+def _stand_hip(body: Body) -> np.ndarray:
+    """(2,) sagittal hip-joint position (forward, height) over an ankle at (0, ankle height), standing."""
+    kf = np.radians([STAND_KNEE_DEG])
+    hx, hy = _stance_hip(kf, 0.45 * kf, 0.0, body)
+    return np.array([hx[0], hy[0]])
+
+
+def _hip_between(rear, front, r_rear, r_front) -> np.ndarray:
+    """(N, 2) hip above two sagittal ankles (rear behind front) at the given hip-ankle distances."""
+    dv = front - rear
+    dist = np.linalg.norm(dv, axis=-1)
+    u = dv / dist[:, None]
+    a = (r_rear**2 - r_front**2 + dist**2) / (2 * dist)
+    h = np.sqrt(np.maximum(r_rear**2 - a**2, 0.0))
+    return rear + a[:, None] * u + h[:, None] * np.stack([-u[:, 1], u[:, 0]], -1)
+
+
+def _leg_angles(hip, ankle, body: Body) -> tuple[np.ndarray, np.ndarray]:
+    """Sagittal thigh angle from straight down (+ = knee forward) and knee flexion, radians."""
+    l1, l2 = body.thigh_m, body.shank_m
+    dv = ankle - hip
+    dist = np.minimum(np.linalg.norm(dv, axis=-1), l1 + l2)
+    flex = np.pi - np.arccos(np.clip((l1**2 + l2**2 - dist**2) / (2 * l1 * l2), -1, 1))
+    alpha = np.arccos(np.clip((l1**2 + dist**2 - l2**2) / (2 * l1 * dist), -1, 1))
+    return np.arctan2(dv[:, 0], -dv[:, 1]) + alpha, flex
+
+
+def _leg_ankle(hip, thigh, flex, body: Body) -> np.ndarray:
+    """Sagittal ankle from the hip, thigh angle and knee flexion (the inverse of _leg_angles)."""
+    knee = hip + body.thigh_m * np.stack([np.sin(thigh), -np.cos(thigh)], -1)
+    return knee + body.shank_m * np.stack([np.sin(thigh - flex), -np.cos(thigh - flex)], -1)
+
+
+def _swing(hip, lift_off, touch_down, s, body: Body) -> np.ndarray:
+    """Ankle of a swinging leg at progress s (N,) in [0, 1] between its (thigh angle, flexion) at
+    lift-off and at touch-down: the thigh leads, the knee folds on the way and extends last."""
+    s = np.clip(s, 0.0, 1.0)
+    thigh = lift_off[0] + (touch_down[0] - lift_off[0]) * _smooth(s / 0.7)
+    flex = (lift_off[1] + (touch_down[1] - lift_off[1]) * _smooth(s)
+            + np.radians(LUNGE_SWING_FOLD_DEG) * np.sin(np.pi * _smooth(s)))
+    ankle = _leg_ankle(hip, thigh, flex, body)
+    ankle[:, 1] = np.maximum(ankle[:, 1], body.ankle_height_m)   # short steps: no dip below the floor
+    return ankle
+
+
+def _ease3(y0, y1, y2, u) -> np.ndarray:
+    """Monotone C1 curve through y0 (u = 0), y1 (u = 0.5) and y2 (u = 1), flat at both ends
+    (piecewise cubic Hermite, harmonic-mean slope in the middle as PCHIP); all (N,)."""
+    d0, d1 = (y1 - y0) / 0.5, (y2 - y1) / 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(d0 * d1 > 0, 2 * d0 * d1 / (d0 + d1), 0.0)
+    first = u < 0.5
+    t = np.clip(np.where(first, u / 0.5, (u - 0.5) / 0.5), 0.0, 1.0)
+    ya, yb = np.where(first, y0, y1), np.where(first, y1, y2)
+    ma, mb = np.where(first, 0.0, m), np.where(first, m, 0.0)
+    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
+    return h00 * ya + h10 * 0.5 * ma + h01 * yb + h11 * 0.5 * mb
+
+
+def _polar(hip, ankle) -> tuple[np.ndarray, np.ndarray]:
+    """Hip about an ankle: (angle from vertical, + = hip forward of the ankle; distance)."""
+    dv = hip - ankle
+    return np.arctan2(dv[:, 0], dv[:, 1]), np.linalg.norm(dv, axis=-1)
+
+
+def _hip_over(ankle, keys, u) -> np.ndarray:
+    """Hip over a planted ankle (N, 2), its (angle, distance) about the ankle eased through three
+    keyframes (`_polar`): the leg never over-reaches between keyframes that do not."""
+    ang = _ease3(keys[0][0], keys[1][0], keys[2][0], u)
+    dist = _ease3(keys[0][1], keys[1][1], keys[2][1], u)
+    return ankle + dist[:, None] * np.stack([np.sin(ang), np.cos(ang)], -1)
+
+
+def _lunge_sagittal(d: Drive, body: Body, walking: bool) -> dict[str, np.ndarray]:
+    """Sagittal lunge state per sample relative to the rep's origin (the ankles at rest at forward 0):
+    hip (N, 2), front and rear ankle (N, 2) with their heel pitch (N,), trunk lean (N,).
+
+    Down (q 0 -> 1): the hip travels forward and down about the rear ankle (angle and distance eased
+    from standing through the front foot's touch-down at q = 0.5 to the bottom), the front foot swings
+    out and touches down, the rear heel rises. Up: the forward lunge retraces it; the walking lunge
+    rises about the front ankle (eased from the bottom through the rear foot's lift-off at q = 1.5 to
+    standing) while the rear heel rises further, then the rear foot swings through beside the front
+    foot (the walker stands one step further on: the next rep's rest)."""
+    n, amp = len(d), d.amp
+    ah = body.ankle_height_m
+    step = np.full(n, lunge_step_m(body))   # a partial rep steps out as far but bends amp of the way
+    front_set = np.stack([step, np.full(n, ah)], -1)
+    rest_ankle = np.broadcast_to(np.array([0.0, ah]), (n, 2))
+    hip0 = np.broadcast_to(_stand_hip(body), (n, 2))
+    stand = _leg_angles(hip0, rest_ankle, body)
+
+    def knees(deg):
+        return _knee_chord(np.radians(STAND_KNEE_DEG + (deg - STAND_KNEE_DEG) * amp), body)
+
+    def rear_pitch(u):
+        return np.radians(LUNGE_HEEL_DEG) * amp * _smooth((u - 0.2) / 0.8)
+
+    rear_t, rear_b = _ankle_over_toe(rear_pitch(np.full(n, 0.5))), _ankle_over_toe(rear_pitch(np.ones(n)))
+    hip_b = _hip_between(rear_b, front_set, knees(LUNGE_KNEE_DEG), knees(LUNGE_KNEE_DEG))
+    hip_t = _hip_between(rear_t, front_set, knees(LUNGE_TOUCH_KNEES_DEG[1]), knees(LUNGE_TOUCH_KNEES_DEG[0]))
+    u = np.minimum(d.q, 1.0) if walking else d.e
+    pitch_r = rear_pitch(u)
+    rear = _ankle_over_toe(pitch_r)
+    hip = _hip_over(rear, (_polar(hip0, rest_ankle), _polar(hip_t, rear_t), _polar(hip_b, rear_b)), u)
+    swing = _swing(hip, stand, _leg_angles(hip_t, front_set, body), u / 0.5, body)
+    front = np.where((u < 0.5)[:, None], swing, front_set)
+    pitch_f = np.zeros(n)
+    lean = np.radians(4.0 + 4.0 * amp * _smooth(u))
+    if walking:
+        r = np.clip(d.q - 1.0, 0.0, 1.0)
+        push_o = np.radians(LUNGE_PUSH_HEEL_DEG) * amp
+        pivot = np.radians(LUNGE_HEEL_DEG) * amp + (push_o - np.radians(LUNGE_HEEL_DEG) * amp) * _smooth(r / 0.5)
+        rear_o = _ankle_over_toe(push_o)
+        hip_o = _hip_between(rear_o, front_set, knees(LUNGE_LIFT_OFF_KNEES_DEG[1]),
+                             knees(LUNGE_LIFT_OFF_KNEES_DEG[0]))
+        hip_end = hip0 + np.stack([step, np.zeros(n)], -1)
+        keys = (_polar(hip_b, front_set), _polar(hip_o, front_set), _polar(hip_end, front_set))
+        hip2 = _hip_over(front_set, keys, r)
+        s = np.clip((r - 0.5) / 0.5, 0.0, 1.0)
+        swing2 = _swing(hip2, _leg_angles(hip_o, rear_o, body), stand, s, body)
+        rear2 = np.where((r < 0.5)[:, None], _ankle_over_toe(pivot), swing2)
+        pitch2 = np.where(r < 0.5, pivot, push_o * (1 - _smooth(s / 0.7)))
+        up = d.q > 1.0
+        hip = np.where(up[:, None], hip2, hip)
+        rear = np.where(up[:, None], rear2, rear)
+        pitch_r = np.where(up, pitch2, pitch_r)
+        front = np.where(up[:, None], front_set, front)
+        lean = np.where(up, np.radians(4.0 + 4.0 * amp * (1 - _smooth(r))), lean)
+    return dict(hip=hip, front=front, front_pitch=pitch_f, rear=rear, rear_pitch=pitch_r, lean=lean)
+
+
+def _hanging_arms(pts, body: Body) -> None:
+    """Arms hanging at the sides (holding dumbbells), elbows slightly bent backwards."""
+    for side in SIDES:
+        s = SIGN[side]
+        sh = pts[:, _lm(side, "SHOULDER")]
+        _arm(pts, side, sh + np.array([0.0, -0.52, s * 0.06]), np.array([-1.0, 0.0, 0.0]), body,
+             finger=np.array([0.0, -1.0, 0.0]))
+
+
+def _lunge(side: str, d: Drive, body: Body, walking: bool, dumbbells: bool) -> np.ndarray:
+    n, rear_side = len(d), OTHER[side]
+    g = _lunge_sagittal(d, body, walking)
+    w2 = body.hip_width_m / 2
+
+    def at(p2, s):   # sagittal (forward, height) -> body coordinates on side s
+        return d.origin + np.stack([p2[:, 0], p2[:, 1], np.full(n, SIGN[s] * w2)], -1)
+
+    hip_mid = d.origin + np.stack([g["hip"][:, 0], g["hip"][:, 1], np.zeros(n)], -1)
+    hips, hm = _pelvis(hip_mid, _eye(n), "left", body)
+    pts = _nan_points(n)
+    for s, ankle, pitch in ((side, g["front"], g["front_pitch"]), (rear_side, g["rear"], g["rear_pitch"])):
+        toe, sole = _foot_axes(pitch)
+        _planted_leg(pts, s, hips[s], at(ankle, s), np.zeros(n), body, toe=toe, sole=sole)
+    _stand_upper(pts, hips, hm, g["lean"], np.zeros(n), body)
+    if dumbbells:
+        _hanging_arms(pts, body)
+    return pts
+
+
+def forward_lunge(side: str, d: Drive, body: Body) -> np.ndarray:
+    """In place: the `side` foot steps forward 0.8 leg lengths, both knees bend to 90 deg (rear knee
+    towards the floor, trunk upright), then push back to standing; hands on the hips."""
+    return _lunge(side, d, body, walking=False, dumbbells=False)
+
+
+def walking_lunge(side: str, d: Drive, body: Body) -> np.ndarray:
+    """As the forward lunge, travelling: rising, the rear foot comes through beside the front one and
+    leads the next rep (the other side); hands on the hips."""
+    return _lunge(side, d, body, walking=True, dumbbells=False)
+
+
+def walking_lunge_dumbbells(side: str, d: Drive, body: Body) -> np.ndarray:
+    """The walking lunge holding dumbbells, arms hanging at the sides."""
+    return _lunge(side, d, body, walking=True, dumbbells=True)
+
+
+def _travel_lunge(side: str, amp: float, body: Body = Body()) -> np.ndarray:
+    return np.array([lunge_step_m(body), 0.0, 0.0])   # partial reps too (a full step, a shallow dip)
+
+
+# Hip thrust (body coordinates as supine: x up, y towards the head; the floor is x = 0): upper back on
+# a bench edge (shoulder joints HIP_THRUST_SHOULDER_H up), feet flat at hip width; the trunk turns
+# about the shoulders from the hips low (rest) to a straight shoulder-hip-knee line with the knees
+# at 90 deg (the top), where the feet are placed.
+HIP_THRUST_SHOULDER_H = 0.40
+HIP_THRUST_REST_HIP_H = 0.16
+
+
+def hip_thrust_geometry(body: Body) -> tuple[np.ndarray, float, float, float]:
+    """Shoulder-mid (3,), rest and top trunk angles (radians, hips above the shoulders > 0) and the
+    ankles' y."""
+    beta0 = math.asin((HIP_THRUST_REST_HIP_H - HIP_THRUST_SHOULDER_H) / body.trunk_m)
+    ys = body.trunk_m * math.cos(beta0)
+    a, b = body.trunk_m + body.thigh_m, body.shank_m
+    top = math.asin((body.ankle_height_m - HIP_THRUST_SHOULDER_H) / math.hypot(a, b)) + math.atan2(b, a)
+    ankle_y = ys - a * math.cos(top) - b * math.sin(top)
+    return np.array([HIP_THRUST_SHOULDER_H, ys, 0.0]), beta0, top, ankle_y
+
+
+def hip_thrust(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Shoulders on the bench, feet on the floor, hands on a bar over the hips; the hips rise from near
+    the floor to the straight shoulder-hip-knee line (knees 90 deg) and lower again."""
+    n = len(d)
+    sm0, beta0, top, ankle_y = hip_thrust_geometry(body)
+    sm = d.origin + sm0
+    beta = beta0 + d.prog * (top - beta0)
+    hips, hm = _pelvis(sm + body.trunk_m * np.stack([np.sin(beta), -np.cos(beta), np.zeros(n)], -1),
+                       _eye(n), "left", body)
+    pts = _nan_points(n)
+    for s in SIDES:
+        ankle = d.origin + np.array([body.ankle_height_m, ankle_y, SIGN[s] * body.hip_width_m / 2])
+        _planted_leg(pts, s, hips[s], ankle, np.zeros(n), body, pole=X, toe=-Y, sole=X)
+    _upper_body(pts, sm, rot(Z, beta), rot(Z, beta - math.radians(35)), body)
+    for s in SIDES:
+        sg = SIGN[s]
+        _arm(pts, s, hm + np.array([0.12, -0.04, sg * 0.26]), np.array([0.3, 0.0, sg]), body)
+    return pts
+
+
+# Jump squat: squat (knees 5 -> 90 deg), drive up onto the toes (heels JUMP_HEEL_DEG up, knees 5 deg)
+# and leave the floor with the speed that carries the feet JUMP_HEIGHT_M up; the landing mirrors the
+# take-off. The apex is the rep's peak (q = 1, no hold); time runs in seconds (Drive.move_s).
+JUMP_HEIGHT_M = 0.15
+JUMP_PUSH_S = 0.30
+JUMP_HEEL_DEG = 35.0
+GRAVITY_M_S2 = 9.81
+JUMP_FEET_HALF_WIDTH_M = 0.11
+
+
+def jump_flight_s() -> float:
+    """Take-off to apex, seconds."""
+    return math.sqrt(2.0 * JUMP_HEIGHT_M / GRAVITY_M_S2)
+
+
+def jump_min_move_s() -> float:
+    """Shortest move_s: flight, push-off and a 0.25 s descent each way."""
+    return 2.0 * (jump_flight_s() + JUMP_PUSH_S + 0.25)
+
+
+def jump_squat(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Squat, jump (feet 0.15 m off the floor at the apex), land, stand; partial reps (amp <= 0.5)
+    are shallow squats without a jump. Arms forward as in the squat."""
+    n = len(d)
+    lateral = JUMP_FEET_HALF_WIDTH_M - body.hip_width_m / 2
+    grid = np.radians(np.linspace(STAND_KNEE_DEG, 90.0, 512))
+    gx, gy = _stance_hip(grid, 0.45 * grid, lateral, body)
+    rise = gy - body.ankle_height_m                              # hip over the ankle, decreasing in flexion
+    t_f, t_p = jump_flight_s(), JUMP_PUSH_S
+    t_d = np.maximum(d.move_s / 2 - t_f - t_p, 1e-6)
+    # seconds from the apex: q is a half-cosine of time on both sides of q = 1 (no hold)
+    t_a = np.arccos(np.clip(2 * np.clip(d.e, 0, 1) - 1, -1, 1)) / np.pi * d.move_s / 2
+    heel_to = math.radians(JUMP_HEEL_DEG)
+    ank_to = _ankle_over_toe(np.array([heel_to]))[0]
+    y_bottom, y_to = body.ankle_height_m + rise[-1], ank_to[1] + rise[0]
+    v_to = GRAVITY_M_S2 * t_f
+    tau = np.clip(1.0 - (t_a - t_f) / t_p, 0.0, 1.0)              # push-off: 0 at the bottom, 1 at take-off
+    y_push = y_bottom + (y_to - y_bottom) * (3 * tau**2 - 2 * tau**3) + t_p * v_to * (tau**3 - tau**2)
+    heel = np.where(t_a < t_f + t_p, heel_to * _smooth((tau - 0.3) / 0.7), 0.0)
+    ank = _ankle_over_toe(heel)
+    kf_push = np.interp(-(y_push - ank[:, 1]), -rise, grid)
+    kf_down = np.radians(90.0) - (np.radians(90.0 - STAND_KNEE_DEG)) * _smooth((t_a - t_f - t_p) / t_d)
+    kf = np.where(t_a < t_f, grid[0], np.where(t_a < t_f + t_p, kf_push, kf_down))
+    lift = np.where(t_a < t_f, JUMP_HEIGHT_M - GRAVITY_M_S2 * t_a**2 / 2, 0.0)
+    partial = d.amp < 0.9
+    kf = np.where(partial, np.radians(STAND_KNEE_DEG + (90.0 - STAND_KNEE_DEG) * d.prog), kf)
+    heel, lift = np.where(partial, 0.0, heel), np.where(partial, 0.0, lift)
+    ank = _ankle_over_toe(heel)
+    hx, hy = _stance_hip(kf, 0.45 * kf, lateral, body)
+    hip_mid = d.origin + np.stack([ank[:, 0] + hx, ank[:, 1] + hy - body.ankle_height_m + lift, np.zeros(n)], -1)
+    hips, hm = _pelvis(hip_mid, _eye(n), "left", body)
+    pts = _nan_points(n)
+    toe, sole = _foot_axes(heel)
+    for s in SIDES:
+        ankle = d.origin + np.stack([ank[:, 0], ank[:, 1] + lift, np.full(n, SIGN[s] * JUMP_FEET_HALF_WIDTH_M)], -1)
+        _planted_leg(pts, s, hips[s], ankle, np.zeros(n), body, toe=toe, sole=sole)
+    p = (kf - np.radians(STAND_KNEE_DEG)) / np.radians(90.0 - STAND_KNEE_DEG)
+    _stand_upper(pts, hips, hm, np.radians(10 + 35 * p), np.zeros(n), body, arm_flex=np.radians(30 + 60 * p))
     return pts
 
 
 # -- registry -----------------------------------------------------------------------------------------
-_UP = {"standing": {"left": Y, "right": Y}, "supine": {"left": X, "right": X},
+_UP = {"standing": {"left": Y, "right": Y}, "supine": {"left": X, "right": X}, "bench": {"left": X, "right": X},
        "side_lying": {"left": -Z, "right": Z}, "quadruped": {"left": -X, "right": -X}}
 
 
 @dataclass(frozen=True)
 class ExerciseModel:
-    """One exercise: its posture, pose builder and (walks) the travel of one step."""
+    """One exercise: its posture, pose builder, (walks) the travel of one step, whether its reps are
+    two-legged ("both") and whether it alternates sides without a repositioning pause; `catalog`:
+    False for the movements outside docs/exercises.md."""
 
     name: str
     posture: str
     build: Callable[[str, Drive, Body], np.ndarray]
     travel: Callable[[str, float], np.ndarray] | None = None
+    both_legs: bool = False
+    alternates: bool = False
+    catalog: bool = True
 
     def up(self, side: str) -> np.ndarray:
         """Room up in body coordinates for a rep of `side` ("both" = as "left")."""
@@ -560,16 +927,24 @@ class ExerciseModel:
 
 EXERCISE_MODELS: dict[str, ExerciseModel] = {
     m.name: m for m in (
-        ExerciseModel("glute_bridge", "supine", glute_bridge),
+        ExerciseModel("glute_bridge", "supine", glute_bridge, both_legs=True),
         ExerciseModel("single_leg_bridge", "supine", single_leg_bridge),
         ExerciseModel("clamshell", "side_lying", clamshell),
         ExerciseModel("side_lying_hip_abduction", "side_lying", side_lying_hip_abduction),
         ExerciseModel("standing_hip_abduction", "standing", standing_hip_abduction),
-        ExerciseModel("squat", "standing", squat),
+        ExerciseModel("squat", "standing", squat, both_legs=True),
         ExerciseModel("single_leg_squat", "standing", single_leg_squat),
         ExerciseModel("lateral_band_walk", "standing", lateral_band_walk, _travel_lateral),
-        ExerciseModel("monster_walk", "standing", monster_walk, _travel_monster),
+        ExerciseModel("monster_walk", "standing", monster_walk, _travel_monster, alternates=True),
         ExerciseModel("fire_hydrant", "quadruped", fire_hydrant),
+        # outside the catalog
+        ExerciseModel("donkey_kick", "quadruped", donkey_kick, catalog=False),
+        ExerciseModel("forward_lunge", "standing", forward_lunge, alternates=True, catalog=False),
+        ExerciseModel("walking_lunge", "standing", walking_lunge, _travel_lunge, alternates=True, catalog=False),
+        ExerciseModel("walking_lunge_dumbbells", "standing", walking_lunge_dumbbells, _travel_lunge,
+                      alternates=True, catalog=False),
+        ExerciseModel("hip_thrust", "bench", hip_thrust, both_legs=True, catalog=False),
+        ExerciseModel("jump_squat", "standing", jump_squat, both_legs=True, catalog=False),
     )
 }
 
