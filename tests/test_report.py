@@ -81,7 +81,13 @@ def test_analysis_json_validates_against_its_schema(exported):
     jsonschema.Draft202012Validator.check_schema(schema)
     data = json.loads((done.out_dir / "analysis.json").read_text())
     jsonschema.validate(data, schema)
-    assert data["analysis_mode"]["decided_by"] == "auto"
+    assert data["analysis_mode"]["decided_by"] == "auto" and data["analysis_mode"]["unsure"] is False
+    timeline = data["timeline"]
+    assert [s["label"] for s in timeline["segments"]] == ["running"] and timeline["decision"]["mode"] == "running"
+    assert timeline["segments"][0]["view"] == "side" and timeline["cuts"] == []
+    bad = {**data, "timeline": {**timeline, "segments": [{**timeline["segments"][0], "confidence": 1.5}]}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
     broken = {**data, "summary": {"cadence": next(iter(data["summary"].values()))}}  # a name without its unit
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
@@ -105,6 +111,16 @@ def test_report_is_self_contained(exported):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)|url\(\s*["']?(https?:|//)|@import""", html)
     assert "<script" not in html
     assert html.count("data:image/jpeg;base64,") >= 2 and html.count("<svg") >= 3
+
+
+def test_report_opens_with_the_decision_and_the_activity_strip(exported):
+    _, result, done = exported
+    html = (done.out_dir / "report.html").read_text()
+    section = html[html.index('<section id="activity">'):html.index('<section id="capture">')]
+    assert "Running from 0.0 s to 1.5 s, the longest activity in the clip" in section
+    assert "analysed in running mode." in section and 'class="ask"' not in section  # sure: nothing to ask
+    strip = section[section.index('<svg'):section.index('</svg>')]
+    assert strip.count('class="span"') == 1 and '<title>Running: 0.0–1.5 s, confidence 1.00, side view' in strip
 
 
 def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path):

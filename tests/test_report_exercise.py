@@ -95,7 +95,18 @@ def test_analysis_json_validates_against_its_schema(exported):
     data = json.loads((done.out_dir / "analysis.json").read_text())
     jsonschema.validate(data, schema)
     assert data["schema"] == "formcheck.exercise/1" and data["exercise"]["name"] == "squat"
-    assert data["analysis_mode"] == {"value": "exercise", "decided_by": "user", "reason": "chosen by the user"}
+    assert data["analysis_mode"] == {"value": "exercise", "decided_by": "user", "reason": "chosen by the user",
+                                     "unsure": False}
+    timeline = data["timeline"]  # computed for the record when the user chose the mode, too
+    assert timeline["segments"] and timeline["decision"]["mode"] in ("running", "exercise", "unsure")
+    assert timeline["segments"][-1]["label"] == "squat"  # the last 6 s: two squats, side view
+    assert timeline["segments"][-1]["view"] == "side"
+    running = json.loads((REPO / "docs" / "schemas" / "running.schema.json").read_text())["$defs"]
+    assert {k: v for k, v in running.items() if k.startswith("timeline")} == {
+        k: v for k, v in schema["$defs"].items() if k.startswith("timeline")}  # the same shape in both schemas
+    unsure = {**data, "analysis_mode": {**data["analysis_mode"], "unsure": True}}  # unsure, yet a sure decision
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(unsure, schema)
     rep = data["reps"][0]
     broken = {**data, "reps": [{**rep, "values": {"knee_flexion": 100.0}}]}  # a name without its unit
     with pytest.raises(jsonschema.ValidationError):
@@ -170,6 +181,11 @@ def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path
         rows = page.locator("table#metrics tbody tr")
         assert rows.count() == len(result.report.metrics) >= 5
         assert "Reps counted" in page.locator("table#metrics").inner_text()
+        strip = page.locator("section#activity svg.activity-strip")
+        strip_box = strip.bounding_box()
+        blocks = strip.locator("g.span").count()
+        activity_top = page.locator("section#activity").bounding_box()["y"]
+        metrics_top = page.locator("table#metrics").bounding_box()["y"]
         images_ok = page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert images_ok
@@ -177,6 +193,33 @@ def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path
 
     page_img = cv2.imread(str(shot))
     assert page_img.shape[0] > 1500 and page_img.std() > 20  # a long page, not blank
+    assert blocks == len(result.timeline.segments) >= 2
+    assert strip_box["width"] > 800 and 40 < strip_box["height"] < 150 and activity_top < metrics_top
+    strip_img = page_img[int(strip_box["y"]):int(strip_box["y"] + strip_box["height"]),
+                         int(strip_box["x"]):int(strip_box["x"] + strip_box["width"])]
+    green = (strip_img[..., 1].astype(int) - strip_img[..., 2] > 40) & (strip_img[..., 1] > 100)
+    assert green.mean() > 0.1  # the squat blocks, in the exercise colour
+
+
+def test_report_shows_the_timeline_strip_and_the_decision_near_the_top(exported):
+    from formcheck.render.activity_adapter import analysis_report
+    from formcheck.render.panels import ActivityAnnotator
+
+    _, result, done, auto = exported
+    html = (done.out_dir / "report.html").read_text()
+    section = html[html.index('<section id="activity">'):html.index('<section id="capture">')]
+    assert "Analysed in exercise mode, as you chose" in section
+    spans = section[section.index("<svg"):section.index("</svg>")]
+    for segment in result.timeline.segments:
+        assert f"<title>{segment.title}: {segment.start_s:.1f}–" in spans  # every segment, named, in the strip
+    assert spans.count('class="span"') == len(result.timeline.segments)
+    # The annotated video's corner names the segment each frame lies in (the same report model).
+    report, ann = analysis_report(result), ActivityAnnotator()
+    for span in report.activity.spans:
+        middle = (span.first + span.last) // 2
+        assert " ".join(t for t, _ in ann.lines(report, middle, 2000, 14)) == span.label
+    assert analysis_report(auto).activity.decision.endswith("analysed in exercise mode.")
+    assert "Bodyweight squat" in analysis_report(auto).activity.decision
 
 
 def test_analyze_cli_takes_the_exercise_and_view_from_the_user(exported, pose_cache, tmp_path):
