@@ -163,20 +163,54 @@ def _exercise_options(exercise: str, view: str):
 
 def _cmd_exercise(args) -> int:
     from formcheck.exercises.report import exercise_json, write_reps_csv
-    from formcheck.pipeline import analyze_exercise
+    from formcheck.pipeline import analyze_exercise, clip_timeline
     from formcheck.progress import ProgressBar
     from formcheck.settings import Settings
 
     options = _exercise_options(args.exercise, args.view)
     pose, analysis = analyze_exercise(args.clip, Settings(model=args.model, limits=_limits(args)), options,
                                       ProgressBar("pose"))
-    data = exercise_json(analysis, pose)
+    data = {**exercise_json(analysis, pose), "timeline": clip_timeline(pose).to_dict()}
     if args.json:
         _write_json(args.json, data)
     if args.csv:
         write_reps_csv(analysis, args.csv)
+    print(_format_timeline(data["timeline"]))
     print(_format_exercise(data))
+    ask = _ask(data["timeline"]) if args.exercise == "auto" else ""
+    if ask:
+        print(ask)
     return 0
+
+
+def _format_timeline(timeline: dict) -> str:
+    """One line per segment: times, frames, title, confidence, view (and shot of an edited clip)."""
+    segments = timeline["segments"]
+    if not segments:
+        return "timeline: the athlete was not seen long enough to say what they do"
+    width = max(len(s["title"]) for s in segments)
+    times = [f"{s['start_s']:.1f}-{s['end_s']:.1f} s" for s in segments]
+    frames = [f"frames {s['start_frame']}-{s['end_frame']}" for s in segments]
+    lines = [f"timeline ({len(segments)} segment{'s' if len(segments) != 1 else ''}"
+             + (f", {'shot cuts at frames' if len(timeline['cuts']) > 1 else 'a shot cut at frame'} "
+                f"{', '.join(map(str, timeline['cuts']))}" if timeline["cuts"] else "") + "):"]
+    for s, t, f in zip(segments, times, frames):
+        view = f"  {s['view']} view ({s['view_confidence']:.2f})" if s["view"] != "unknown" else ""
+        shot = f"  shot {s['shot'] + 1}" if timeline["cuts"] else ""
+        lines.append(f"  {t:>{max(map(len, times))}}  {f:<{max(map(len, frames))}}  {s['title']:<{width}}  "
+                     f"{s['confidence']:.2f}{shot}{view}")
+    return "\n".join(lines)
+
+
+def _ask(timeline: dict) -> str:
+    """When the timeline's decision is unsure: what would settle it, set apart ("" when sure)."""
+    decision = timeline["decision"]
+    if decision["label"] != "unsure" or not decision["ask"]:
+        return ""
+    if decision["ask"].startswith("Not sure"):  # it names the candidates itself
+        return f"\n>>> {decision['ask']}"
+    candidates = " or ".join(c["label"].replace("_", " ") for c in decision["candidates"][:2])
+    return f"\n>>> Not sure: {candidates}? {decision['ask']}"
 
 
 def _format_exercise(data: dict) -> str:
@@ -250,12 +284,18 @@ def _cmd_analyze(args) -> int:
                      exercise_options=exercise_options)
     done = export_analysis(result, args.out, progress=ProgressBar("video"), slowmo=args.slowmo,
                            overwrite=args.overwrite)
+    timeline = result.data.get("timeline")
+    if timeline:
+        print(_format_timeline(timeline))
     print(_format_running(result.data) if result.mode == "running" else _format_exercise(result.data))
     for warning in result.data.get("warnings", []):
         print(f"! {warning['message']}")
     print(f"{result.mode} ({result.decided_by}: {result.reason}); wrote {done.out_dir}/: {', '.join(done.files)} "
           f"(video {done.video.frames} frames at {done.video.frames_per_s:.0f} frames/s, "
           f"report {done.report_bytes / 1e6:.1f} MB)")
+    ask = _ask(timeline) if timeline and result.decided_by == "auto" else ""
+    if ask:
+        print(ask)
     return 0
 
 

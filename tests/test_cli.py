@@ -108,3 +108,90 @@ def test_out_of_range_setting_is_named(sample_clip):
     result = run_cli("pose", sample_clip("pose2sim_single_cam01.mp4"), "--athlete", "7")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "index must be in" in result.stderr
+
+
+# -- the activity timeline ---------------------------------------------------------------------
+def _timeline_dict(decision_label="squat", mode="exercise", ask="", cuts=()):
+    segment = {"start_frame": 0, "end_frame": 89, "start_s": 0.0, "end_s": 2.97, "label": "still",
+               "title": "Still / resting", "confidence": 0.9, "candidates": [], "reasons": [], "view": "unknown",
+               "view_confidence": 0.0, "shot": 0}
+    squat = {**segment, "start_frame": 90, "end_frame": 299, "start_s": 3.0, "end_s": 9.97, "label": "squat",
+             "title": "Bodyweight squat", "confidence": 0.94, "view": "side", "view_confidence": 0.8,
+             "shot": len(cuts)}
+    return {"window_s": 4.0, "hop_s": 1.0, "cuts": list(cuts), "segments": [segment, squat], "notes": [],
+            "decision": {"mode": mode, "label": decision_label, "title": "", "confidence": 0.55,
+                         "candidates": [{"label": "squat", "confidence": 0.55},
+                                        {"label": "running", "confidence": 0.45}],
+                         "reason": "", "segment": 1, "ask": ask}}
+
+
+ASK = ("Not sure whether this is bodyweight squat or running: choose with --mode run or --mode exercise "
+       "(--exercise NAME), or tap it in the app.")
+
+
+@pytest.mark.parametrize("timeline, lines, ask", [
+    (_timeline_dict(), ["timeline (2 segments):",
+                        "   0.0-3.0 s  frames 0-89    Still / resting   0.90",
+                        "  3.0-10.0 s  frames 90-299  Bodyweight squat  0.94  side view (0.80)"], ""),
+    (_timeline_dict(cuts=(90,)), ["timeline (2 segments, a shot cut at frame 90):",
+                                  "   0.0-3.0 s  frames 0-89    Still / resting   0.90  shot 1",
+                                  "  3.0-10.0 s  frames 90-299  Bodyweight squat  0.94  shot 2  side view (0.80)"],
+     ""),
+    (_timeline_dict("unsure", "unsure", ASK), None, "\n>>> " + ASK),
+    (_timeline_dict("unsure", "exercise", "Name the exercise with --exercise NAME (or tap it in the app)."), None,
+     "\n>>> Not sure: squat or running? Name the exercise with --exercise NAME (or tap it in the app)."),
+    (_timeline_dict("still", "exercise", "Film the movement itself, the whole body in view."), None, ""),
+], ids=["sure", "cut", "unsure-mode", "unsure-exercise", "advice-is-no-question"])
+def test_timeline_lines_and_the_question(timeline, lines, ask):
+    from formcheck.cli import _ask, _format_timeline
+
+    text = _format_timeline(timeline).splitlines()
+    assert len(text) == 1 + len(timeline["segments"])
+    if lines is not None:
+        assert text == lines
+    assert _ask(timeline) == ask
+
+
+def test_exercise_prints_the_timeline_and_writes_it_to_the_json(sample_clip, tmp_path):
+    out = tmp_path / "ex.json"
+    result = run_cli("exercise", sample_clip("pose2sim_single_cam01.mp4"), "--json", out)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "timeline (1 segment):"
+    segment = json.loads(out.read_text())["timeline"]["segments"][0]
+    assert re.fullmatch(r"\s+0\.0-1\.\d s  frames 0-99  Standing hip abduction  0\.\d\d  front view \(\d\.\d\d\)",
+                        lines[1]), lines[1]
+    assert f"{segment['confidence']:.2f}" in lines[1] and segment["label"] == "standing_hip_abduction"
+    assert ">>>" not in result.stdout  # sure: no question
+
+
+def test_analyze_says_when_it_is_not_sure_and_how_to_settle_it(sample_clip, tmp_path, monkeypatch, capsys):
+    # No real clip is unsure yet: the real analysis of a leg raise, its timeline made unsure between the
+    # exercise and running, goes through the real command, export and report.
+    from dataclasses import replace
+
+    from formcheck import pipeline
+    from formcheck.activity.model import UNSURE, Decision
+    from formcheck.cli import main
+
+    real = pipeline.analyze
+
+    def unsure(*args, **kwargs):
+        a = real(*args, **kwargs)
+        candidates = (("standing_hip_abduction", 0.5), ("running", 0.45))
+        segments = tuple(replace(s, label=UNSURE, candidates=candidates) for s in a.timeline.segments)
+        ask = ("Not sure whether this is standing hip abduction or running: choose with --mode run or --mode "
+               "exercise (--exercise NAME), or tap it in the app.")
+        timeline = replace(a.timeline, segments=segments,
+                           decision=Decision(UNSURE, UNSURE, 0.5, candidates, "not sure", 0, ask))
+        data = {**a.data, "timeline": timeline.to_dict(), "analysis_mode": {**a.data["analysis_mode"], "unsure": True}}
+        return replace(a, timeline=timeline, unsure=True, data=data)
+
+    monkeypatch.setattr(pipeline, "analyze", unsure)
+    assert main(["analyze", str(sample_clip("pose2sim_single_cam01.mp4")), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1].startswith(">>> Not sure whether this is standing hip abduction or running: choose with "
+                                  "--mode run or --mode exercise") and printed[-2] == ""  # last, set apart
+    assert "Not sure: Standing hip abduction or Running?" in printed[1]  # the segment line
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert '<p class="ask"><b>Not sure whether this is standing hip abduction or running' in html

@@ -30,6 +30,13 @@ def test_analyze_writes_every_file(shared_clip, tmp_path):
     assert json.loads((out / "analysis.json").read_text())["schema"] == "formcheck.running/1"
     assert "video [" in result.stderr and "frames/s" in result.stderr  # progress bars
     assert "wrote" in result.stdout and "report" in result.stdout
+    timeline = json.loads((out / "analysis.json").read_text())["timeline"]
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"timeline ({len(timeline['segments'])} segment{'s' if len(timeline['segments']) > 1 else ''}):"
+    for line, segment in zip(lines[1:], timeline["segments"]):  # one line per segment: times, title, confidence, view
+        assert f"{segment['start_s']:.1f}-{segment['end_s']:.1f} s" in line and segment["title"] in line
+        assert f"{segment['confidence']:.2f}" in line and (segment["view"] == "unknown" or f"{segment['view']} view" in line)
+    assert timeline["segments"][0]["label"] == "running" and ">>>" not in result.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["result"]  # no temporary folder left beside it
 
     again = run_cli("analyze", shared_clip("sports2d_demo3_runner_side.mp4"), "--out", out)
