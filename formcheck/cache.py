@@ -92,6 +92,27 @@ class PoseCache:
             _atomic_write(json_path, lambda f: f.write(json.dumps(full_meta, indent=1, sort_keys=True).encode()))
 
 
+    def load_json(self, key: str) -> dict | None:
+        """A small JSON record cached beside the pose tracks (e.g. a clip's shot cuts); None
+        when absent or unreadable."""
+        path = self._paths(key)[0].with_suffix(".record.json")
+        try:
+            return json.loads(path.read_text()) if path.exists() else None
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable cache record %s: %s", key, exc)
+            return None
+
+    def save_json(self, key: str, record: dict) -> None:
+        path = self._paths(key)[0].with_suffix(".record.json")
+        self.root.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, lambda f: f.write(json.dumps(record, sort_keys=True).encode()))
+
+
+def record_key(kind: str, clip_sha256: str, version: str) -> str:
+    """A cache key (hex) for a per-clip record of one kind and version."""
+    return hashlib.sha256(f"{kind}:{clip_sha256}:{version}".encode()).hexdigest()
+
+
 def _frame_size(people: list[Person]) -> list[int]:
     return list(people[0].track.frame_size) if people else [0, 0]
 

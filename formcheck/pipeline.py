@@ -222,9 +222,6 @@ def compare_analyses(a: "Analysis", b: "Analysis", a_label: str = "A", b_label: 
 
 
 MODES = ("auto", "run", "exercise")
-# [H] Steps per minute that a running or walking clip shows (slow walk to sprint).
-GAIT_CADENCE_SPM = (60.0, 240.0)
-MIN_CONTACTS = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,7 +232,12 @@ class Analysis:
     reason: why this mode; pose: the PoseAnalysis; running: the RunningAnalysis
     (None in other modes); exercise: the ExerciseAnalysis (None in other modes);
     report: the neutral render.model.ReportModel; data: the machine-readable
-    analysis (schema formcheck.running/1 or formcheck.exercise/1).
+    analysis (schema formcheck.running/1 or formcheck.exercise/1); timeline: the
+    activity timeline (`activity.Timeline`) the automatic decision was read from,
+    also computed, for the record, when the user chose the mode; unsure: the
+    automatic decision could not separate two candidates that lead to different
+    analyses (the mode is the likelier one's, and `timeline.decision.ask` says
+    what would settle it).
     """
 
     mode: str
@@ -246,101 +248,128 @@ class Analysis:
     data: dict
     running: object = None
     exercise: object = None
+    timeline: object = None
+    unsure: bool = False
 
 
-def looks_like_gait(running) -> tuple[bool, str]:
-    """Running/walking when at least MIN_CONTACTS contacts were found and the step rate
-    between them lies in GAIT_CADENCE_SPM; else (False, why)."""
-    import numpy as np
+def clip_timeline(pose: PoseAnalysis, use_cache: bool = True):
+    """The activity timeline of the athlete's cleaned track, split at the clip's shot cuts."""
+    from formcheck.activity.timeline import activity_timeline
 
-    contacts = sorted(e.t_s for e in running.events if e.kind == "contact")
-    if len(contacts) < MIN_CONTACTS:
-        return False, f"{len(contacts)} foot contacts found (a running or walking clip shows at least {MIN_CONTACTS})"
-    cadence = running.summary.get("cadence_spm")
-    if cadence is not None and cadence.n > 0 and np.isfinite(cadence.median):
-        spm = float(cadence.median)
+    return activity_timeline(pose.track, shot_cuts(pose, use_cache))
+
+
+def shot_cuts(pose: PoseAnalysis, use_cache: bool = True) -> tuple[int, ...]:
+    """Frames where a new shot starts (edited clips), found from the frames (video.cuts); ()
+    for a one-shot clip. Cached by clip hash beside the pose track."""
+    try:
+        from formcheck.video.cuts import find_cuts
+    except ImportError:  # the cut finder is optional for the analysis
+        return ()
+    from formcheck.cache import record_key
+
+    cache = PoseCache(cache_dir())
+    key = record_key("cuts", pose.clip_sha256, __version__)
+    if use_cache:
+        found = cache.load_json(key)
+        if found is not None:
+            return tuple(int(c) for c in found["cut_frames"])
+    cuts = tuple(int(c) for c in find_cuts(pose.info).cut_frames)
+    if use_cache:
+        cache.save_json(key, {"cut_frames": list(cuts)})
+    return cuts
+
+
+def timeline_recognition(timeline):
+    """The exercise recognition the timeline's decision amounts to: a catalog exercise, or
+    'not recognised' for another exercise or an undecided choice (with the candidates)."""
+    from formcheck.activity.model import OTHER_EXERCISE, UNSURE, label_title
+    from formcheck.exercises.catalog import EXERCISES
+    from formcheck.exercises.recognition import Recognition
+
+    d = timeline.decision
+    catalog = tuple((n, round(c, 2)) for n, c in d.candidates if n in EXERCISES)
+    if d.label in EXERCISES:
+        return Recognition(d.label, round(d.confidence, 2), catalog, False, d.reason)
+    if d.label == OTHER_EXERCISE:
+        why = "another exercise, not in the catalog: no catalog exercise matches the movement"
+    elif d.label == UNSURE and len(d.candidates) >= 2:
+        why = (f"not sure: {label_title(d.candidates[0][0]).lower()} or "
+               f"{label_title(d.candidates[1][0]).lower()}? {d.ask}".strip())
     else:
-        spm = 60.0 / float(np.median(np.diff(contacts)))
-    lo, hi = GAIT_CADENCE_SPM
-    if not lo <= spm <= hi:
-        return False, f"steps at {spm:.0f} per minute, outside the running/walking range {lo:.0f}-{hi:.0f}"
-    return True, f"{len(contacts)} foot contacts at {spm:.0f} steps per minute"
-
-
-# [H] Exercise recognition at least this confident overrides steps that look like gait.
-EXERCISE_OVER_GAIT = 0.6
-BAND_WALKS = ("lateral_band_walk", "monster_walk")
-
-
-def choose_mode(gait: bool, gait_why: str, exercise: str | None, confidence: float,
-                view_supported: bool = True) -> tuple[str, str]:
-    """The auto mode's choice, "running" or "exercise", with the reason.
-
-    | gait | exercise recognised at >= EXERCISE_OVER_GAIT, from a view it is analysed from | choice |
-    |------|--------------------------------------------------------------------------------|----------|
-    | yes  | no                                                                             | running  |
-    | yes  | yes (a band walk steps like gait, too)                                         | exercise |
-    | no   | either                                                                         | exercise |
-
-    The catalog holds no walking or running exercise, so a confident recognition
-    means an exercise; without gait the clip is an exercise clip, recognised or not.
-    A recognition from a view the exercise is not analysed from does not outweigh
-    steps: a runner's legs spreading on a belt, seen from the side, look like a
-    sideways leg raise to the posture rules."""
-    confident = exercise is not None and confidence >= EXERCISE_OVER_GAIT and view_supported
-    found = f"{exercise} recognised (confidence {confidence:.2f})" if exercise else "no exercise recognised"
-    if gait and exercise is not None and not view_supported:
-        return "running", f"{gait_why}; {found} but from a view it is not analysed from"
-    if gait and not confident:
-        return "running", gait_why + (f"; {found}, below {EXERCISE_OVER_GAIT}" if exercise else "")
-    if gait:
-        kind = "a band walk steps like gait" if exercise in BAND_WALKS else "it outweighs the steps"
-        return "exercise", f"{found}: {kind} ({gait_why})"
-    return "exercise", f"not running or walking ({gait_why}); {found}"
+        why = f"{label_title(d.label).lower()}: no exercise to recognise"
+    return Recognition(None, round(d.confidence, 2), catalog, False, why)
 
 
 def analyze(clip: str | Path, mode: str = "auto", settings: Settings | None = None, options=None,
             progress: ProgressFn | None = None, pool: PosePool | None = None,
             exercise_options=None) -> Analysis:
-    """Analyse a clip in `mode` ("run", "exercise", or "auto": pose once, then `choose_mode`
-    on the running analysis's gait and the exercise recognition)."""
+    """Analyse a clip in `mode` ("run", "exercise", or "auto": pose once, then the activity
+    timeline decides, `analysis_from_timeline`)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    pose = analyze_pose(clip, settings, progress=progress, pool=pool)
+    timeline = clip_timeline(pose)
+    return analysis_from_timeline(pose, timeline, mode, options, exercise_options)
+
+
+def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", options=None,
+                           exercise_options=None) -> Analysis:
+    """The analysis a mode asks for ("run", "exercise") or, in "auto", the one the timeline's
+    decision leads to: running for gait, exercise for an exercise (the timeline's label as
+    the recognition), and for an undecided clip the likelier candidate's, marked unsure."""
+    from dataclasses import replace as _replace
+
+    from formcheck.activity.model import UNSURE
+    from formcheck.activity.timeline import mode_of
+    from formcheck.exercises.analysis import ExerciseOptions, analyze_exercise_track
+    from formcheck.running.analysis import RunningOptions, analyze_running_track
+
     if mode == "run":
-        return _running_analysis(*analyze_running(clip, settings, options, progress, pool), "user",
-                                 "chosen by the user")
+        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions()), "user",
+                                 "chosen by the user", timeline)
     if mode == "exercise":
-        return _exercise_analysis(*analyze_exercise(clip, settings, exercise_options, progress, pool), "user",
-                                  "chosen by the user")
-    pose, running = analyze_running(clip, settings, options, progress, pool)
-    _, exercise = analyze_exercise(clip, settings, exercise_options, progress, pool)  # pose from the cache
-    gait, gait_why = looks_like_gait(running)
-    chosen, why = choose_mode(gait, gait_why, exercise.recognition.name, exercise.recognition.confidence,
-                              exercise.view_supported)
+        return _exercise_analysis(pose, analyze_exercise_track(pose.track, exercise_options or ExerciseOptions()),
+                                  "user", "chosen by the user", timeline)
+    d = timeline.decision
+    unsure = d.mode == UNSURE
+    chosen = next((mode_of(n) for n, _ in d.candidates if mode_of(n)), "exercise") if unsure else d.mode
+    why = d.reason + (f". {d.ask}" if d.ask else "")
     if chosen == "running":
-        return _running_analysis(pose, running, "auto", why)
-    return _exercise_analysis(pose, exercise, "auto", why)
+        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions()), "auto", why,
+                                 timeline, unsure)
+    opts = exercise_options or ExerciseOptions()
+    if opts.exercise == "auto":
+        opts = _replace(opts, recognition=timeline_recognition(timeline))
+    return _exercise_analysis(pose, analyze_exercise_track(pose.track, opts), "auto", why, timeline, unsure)
 
 
-def _running_analysis(pose, running, decided_by: str, why: str) -> Analysis:
+def _mode_record(value: str, decided_by: str, why: str, unsure: bool) -> dict:
+    return {"value": value, "decided_by": decided_by, "reason": why, "unsure": unsure}
+
+
+def _running_analysis(pose, running, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
     from formcheck.render.running_adapter import running_report_model
     from formcheck.running.report import running_json
 
-    data = {**running_json(running, pose), "analysis_mode": {"value": "running", "decided_by": decided_by,
-                                                             "reason": why}}
+    data = {**running_json(running, pose), "analysis_mode": _mode_record("running", decided_by, why, unsure)}
+    if timeline is not None:
+        data["timeline"] = timeline.to_dict()
     report = _with_warnings(running_report_model(pose, running), pose.warnings)
-    return Analysis("running", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings), running)
+    return Analysis("running", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings), running,
+                    timeline=timeline, unsure=unsure)
 
 
-def _exercise_analysis(pose, exercise, decided_by: str, why: str) -> Analysis:
+def _exercise_analysis(pose, exercise, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
     from formcheck.exercises.report import exercise_json
     from formcheck.render.exercise_adapter import exercise_report_model
 
-    data = {**exercise_json(exercise, pose), "analysis_mode": {"value": "exercise", "decided_by": decided_by,
-                                                               "reason": why}}
+    data = {**exercise_json(exercise, pose), "analysis_mode": _mode_record("exercise", decided_by, why, unsure)}
+    if timeline is not None:
+        data["timeline"] = timeline.to_dict()
     report = _with_warnings(exercise_report_model(pose, exercise), pose.warnings)
     return Analysis("exercise", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings),
-                    exercise=exercise)
+                    exercise=exercise, timeline=timeline, unsure=unsure)
 
 
 def _data_with_warnings(data: dict, warnings) -> dict:

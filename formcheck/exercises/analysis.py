@@ -45,11 +45,14 @@ START_POSE_S = 0.75  # the start pose: the rest frames in the last 0.75 s before
 @dataclass(frozen=True)
 class ExerciseOptions:
     """exercise: 'auto' or a catalog name; view: 'auto' or one of VIEWS (the user knows where
-    the phone stood); min_confidence: below it the exercise is 'not recognised'."""
+    the phone stood); min_confidence: below it the exercise is 'not recognised';
+    recognition: the decision already made for this clip (the activity timeline), used
+    instead of recognising again when `exercise` is 'auto'."""
 
     exercise: str = "auto"
     view: str = "auto"
     min_confidence: float = MIN_CONFIDENCE
+    recognition: Recognition | None = None
 
     def __post_init__(self) -> None:
         if self.exercise != "auto" and self.exercise not in EXERCISES:
@@ -122,7 +125,10 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
         # Upright and frontal: left/right follow the image side (MediaPipe flips whole bodies).
         track, swapped = relabel_frontal_sides(track, facing_camera=view.view == "front")
         relabelled = int(swapped.sum())
-    recognition, _ = recognize(track, view.view, options.exercise, options.min_confidence)
+    if options.recognition is not None and options.exercise == "auto":
+        recognition = options.recognition
+    else:
+        recognition, _ = recognize(track, view.view, options.exercise, options.min_confidence)
     frames = (int(track.frame_index[0]), int(track.frame_index[-1]))
     if recognition.name is None:
         return ExerciseAnalysis(recognition, view, posture.posture, None, [], [], (), [], False, frames,

@@ -21,6 +21,7 @@ POSTURES = ("standing", "supine", "side_lying", "quadruped")
 # (lower ankle in the image); the top leg when side-lying (higher hip); the leg that moves more.
 SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg")
 # Repetition signals (exercises.signals.REP_SIGNALS) and step detection for band walks.
+PLANES = ("lateral", "sagittal", "any")
 SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "steps")
 
 CHANGE_FAULT_DEG = 8.0  # METRICS.md §4 generic rule [H]: ≥ 2× the 2-D SEM of 2-4° (Gwynne & Curran 2014)
@@ -74,8 +75,10 @@ class ExerciseSpec:
     that view; knees: 'bent' (throughout), 'straight' (throughout),
     'bends' (during reps) or 'any'; travels: band walks step across the
     room; legs: 'both' (two feet down) or 'one' (one leg works alone);
-    also_moves: other signals that must move too (a leg raised sideways also
-    spreads the legs, which a squat seen from the side does not).
+    plane: where the moving leg goes relative to the body (PLANES): 'lateral' (along the
+    body's left-right axis: a leg raised or a knee opened to the side, side steps),
+    'sagittal' (forward-back and up-down: squats, bridges), or 'any'. A movement in the other
+    plane is another exercise (a donkey kick is not a fire hydrant, a lunge is not a raise).
     """
 
     name: str
@@ -90,8 +93,11 @@ class ExerciseSpec:
     faults: tuple[FaultSpec, ...]
     good: str
     legs: str = "both"
+    plane: str = "any"
 
     def __post_init__(self) -> None:
+        if self.plane not in PLANES:
+            raise ValueError(f"{self.name}: plane must be one of {PLANES}, got {self.plane!r}")
         if self.posture not in POSTURES:
             raise ValueError(f"{self.name}: posture must be one of {POSTURES}")
         if not set(self.views) <= set(VIEWS):
@@ -171,38 +177,45 @@ STEP_RANGES = {"default": ("hip widths", 0.5, 1.5)}
 EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
     ExerciseSpec("glute_bridge", "Glute bridge", "supine", ("side", "foot_end"), "bridge_height",
                  BRIDGE_RANGES, "both", "bent", False, _BRIDGE_FAULTS + (_pelvis_level(("foot_end",)),),
-                 "Hips rise until shoulders, hips and knees are in one line, then lower under control."),
+                 "Hips rise until shoulders, hips and knees are in one line, then lower under control.", plane="sagittal"),
     ExerciseSpec("single_leg_bridge", "Single-leg glute bridge", "supine", ("side", "foot_end"), "bridge_height",
                  BRIDGE_RANGES, "lower_ankle", "any", False, _BRIDGE_FAULTS + (_pelvis_level(("foot_end",)),),
-                 "One foot down, the other leg straight; hips rise to a straight line and stay level.", legs="one"),
+                 "One foot down, the other leg straight; hips rise to a straight line and stay level.", legs="one",
+                 plane="sagittal"),
     ExerciseSpec("clamshell", "Side-lying clamshell", "side_lying", ("front", "foot_end"), "knee_separation",
                  {"default": ("thigh lengths", 0.2, 0.6)}, "higher_hip", "bent", False, (_roll(),),
-                 "Heels together, the top knee opens while the pelvis stays stacked.", legs="one"),
+                 "Heels together, the top knee opens while the pelvis stays stacked.", legs="one",
+                 plane="lateral"),
     ExerciseSpec("side_lying_hip_abduction", "Side-lying hip abduction", "side_lying", ("front", "foot_end"),
                  "leg_spread", {"default": ("deg", 12.0, 35.0)}, "higher_hip", "straight", False,
                  (_roll(), FaultSpec(
                      "hip_hike", "pelvis_roll", "change", CHANGE_FAULT_DEG, ("front",), "H",
                      "The top hip moved toward the ribs: the pelvis tilted by {value} on {reps} (frames {frames}).",
                      "One option: keep the waist long and lift only as high as the pelvis stays still.")),
-                 "The straight top leg lifts in line with the body while the pelvis stays still.", legs="one"),
+                 "The straight top leg lifts in line with the body while the pelvis stays still.", legs="one",
+                 plane="lateral"),
     ExerciseSpec("standing_hip_abduction", "Standing hip abduction", "standing", ("front", "rear"), "leg_spread",
                  {"default": ("deg", 12.0, 30.0)}, "moving_leg", "straight", False, (_pelvis_level(), _trunk_still()),
-                 "The straight leg lifts sideways while the trunk stays upright and the pelvis level.", legs="one"),
+                 "The straight leg lifts sideways while the trunk stays upright and the pelvis level.", legs="one",
+                 plane="lateral"),
     ExerciseSpec("squat", "Bodyweight squat", "standing", ("side", "front"), "squat_depth",
                  {"default": ("leg lengths", 0.12, 0.35)}, "both", "bends", False, (_knee_in(("front",)),),
-                 "Hips sit back and down with the knees tracking over the feet, then stand tall."),
+                 "Hips sit back and down with the knees tracking over the feet, then stand tall.", plane="sagittal"),
     ExerciseSpec("single_leg_squat", "Single-leg squat / step-down", "standing", ("front", "side"), "squat_depth",
                  {"default": ("leg lengths", 0.05, 0.15)}, "lower_ankle", "bends", False,
                  (_knee_in(("front",)), _pelvis_level(("front",))),
-                 "The stance knee bends over the middle of the foot and the pelvis stays level.", legs="one"),
+                 "The stance knee bends over the middle of the foot and the pelvis stays level.", legs="one",
+                 plane="sagittal"),
     ExerciseSpec("lateral_band_walk", "Lateral band walk", "standing", ("front", "rear"), "steps", STEP_RANGES, "stepping_leg", "any", True,
                  (_knee_in(), _pelvis_level(), _trunk_still(), _stance_width()),
-                 "Soft knees, feet at least hip-width apart, steps sideways with a level pelvis and a quiet trunk."),
+                 "Soft knees, feet at least hip-width apart, steps sideways with a level pelvis and a quiet trunk.",
+                 plane="lateral"),
     ExerciseSpec("monster_walk", "Monster walk", "standing", ("front", "rear"), "steps", STEP_RANGES, "stepping_leg", "any", True, (_knee_in(), _pelvis_level(), _trunk_still()),
                  "Soft knees, feet wide, diagonal steps with a level pelvis and a quiet trunk."),
     ExerciseSpec("fire_hydrant", "Fire hydrant", "quadruped", ("foot_end",), "thigh_abduction", {"default": ("deg", 15.0, 45.0)}, "moving_leg", "bent", False,
                  (_roll(("foot_end",), "One option: keep the pelvis level and lift only as high as it stays so."),),
-                 "On hands and knees, the bent leg lifts sideways while the pelvis stays level.", legs="one"),
+                 "On hands and knees, the bent leg lifts sideways while the pelvis stays level.", legs="one",
+                 plane="lateral"),
 )}
 
 FAULT_LABELS = {"knee_cave": "Knee moving inward", "pelvic_drop": "Pelvis tilting sideways",

@@ -22,7 +22,8 @@ import numpy as np
 from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
 from formcheck.exercises.signals import lower_ankle_side, rep_signal
 from formcheck.exercises.steps import alternations, foot_moves, sideways_share
-from formcheck.kinematics.body import GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg
+from formcheck.kinematics.body import (GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg,
+                                       movement_lateral_share, step_frames, torso_length_px)
 from formcheck.kinematics.view import estimate_view as upright_view
 from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
@@ -129,6 +130,12 @@ class Features:
     alternations: int  # foot episodes changing from one leg to the other (steps)
     sideways_share: float  # share of the stepping feet's travel that is sideways
     ranges: dict[str, float]  # signal name -> largest excursion (3rd-97th percentile) over legs
+    knee_balance: float = float("nan")  # the smaller knee's flexion range over the larger's
+    ankle_hip_motion: float = float("nan")  # the more mobile ankle's travel over the hip-mid's
+    lateral_share: float = float("nan")  # kinematics.body.movement_lateral_share of knees and ankles
+    unison: float = float("nan")  # correlation of the two legs' movements at the same instant
+    shoulders_over_foot_m: float = float("nan")  # shoulder-mid above the lower ankle, world, median
+    jump: float = 0.0  # [0, 1]: both feet leave the floor together
 
 
 def clip_features(track: PoseTrack, view: str) -> Features:
@@ -136,6 +143,11 @@ def clip_features(track: PoseTrack, view: str) -> Features:
     knees = np.concatenate([180.0 - joint_angle_3d_deg(world[:, L[f"{s}_HIP"]], world[:, L[f"{s}_KNEE"]],
                                                        world[:, L[f"{s}_ANKLE"]]) for s in ("LEFT", "RIGHT")])
     knees = knees[np.isfinite(knees)]
+    per_knee = [180.0 - joint_angle_3d_deg(world[:, L[f"{s}_HIP"]], world[:, L[f"{s}_KNEE"]], world[:, L[f"{s}_ANKLE"]])
+                for s in ("LEFT", "RIGHT")]
+    knee_ranges = [float(np.nanpercentile(k, 97) - np.nanpercentile(k, 3)) if np.isfinite(k).sum() > 5 else 0.0
+                   for k in per_knee]
+    knee_balance = min(knee_ranges) / max(knee_ranges) if max(knee_ranges) > 1e-9 else float("nan")
     knee_median = float(np.median(knees)) if knees.size else float("nan")
     knee_p90 = float(np.percentile(knees, 90)) if knees.size else float("nan")
     side = lower_ankle_side(world)
@@ -147,7 +159,72 @@ def clip_features(track: PoseTrack, view: str) -> Features:
         ranges[name] = max((float(np.nanpercentile(v, 97) - np.nanpercentile(v, 3))
                             for v in sig.values() if np.isfinite(v).sum() > 2), default=0.0)
     return Features(classify_posture(track), knee_median, knee_p90, one_foot, alternations(episodes),
-                    sideways_share(episodes), ranges)
+                    sideways_share(episodes), ranges, knee_balance, ankle_hip_motion(xy),
+                    movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, track.fps if len(track) > 1 else 30.0), shoulders_over_foot_m(world), jump_share(xy))
+
+
+def legs_unison(xy: np.ndarray, fps: float = 30.0) -> float:
+    """Correlation, at the same instant, of the two legs' hip-mid-to-ankle vectors in the
+    picture, in torso lengths, each with its linear trend removed (an athlete walking toward
+    the camera grows in the picture): ~1 when both legs do the same thing (squat, bridge,
+    jump), 0 or below when they take turns or split (steps, lunges, gait); NaN without
+    movement."""
+    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    torso = torso_length_px(xy, fps)
+    a, b = xy[:, L.LEFT_ANKLE] - hip, xy[:, L.RIGHT_ANKLE] - hip
+    ok = np.all(np.isfinite(a), axis=1) & np.all(np.isfinite(b), axis=1) & np.isfinite(torso) & (torso > 1.0)
+    if ok.sum() < 5:
+        return float("nan")
+    k = np.flatnonzero(ok).astype(np.float64)
+    a, b = a[ok] / torso[ok, None], b[ok] / torso[ok, None]
+    a = a - np.column_stack([np.polyval(np.polyfit(k, a[:, j], 1), k) for j in (0, 1)])
+    b = b - np.column_stack([np.polyval(np.polyfit(k, b[:, j], 1), k) for j in (0, 1)])
+    energy = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
+    return float(np.sum(a * b) / energy) if energy > 1e-9 else float("nan")
+
+
+def shoulders_over_foot_m(world: np.ndarray) -> float:
+    """How far the shoulders are above the lower (planted) ankle along gravity, metres, median:
+    ~0 for a bridge (shoulders and feet on the floor), ~0.3-0.4 for a hip thrust (shoulders on a
+    bench), ~1.2-1.4 standing."""
+    shoulder = (world[:, L.LEFT_SHOULDER] + world[:, L.RIGHT_SHOULDER]) / 2 @ GRAVITY_UP
+    ankle = np.fmin(world[:, L.LEFT_ANKLE] @ GRAVITY_UP, world[:, L.RIGHT_ANKLE] @ GRAVITY_UP)
+    h = shoulder - ankle
+    return float(np.nanmedian(h)) if np.isfinite(h).any() else float("nan")
+
+
+#: [H] Both ankles rising together by this share of the leg length is a jump (squat landmark
+#: jitter moves each ankle ~0.1 leg lengths, but not both at once).
+JUMP_LIFT = (0.1, 0.2)
+
+
+def jump_share(xy: np.ndarray) -> float:
+    """[0, 1] evidence that both feet leave the floor together: the lower of the two ankles'
+    rise above its usual height (median minus 3rd percentile of image y, in leg lengths) on the
+    frames where the two ankles rise together."""
+    y = xy[:, [L.LEFT_ANKLE, L.RIGHT_ANKLE], 1]
+    legs = np.linalg.norm(xy[:, [L.LEFT_HIP, L.RIGHT_HIP]] - xy[:, [L.LEFT_ANKLE, L.RIGHT_ANKLE]], axis=2)
+    size = np.nanmedian(legs) if np.isfinite(legs).any() else np.nan
+    ok = np.all(np.isfinite(y), axis=1)
+    if ok.sum() < 10 or not size > 0:
+        return 0.0
+    rise = (np.median(y[ok], axis=0) - y[ok]) / size  # + = higher than usual
+    both = np.min(rise, axis=1)
+    return _ramp(float(np.percentile(both, 97)), *JUMP_LIFT)
+
+
+def ankle_hip_motion(xy: np.ndarray) -> float:
+    """How far the more mobile ankle travels in the picture over how far the hip-mid does
+    (5th-95th percentile ranges). Feet planted on the floor (squat, glute bridge) move less
+    than the hips, ~0.1-0.5 with landmark jitter; a free foot (single-leg squat or bridge)
+    travels with the body, ~1 and more. NaN when the hips do not move."""
+    def travel(p: np.ndarray) -> float:
+        p = p[np.all(np.isfinite(p), axis=1)]
+        return float(np.hypot(*(np.percentile(p, 95, axis=0) - np.percentile(p, 5, axis=0)))) if len(p) > 5 else 0.0
+
+    hip = travel((xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2)
+    ankle = max(travel(xy[:, L.LEFT_ANKLE]), travel(xy[:, L.RIGHT_ANKLE]))
+    return ankle / hip if hip > 1e-9 else float("nan")
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -165,25 +242,59 @@ def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
              "straight": 1.0 - _ramp(f.knee_median_deg, 35.0, 55.0),
              "bends": _ramp(f.knee_p90_deg, 40.0, 60.0),
              "any": 1.0}[spec.knees]
+    # One foot off the floor: the world landmarks say one ankle is higher, and the picture shows a
+    # foot travelling with the body. From the side the world landmarks guess the far ankle's depth
+    # and often put it higher; planted feet still move less than the hips [H].
+    free_foot = _ramp(f.ankle_hip_motion, 0.5, 0.8) if np.isfinite(f.ankle_hip_motion) else 1.0
     if spec.side_rule == "lower_ankle":
-        legs = _ramp(f.one_foot_share, 0.3, 0.6)
+        legs = _ramp(f.one_foot_share, 0.3, 0.6) * free_foot
     elif spec.legs == "both":
-        legs = 1.0 - _ramp(f.one_foot_share, 0.3, 0.6)
+        legs = 1.0 - _ramp(f.one_foot_share, 0.3, 0.6) * free_foot
     else:
         legs = 1.0
     stepping = _ramp(f.alternations, 1.0, 3.0)
+    # A foot shuffled once or twice between reps is no walk [H].
+    shuffling = _ramp(f.alternations, 2.0, 4.0)
     if spec.travels:
         sideways = f.sideways_share if spec.name == "lateral_band_walk" else 1.0 - f.sideways_share
         motion = stepping * _ramp(sideways, 0.35, 0.65)
     else:
         # Standing, a raised leg comes back to its place: only walks leave new footprints.
-        motion = 1.0 - stepping if spec.posture == "standing" else 1.0
+        motion = 1.0 - shuffling if spec.posture == "standing" else 1.0
         _, min_range, _ = spec.rep_range(view)
         motion *= _ramp(f.ranges.get(spec.signal, 0.0), 0.5 * min_range, min_range)
         if spec.signal == "squat_depth":
             # Squats keep the legs' angle to each other; a leg raised sideways does not [H].
             motion *= 1.0 - _ramp(f.ranges.get("leg_spread", 0.0), 25.0, 35.0)
-    return posture * knees * legs * motion
+    return posture * knees * legs * motion * signature(spec, f)
+
+
+#: [H] movement_lateral_share over half-second steps: squats, lunges, bridges, donkey kicks and
+#: gait read 0.0-0.15 (synthetic and real), leg raises, knee openings and side steps 0.6-0.95.
+LATERAL = (0.25, 0.45)
+#: [H] Band walks step one foot, then the other: their legs do not move in unison (squats read
+#: 0.6-1.0, steps and lunges below 0.3).
+WALK_UNISON_MAX = (0.3, 0.5)
+SAGITTAL_MAX = (0.4, 0.55)
+
+
+def signature(spec: ExerciseSpec, f: Features) -> float:
+    """[0, 1]: does the movement have this exercise's shape? Its plane (a leg going to the side,
+    or forward-back and up-down), both legs together in a squat and no jump, shoulders on the
+    floor in a bridge, feet taking turns in a band walk. A movement of another shape is another exercise, however well the rest
+    matches (a donkey kick is not a fire hydrant, a lunge not a squat, a hip thrust not a bridge)."""
+    fit = 1.0
+    if spec.plane == "lateral" and np.isfinite(f.lateral_share):
+        fit *= _ramp(f.lateral_share, *LATERAL)
+    elif spec.plane == "sagittal" and np.isfinite(f.lateral_share):
+        fit *= 1.0 - _ramp(f.lateral_share, *SAGITTAL_MAX)
+    if spec.signal == "squat_depth" and spec.legs == "both":
+        fit *= (_ramp(f.unison, 0.2, 0.5) if np.isfinite(f.unison) else 1.0) * (1.0 - f.jump)
+    if spec.travels and np.isfinite(f.unison):
+        fit *= 1.0 - _ramp(f.unison, *WALK_UNISON_MAX)
+    if spec.signal == "bridge_height" and np.isfinite(f.shoulders_over_foot_m):
+        fit *= 1.0 - _ramp(f.shoulders_over_foot_m, 0.15, 0.25)
+    return fit
 
 
 def recognize(track: PoseTrack, view: str, exercise: str = "auto",

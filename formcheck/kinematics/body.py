@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d, median_filter
 
 from formcheck.kinematics.angles import _xy, joint_angle_deg
 from formcheck.landmarks import Landmark as L
@@ -61,6 +62,71 @@ def body_axes(world_m: np.ndarray) -> BodyAxes:
     left = _unit(across - np.sum(across * up, axis=-1, keepdims=True) * up)
     anterior = _unit(np.cross(left, up))
     return BodyAxes(up, left, anterior)
+
+
+def movement_lateral_share(world_m: np.ndarray, points=(L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE,
+                                                          L.RIGHT_ANKLE), lag: int = 15) -> float:
+    """Share of the movement of the most mobile of `points`, relative to the hip-mid (world
+    landmarks, in the body's own axes), that goes along the body's left-right axis.
+
+    Over steps of `lag` frames (long enough that landmark jitter does not dominate: about half a
+    second; callers pass `step_frames(t_s)`):
+    the median, over the steps where that point moves most (above the median), of the squared
+    sideways step over the squared step. ~0.1-0.3 for squats,
+    lunges, bridges, gait and donkey kicks (forward-back, up-down), 0.6-0.9 for a leg raised
+    or a knee opened to the side and for side steps. The median ignores the few frames of a
+    change of side, when the body turns over and its axes swing. NaN with too few frames."""
+    world = np.asarray(world_m, dtype=np.float64)
+    axes = body_axes(world)
+    hip = (world[:, L.LEFT_HIP] + world[:, L.RIGHT_HIP]) / 2
+    best, share = 0.0, float("nan")
+    for point in points:
+        rel = world[:, point] - hip
+        comp = np.stack([np.sum(rel * ax, axis=1) for ax in (axes.left, axes.anterior, axes.up)], axis=1)
+        step = comp[lag:] - comp[:-lag] if len(comp) > lag else comp[:0]
+        step = step[np.all(np.isfinite(step), axis=1)]
+        if len(step) < 5:
+            continue
+        speed2 = np.sum(step * step, axis=1)
+        moving = speed2 > np.median(speed2)
+        energy = float(speed2[moving].sum())
+        if energy > best and moving.sum() >= 3:
+            best = energy
+            share = float(np.median(step[moving, 0] ** 2 / speed2[moving]))
+    return share
+
+
+#: [H] Seconds over which a movement's direction is judged (world landmark jitter is ~2-3 cm
+#: per frame; a leg moves 10-30 cm in half a second).
+DIRECTION_STEP_S = 0.5
+
+
+def step_frames(t_s: np.ndarray) -> int:
+    """Frames in DIRECTION_STEP_S at the track's median frame interval (at least 1)."""
+    dt = np.diff(np.asarray(t_s, dtype=np.float64))
+    dt = dt[np.isfinite(dt) & (dt > 0)]
+    return max(1, int(round(DIRECTION_STEP_S / float(np.median(dt))))) if dt.size else 1
+
+
+#: [H] The torso's scale is its longest recent length: bending forward toward the camera
+#: (a squat seen from the front) shortens it in the picture, which is not the body shrinking.
+SCALE_S = 3.0
+
+
+def torso_length_px(xy: np.ndarray, fps: float) -> np.ndarray:
+    """(T,) shoulder-mid to hip-mid distance in pixels: median over 0.3 s (one-frame errors),
+    then the largest over SCALE_S (foreshortening by a forward bend), NaN where unseen."""
+    shoulder = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
+    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    torso = np.linalg.norm(shoulder - hip, axis=1)
+    ok = np.isfinite(torso) & (torso > 1.0)
+    if ok.sum() < 2:
+        return np.full(len(xy), np.nan)
+    filled = np.interp(np.arange(len(xy)), np.flatnonzero(ok), torso[ok])
+    short = max(1, int(round(0.3 * fps)) | 1)
+    long = max(1, int(round(SCALE_S * fps)) | 1)
+    smooth = maximum_filter1d(median_filter(filled, size=short, mode="nearest"), size=long, mode="nearest")
+    return np.where(ok, smooth, np.nan)
 
 
 def joint_angle_3d_deg(a, b, c) -> np.ndarray:

@@ -1,0 +1,161 @@
+"""One window of the athlete's track: running, walking, an exercise, still or out of view.
+
+Each label gets a probability from the evidence that separates it from the others,
+never from a threshold on one clip:
+
+* not in view: too few frames show the body (hips, shoulders, knees, ankles);
+* still: the legs move less than `STILL_MOTION` torso lengths (RMS);
+* gait: the legs repeat one movement half a cycle apart (`features.alternation`), both legs
+  move alike, the body is upright, the feet move forward-back or up-down rather than
+  sideways (a side step is a band walk), and the stance knee stays fairly straight (in a
+  lunge or squat both knees bend together past ~70°; in running the less bent knee peaks
+  near 45°, METRICS.md §1.3);
+* an exercise: everything that moves and is not gait; which one is the exercise
+  recogniser's ranking on this window (`exercises.recognition`), and a movement that no
+  catalog exercise matches is OTHER_EXERCISE, never the nearest catalog entry.
+
+Running versus walking comes from the step rate when it is plausible for the form, and
+from the swing knee otherwise (a running swing knee bends past ~90°, a walking one to
+~60-70°): a running form at a walking step rate is slow motion, not walking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.activity.features import WindowFeatures
+from formcheck.activity.model import NOT_IN_VIEW, OTHER_EXERCISE, STILL
+
+#: [H] Below this share of frames with the whole body seen, a window says nothing.
+MIN_SEEN = 0.4
+#: [H] RMS movement of the leg vectors (torso lengths) below which the athlete is still:
+#: standing between sets reads 0.02-0.06, the slowest squats 0.15 and up.
+STILL_MOTION = (0.05, 0.09)
+#: [H] Knee flexion range (5th-95th percentile) of a still athlete: landmark jitter reads 5-10°.
+STILL_KNEE_RANGE_DEG = (15.0, 25.0)
+#: [H] Alternation (correlation of one leg with the other half a cycle later) that is gait.
+ALTERNATION = (0.3, 0.6)
+#: [H] Sign changes of the legs' difference: 1.5 strides show at least 3; a leg raised to
+#: the side and lowered shows 2.
+MIN_REVERSALS = 3
+#: [H] The smaller leg's movement over the larger's: gait moves both legs alike.
+LEG_BALANCE = (0.2, 0.45)
+#: [H] Less bent knee (90th percentile, world landmarks): running's stance knee peaks near
+#: 45° (METRICS.md §1.3; 31-55° on the corpus); squats and lunges bend both past 70°.
+BOTH_KNEES_BENT_DEG = (60.0, 75.0)
+#: [H] Share of the ankles' movement that is sideways (half-second steps): gait 0.0-0.1, side
+#: steps 0.6 and more.
+SIDEWAYS = (0.3, 0.5)
+#: [H] Step rates (video time): walking up to ~130 steps/min, running from ~145.
+WALK_MAX_SPM, RUN_MIN_SPM = 130.0, 145.0
+#: [H] Swing knee (90th percentile of the more bent knee): walking ~60-70°, running 85° and more.
+RUN_SWING_KNEE_DEG = (75.0, 90.0)
+
+
+def ramp(x: float, limits: tuple[float, float]) -> float:
+    """0 below limits[0], 1 above limits[1], linear between; NaN gives 0."""
+    lo, hi = limits
+    if not np.isfinite(x):
+        return 0.0
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class GaitEvidence:
+    """probability: [0, 1] that the window is gait; parts: each factor's value, for reasons;
+    running: [0, 1] running rather than walking; spm: step rate (video time), NaN if unknown;
+    slow_motion: a running form at a step rate no runner has in real time."""
+
+    probability: float
+    parts: dict
+    running: float
+    spm: float
+    slow_motion: bool
+
+
+def step_rate_spm(f: WindowFeatures) -> float:
+    """Steps per minute (video time): from the stride period where the legs repeat clearly
+    and agree with the count of reversals (one per step), else from that count; NaN below
+    MIN_REVERSALS. The autocorrelation can lock on a multiple of the stride where legs are
+    hidden part of the time; the count cannot."""
+    if f.reversals < MIN_REVERSALS or not f.duration_s > 0:
+        return float("nan")
+    counted = 60.0 * f.reversals / f.duration_s
+    if np.isfinite(f.stride_s) and f.repeat >= 0.2:
+        periodic = 120.0 / f.stride_s
+        if abs(periodic - counted) <= 0.25 * counted:
+            return float(periodic)
+    return float(counted)
+
+
+def gait_evidence(f: WindowFeatures) -> GaitEvidence:
+    """How much a window looks like running or walking (module docstring)."""
+    alternation = max(f.half_shift, -f.same_time)
+    parts = {
+        "legs alternate": ramp(alternation, ALTERNATION) * (f.reversals >= MIN_REVERSALS),
+        "both legs move": ramp(f.leg_balance, LEG_BALANCE),
+        "upright": ramp(f.upright, (0.5, 0.8)),
+        "stance knee straight": 1.0 - ramp(f.both_knees_bent_deg, BOTH_KNEES_BENT_DEG),
+        "feet move forward-back": 1.0 - ramp(f.lateral_share, SIDEWAYS),
+    }
+    probability = float(np.prod(list(parts.values())))
+    spm = step_rate_spm(f)
+    form = ramp(f.max_knee_deg, RUN_SWING_KNEE_DEG)
+    running = max(form, ramp(spm, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
+    # A running swing at a walking step rate: the clip is slowed down, the athlete runs.
+    slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0)
+    return GaitEvidence(probability, parts, float(running), float(spm), slow)
+
+
+@dataclass(frozen=True)
+class WindowLabel:
+    """A window's label probabilities (sum <= 1), best label and reasons."""
+
+    features: WindowFeatures
+    probabilities: dict
+    reasons: tuple[str, ...]
+
+    @property
+    def ranked(self) -> list[tuple[str, float]]:
+        return sorted(self.probabilities.items(), key=lambda kv: -kv[1])
+
+
+def label_window(f: WindowFeatures, exercise_ranking: list[tuple[str, float]] | None) -> WindowLabel:
+    """Probabilities of every label for one window.
+
+    exercise_ranking: the recogniser's (name, confidence) for this window, best first, or
+    None when it was not run (the window is clearly gait, still or out of view).
+    """
+    if f.seen < MIN_SEEN:
+        return WindowLabel(f, {NOT_IN_VIEW: 1.0 - f.seen / MIN_SEEN * 0.5},
+                           (f"the whole body is seen on {f.seen:.0%} of frames",))
+    # Still: neither the legs' positions nor the knees' angles move (a squat seen from the front
+    # moves the ankles little in the picture but bends the knees through 60° and more).
+    still = 1.0 - max(ramp(f.motion, STILL_MOTION), ramp(f.knee_range_deg, STILL_KNEE_RANGE_DEG))
+    gait = gait_evidence(f)
+    moving = 1.0 - still
+    p_gait = moving * gait.probability
+    p_exercise = moving * (1.0 - gait.probability)
+    probs = {STILL: still}
+    if p_gait > 0:
+        probs["running"] = p_gait * gait.running
+        probs["walking"] = p_gait * (1.0 - gait.running)
+    reasons = [f"legs move {f.motion:.2f} torso lengths (RMS)"]
+    weakest = min(gait.parts, key=gait.parts.get)
+    if gait.probability >= 0.5:
+        rate = f", {gait.spm:.0f} steps/min in video time" if np.isfinite(gait.spm) else ""
+        reasons.append(f"the legs alternate as in gait{rate}")
+        if gait.slow_motion:
+            reasons.append("a running stride at a walking step rate: this looks like slow motion")
+    else:
+        reasons.append(f"not gait: {weakest} {gait.parts[weakest]:.2f}")
+    if p_exercise > 0:
+        ranking = exercise_ranking or []
+        matched = 0.0
+        for name, conf in ranking:
+            probs[name] = p_exercise * conf
+            matched += conf
+        probs[OTHER_EXERCISE] = p_exercise * max(0.0, 1.0 - matched)
+    return WindowLabel(f, probs, tuple(reasons))

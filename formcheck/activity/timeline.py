@@ -1,0 +1,269 @@
+"""The activity timeline: what the athlete does, when, and the clip's decision read from it.
+
+    timeline = activity_timeline(track, cuts=(120,))
+    timeline.segments      # running 0-4.0 s, still 4.0-5.5 s, squat 5.5-20 s, ...
+    timeline.decision      # mode "exercise", label "squat", confidence 0.83
+
+1. Shots: the clip is split at its shot cuts (`video.cuts`, found from the frames), so no
+   window and no segment spans two camera angles.
+2. Windows of `window_s` every `hop_s` inside each shot are labelled (`classify`): not in
+   view, still, running, walking, or an exercise.
+3. Each frame takes the label whose probability, summed over the windows that hold it
+   (weighted towards each window's centre), is highest; runs shorter than
+   `min_segment_s` join their neighbour; a shot cut always ends a segment.
+4. An exercise segment's exercise is recognised on the whole segment (`exercises.recognition`):
+   its probability is shared out by the recogniser's ranking, and what no catalog exercise
+   matches is OTHER_EXERCISE. A segment's confidence is its label's mean probability over its
+   frames; where the best
+   label does not beat the next by `MARGIN`, or is below `MIN_CONFIDENCE`, the segment is
+   UNSURE with both candidates. Its view is estimated on its own frames.
+5. The decision is the longest active segment's (not still, not out of view): running
+   mode for gait, exercise mode for an exercise, UNSURE (the user is asked, with what
+   would settle it) when the candidates lead to different analyses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.activity.classify import WindowLabel, label_window
+from formcheck.activity.features import body_pose_vectors, knee_flexion_deg, leg_vectors, window_features
+from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Decision, Segment, Timeline, label_title
+from formcheck.exercises.recognition import estimate_view as body_view
+from formcheck.exercises.recognition import recognize
+from formcheck.kinematics.view import estimate_view as upright_view
+from formcheck.track import PoseTrack
+
+#: [H] A few seconds hold two running strides at the slowest pace and one slow rep.
+WINDOW_S = 4.0
+HOP_S = 1.0
+#: [H] Shorter runs of one label are noise of the window edges, not an activity.
+MIN_SEGMENT_S = 1.5
+#: [H] A label is given when its mean probability reaches this and beats the next by MARGIN.
+MIN_CONFIDENCE = 0.5
+MARGIN = 0.2
+INACTIVE = (STILL, NOT_IN_VIEW)
+
+
+@dataclass(frozen=True)
+class TimelineOptions:
+    """window_s, hop_s, min_segment_s: seconds (video time); exercise_min_confidence: the
+    recogniser's floor below which a catalog exercise is not a candidate at all."""
+
+    window_s: float = WINDOW_S
+    hop_s: float = HOP_S
+    min_segment_s: float = MIN_SEGMENT_S
+
+    def __post_init__(self) -> None:
+        if not (self.window_s > 0 and self.hop_s > 0 and self.min_segment_s >= 0):
+            raise ValueError("window_s and hop_s must be > 0 and min_segment_s >= 0")
+
+
+def mode_of(label: str) -> str:
+    """The analysis a label leads to: "running" (gait), "exercise", or "" (inactive)."""
+    if label in GAIT:
+        return "running"
+    if label in INACTIVE or label == UNSURE:
+        return ""
+    return "exercise"
+
+
+def _shots(track: PoseTrack, cuts: tuple[int, ...]) -> list[tuple[int, int]]:
+    """[start, end) track positions of each shot; `cuts` are frame numbers where a shot starts."""
+    bounds = sorted({int(np.searchsorted(track.frame_index, c)) for c in cuts} - {0, len(track)})
+    edges = [0, *[b for b in bounds if 0 < b < len(track)], len(track)]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _windows(a: int, b: int, fps: float, opts: TimelineOptions) -> list[tuple[int, int]]:
+    w = max(2, int(round(opts.window_s * fps)))
+    hop = max(1, int(round(opts.hop_s * fps)))
+    if b - a <= w:
+        return [(a, b)]
+    starts = list(range(a, b - w + 1, hop))
+    if starts[-1] + w < b:
+        starts.append(b - w)
+    return [(s, s + w) for s in starts]
+
+
+def label_windows(track: PoseTrack, cuts: tuple[int, ...] = (),
+                  opts: TimelineOptions = TimelineOptions()) -> list[WindowLabel]:
+    """Every window of every shot, labelled by activity class (module docstring, steps 1-2):
+    which exercise is decided on whole segments, which hold whole reps and several steps."""
+    fps = track.fps if len(track) > 1 else 30.0
+    legs, knees, body = leg_vectors(track), knee_flexion_deg(track), body_pose_vectors(track)
+    return [label_window(window_features(track, s, e, legs, knees, body), None)
+            for a, b in _shots(track, cuts) for s, e in _windows(a, b, fps, opts)]
+
+
+def _frame_probabilities(n: int, windows: list[WindowLabel]) -> tuple[list[str], np.ndarray]:
+    labels = sorted({k for w in windows for k in w.probabilities})
+    acc = np.zeros((n, len(labels)))
+    weight = np.zeros(n)
+    for w in windows:
+        a, b = w.features.start, w.features.end
+        centre = (a + b - 1) / 2
+        tri = 1.0 - np.abs(np.arange(a, b) - centre) / ((b - a) / 2 + 1)
+        for k, p in w.probabilities.items():
+            acc[a:b, labels.index(k)] += tri * p
+        weight[a:b] += tri
+    acc /= np.where(weight > 0, weight, 1.0)[:, None]
+    return labels, acc
+
+
+def _activity_class(label: str) -> str:
+    return {"running": "gait", "exercise": "exercise"}.get(mode_of(label), label)
+
+
+def _frame_keys(track: PoseTrack, labels: list[str], probs: np.ndarray, windows: list[WindowLabel]) -> np.ndarray:
+    """(T,) int: each frame's activity class (gait, exercise, still, out of view: running and
+    walking are one, told apart on the whole segment), and for exercise frames the camera's
+    view of the body, so that a change of view (the athlete turns, the camera moves, another
+    exercise) starts a new segment."""
+    classes = sorted({_activity_class(k) for k in labels})
+    per_class = np.stack([probs[:, [i for i, k in enumerate(labels) if _activity_class(k) == c]].sum(axis=1)
+                          for c in classes], axis=1)
+    frame_class = [classes[i] for i in np.argmax(per_class, axis=1)]
+    exercise = [w for w in windows if sum(p for k, p in w.probabilities.items() if mode_of(k) == "exercise") > 0.3]
+    views = [body_view(track[w.features.start:w.features.end]).view for w in exercise]
+    centres = np.array([(w.features.start + w.features.end - 1) / 2 for w in exercise])
+    keys = []
+    for i, c in enumerate(frame_class):
+        if c == "exercise" and len(centres):
+            c = f"exercise:{views[int(np.argmin(np.abs(centres - i)))]}"
+        keys.append(c)
+    names = sorted(set(keys))
+    return np.array([names.index(k) for k in keys])
+
+
+def _runs(best: np.ndarray, shots: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    runs = []
+    for a, b in shots:
+        start = a
+        for i in range(a + 1, b + 1):
+            if i == b or best[i] != best[start]:
+                runs.append((start, i))
+                start = i
+    return runs
+
+
+def _merge_short(runs: list[tuple[int, int]], best: np.ndarray, t: np.ndarray, min_s: float,
+                 shots: list[tuple[int, int]]) -> np.ndarray:
+    """Relabel runs shorter than min_s with their longer neighbour's label (within a shot)."""
+    best = best.copy()
+    shot_of = np.zeros(len(best), dtype=int)
+    for k, (a, b) in enumerate(shots):
+        shot_of[a:b] = k
+    for a, b in sorted(runs, key=lambda r: t[r[1] - 1] - t[r[0]]):
+        if t[b - 1] - t[a] >= min_s:
+            continue
+        left = a - 1 if a > 0 and shot_of[a - 1] == shot_of[a] else None
+        right = b if b < len(best) and shot_of[b] == shot_of[a] else None
+        if left is None and right is None:
+            continue
+        length = {}
+        for side, i in (("left", left), ("right", right)):
+            if i is None:
+                continue
+            j = i
+            while 0 <= j < len(best) and best[j] == best[i] and shot_of[j] == shot_of[a]:
+                j += -1 if side == "left" else 1
+            length[i] = abs(j - i)
+        keep = max(length, key=length.get)
+        best[a:b] = best[keep]
+    return best
+
+
+def _segment_view(track: PoseTrack, label: str) -> tuple[str, float]:
+    if label in INACTIVE:
+        return "unknown", 0.0
+    if label in GAIT:
+        v = upright_view(track)
+        return v.view, v.confidence
+    v = body_view(track)
+    return v.view, v.confidence
+
+
+def _segment_probabilities(track: PoseTrack, a: int, b: int, labels: list[str], probs: np.ndarray) -> dict:
+    """Mean label probabilities over frames [a, b); where exercise is the likelier class, the
+    exercise's identity is ranked again on the whole segment, which holds whole reps and
+    several steps where a window holds one or two."""
+    mean = dict(zip(labels, probs[a:b].mean(axis=0)))
+    exercise = sum(p for k, p in mean.items() if mode_of(k) == "exercise")
+    others = {k: p for k, p in mean.items() if mode_of(k) != "exercise"}
+    if exercise <= max(others.values(), default=0.0):
+        return mean
+    sub = track[a:b]
+    recognition, _ = recognize(sub, body_view(sub).view, min_confidence=0.0)
+    ranking = [(n, c) for n, c in recognition.alternatives if c > 0]
+    out = dict(others)
+    for name, conf in ranking:
+        out[name] = exercise * conf
+    out[OTHER_EXERCISE] = exercise * max(0.0, 1.0 - sum(c for _, c in ranking))
+    return out
+
+
+def _segment(track: PoseTrack, a: int, b: int, labels: list[str], probs: np.ndarray, shot: int,
+             windows: list[WindowLabel]) -> Segment:
+    mean = _segment_probabilities(track, a, b, labels, probs)
+    ranked = sorted(((k, float(p)) for k, p in mean.items() if p > 0.01), key=lambda kv: -kv[1])[:3]
+    best, conf = ranked[0] if ranked else (NOT_IN_VIEW, 0.0)
+    second = ranked[1] if len(ranked) > 1 else (None, 0.0)
+    inside = [w for w in windows if w.features.start < b and w.features.end > a]
+    reasons = list(dict.fromkeys(r for w in inside for r in w.reasons))[:4]
+    label = best
+    same_analysis = second[0] is not None and (mode_of(best) == mode_of(second[0]) == "running")
+    if best not in INACTIVE and (conf < MIN_CONFIDENCE or (conf - second[1] < MARGIN and not same_analysis)):
+        label = UNSURE
+        reasons.insert(0, f"{label_title(best)} ({conf:.2f}) is not clearly ahead of "
+                          f"{label_title(second[0]) if second[0] else 'anything else'} ({second[1]:.2f})")
+    view, view_conf = _segment_view(track[a:b], best)
+    return Segment(int(track.frame_index[a]), int(track.frame_index[b - 1]), float(track.t_s[a]),
+                   float(track.t_s[b - 1]), label, float(np.clip(conf, 0.0, 1.0)), tuple(ranked), tuple(reasons),
+                   view, float(view_conf), shot)
+
+
+def decide(segments: tuple[Segment, ...]) -> Decision:
+    """The clip's decision from its segments (module docstring, step 5)."""
+    active = [(i, s) for i, s in enumerate(segments) if s.label not in INACTIVE]
+    if not active:
+        if not segments:
+            return Decision("exercise", NOT_IN_VIEW, 0.0, (), "the athlete was not seen", None,
+                            "Film the whole body, well lit, filling at least a third of the frame height.")
+        i, s = max(enumerate(segments), key=lambda p: p[1].duration_s)
+        return Decision("exercise", s.label, s.confidence, s.candidates,
+                        f"{s.title.lower()} for most of the clip: no running, walking or exercise found", i,
+                        "Film the movement itself, the whole body in view.")
+    i, main = max(active, key=lambda p: (p[1].duration_s, p[1].confidence))
+    why = f"{main.title} from {main.start_s:.1f} s to {main.end_s:.1f} s, the longest activity in the clip"
+    if main.label != UNSURE:
+        return Decision(mode_of(main.label), main.label, main.confidence, main.candidates, why, i)
+    modes = {mode_of(n) for n, _ in main.candidates[:2]} - {""}
+    names = [n for n, _ in main.candidates[:2]]
+    if len(modes) == 1:
+        mode = modes.pop()
+        ask = ("Name the exercise with --exercise NAME (or tap it in the app)." if mode == "exercise" else "")
+        return Decision(mode, UNSURE, main.confidence, main.candidates, why, i, ask)
+    ask = (f"Not sure whether this is {label_title(names[0]).lower()} or {label_title(names[1]).lower()}: "
+           "choose with --mode run or --mode exercise (--exercise NAME), or tap it in the app.")
+    return Decision(UNSURE, UNSURE, main.confidence, main.candidates, why, i, ask)
+
+
+def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
+                      opts: TimelineOptions = TimelineOptions()) -> Timeline:
+    """The timeline of a cleaned athlete track (module docstring). `cuts`: frame numbers where
+    a new shot starts. An empty track gives one decision of NOT_IN_VIEW and no segment."""
+    if len(track) < 2:
+        return Timeline((), tuple(cuts), decide(()), opts.window_s, opts.hop_s)
+    windows = label_windows(track, tuple(cuts), opts)
+    labels, probs = _frame_probabilities(len(track), windows)
+    best = _frame_keys(track, labels, probs, windows)
+    shots = _shots(track, tuple(cuts))
+    best = _merge_short(_runs(best, shots), best, track.t_s, opts.min_segment_s, shots)
+    segments = tuple(_segment(track, a, b, labels, probs, k, windows)
+                     for k, (sa, sb) in enumerate(shots) for a, b in _runs(best, [(sa, sb)]))
+    notes = tuple(dict.fromkeys(r for w in windows for r in w.reasons if "slow motion" in r))
+    return Timeline(segments, tuple(int(c) for c in cuts), decide(segments), opts.window_s, opts.hop_s, notes)
+
