@@ -55,7 +55,7 @@ class WindowFeatures:
     """Body-relative features of frames [start, end) of a track (module docstring).
 
     seen: share of frames with hips, shoulders, knees and ankles all seen; upright: share of
-    seen frames whose trunk is within 45° of the world's up (standing, walking, running);
+    seen frames whose trunk is within UPRIGHT_DEG of the world's up (on its feet);
     motion: RMS of the detrended leg vectors (torso lengths); antiphase, leg_balance: [-1, 1]
     and [0, 1]; stride_s, repeat: the legs' common period (video seconds) and its
     autocorrelation; half_shift, same_time: correlation of the left leg with the right one half
@@ -150,11 +150,16 @@ def reversals(diff: np.ndarray, t_s: np.ndarray, hysteresis: float = 0.2) -> int
     return count
 
 
+#: [H] A trunk within this angle of the vertical is on its feet: a sprinter accelerating out
+#: of the blocks leans 45° and more; lying, kneeling on all fours or bridging it is near 90°.
+UPRIGHT_DEG = 60.0
+
+
 def upright_share(world_m: np.ndarray, frames: np.ndarray) -> float:
-    """Share of `frames` whose trunk (hip-mid to shoulder-mid) is within 45° of the world's up."""
+    """Share of `frames` whose trunk (hip-mid to shoulder-mid) is within UPRIGHT_DEG of up."""
     up = body_axes(world_m[frames]).up @ GRAVITY_UP
     up = up[np.isfinite(up)]
-    return float(np.mean(up > np.cos(np.radians(45.0)))) if up.size else 0.0
+    return float(np.mean(up > np.cos(np.radians(UPRIGHT_DEG)))) if up.size else 0.0
 
 
 def _uniform(signal: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, float]:

@@ -31,6 +31,7 @@ import numpy as np
 from formcheck.activity.classify import WindowLabel, label_window
 from formcheck.activity.features import body_pose_vectors, knee_flexion_deg, leg_vectors, window_features
 from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Decision, Segment, Timeline, label_title
+from formcheck.exercises.analysis import rep_view
 from formcheck.exercises.recognition import estimate_view as body_view
 from formcheck.exercises.recognition import recognize
 from formcheck.kinematics.view import estimate_view as upright_view
@@ -196,7 +197,7 @@ def _segment_probabilities(track: PoseTrack, a: int, b: int, labels: list[str], 
     if exercise <= max(others.values(), default=0.0):
         return mean
     sub = track[a:b]
-    recognition, _ = recognize(sub, body_view(sub).view, min_confidence=0.0)
+    recognition, _ = recognize(sub, rep_view(body_view(sub)), min_confidence=0.0)
     ranking = [(n, c) for n, c in recognition.alternatives if c > 0]
     out = dict(others)
     for name, conf in ranking:
@@ -251,6 +252,17 @@ def decide(segments: tuple[Segment, ...]) -> Decision:
     return Decision(UNSURE, UNSURE, main.confidence, main.candidates, why, i, ask)
 
 
+def _slow_motion_notes(windows: list[WindowLabel]) -> tuple[str, ...]:
+    """A note when most gait windows show a running stride at a walking step rate."""
+    gait = [w for w in windows if sum(w.probabilities.get(g, 0.0) for g in GAIT) >= 0.5]
+    slow = [w for w in gait if any("slow motion" in r for r in w.reasons)]
+    if gait and len(slow) >= 0.5 * len(gait):
+        return ("This looks like slow motion: the strides are a runner's but the steps come at a walking "
+                "rate. Give the capture frame rate (--capture-fps, or the capture check in the app) to "
+                "measure times.",)
+    return ()
+
+
 def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
                       opts: TimelineOptions = TimelineOptions()) -> Timeline:
     """The timeline of a cleaned athlete track (module docstring). `cuts`: frame numbers where
@@ -264,6 +276,6 @@ def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
     best = _merge_short(_runs(best, shots), best, track.t_s, opts.min_segment_s, shots)
     segments = tuple(_segment(track, a, b, labels, probs, k, windows)
                      for k, (sa, sb) in enumerate(shots) for a, b in _runs(best, [(sa, sb)]))
-    notes = tuple(dict.fromkeys(r for w in windows for r in w.reasons if "slow motion" in r))
+    notes = _slow_motion_notes(windows)
     return Timeline(segments, tuple(int(c) for c in cuts), decide(segments), opts.window_s, opts.hop_s, notes)
 

@@ -121,25 +121,26 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
     posture = classify_posture(track)
     view = estimate_view(track) if options.view == "auto" else ExerciseView(options.view, 1.0, 1.0, True)
     relabelled = 0
-    if posture.posture == "standing" and view.view in ("front", "rear"):
-        # Upright and frontal: left/right follow the image side (MediaPipe flips whole bodies).
-        track, swapped = relabel_frontal_sides(track, facing_camera=view.view == "front")
+    if posture.posture == "standing" and view.frontal:
+        # Upright and frontal (or oblique toward the front or back): left/right follow the image
+        # side (MediaPipe flips whole bodies).
+        track, swapped = relabel_frontal_sides(track, facing_camera=view.frontal == "front")
         relabelled = int(swapped.sum())
     if options.recognition is not None and options.exercise == "auto":
         recognition = options.recognition
     else:
-        recognition, _ = recognize(track, view.view, options.exercise, options.min_confidence)
+        recognition, _ = recognize(track, rep_view(view), options.exercise, options.min_confidence)
     frames = (int(track.frame_index[0]), int(track.frame_index[-1]))
     if recognition.name is None:
         return ExerciseAnalysis(recognition, view, posture.posture, None, [], [], (), [], False, frames,
                                 generic=generic_alignment(track, view.view),
                                 notes=("Exercise not recognised: generic alignment ranges only, no reps.",))
     spec = EXERCISES[recognition.name]
-    windows = find_windows(spec, track, view.view)
+    windows = find_windows(spec, track, rep_view(view))
     faults, hidden = checkable(spec, view.view)
     q = quantities(track.xy_px)
     rest = rest_frames(spec, track, windows)
-    unit, _, good = spec.rep_range(view.view)
+    unit, _, good = spec.rep_range(rep_view(view))
     counted, partial = [], []
     for w in windows:
         result = _rep_result(len(counted) + 1, w, track, q, rest.get(w.side, rest.get("both")), faults, unit, good,
@@ -154,6 +155,13 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
     return ExerciseAnalysis(recognition, view, posture.posture, spec, counted, partial,
                             tuple(f.name for f in faults),
                             [NotCheckable(f.name, f.views) for f in hidden], supported, frames, notes=tuple(notes))
+
+
+def rep_view(view: ExerciseView) -> str:
+    """The view whose repetition signal counts the reps: an oblique view counts as the body
+    axis it is nearest to (a three-quarter front view still shows a leg going out); its
+    alignment checks stay off (`checks.checkable` knows no oblique view)."""
+    return view.nearest if view.view == "oblique" and view.nearest in VIEWS else view.view
 
 
 def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWindow]:

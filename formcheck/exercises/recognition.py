@@ -29,7 +29,12 @@ from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
 MIN_CONFIDENCE = 0.4
-VIEW_MIN_COSINE = 0.75  # the camera within ~40° of a body axis; otherwise "oblique"
+# The camera within 30° of a body axis; otherwise "oblique", a view of its own from which
+# neither frontal-plane nor sagittal angles are measured: beyond 20° out of plane 2-D angles
+# drift from 3-D (METRICS.md §1, Stevens 2006) and a 15° rotation turns varus into apparent
+# valgus (§2, Englander 2019). The three-quarter pose2sim views (43° and 48° off-axis) read
+# cos 0.76-0.80, the frontal one (7°) 0.90, side views 0.95-0.98.
+VIEW_MIN_COSINE = float(np.cos(np.radians(30.0)))
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,21 @@ class Posture:
 class ExerciseView:
     """Camera around the body. view: one of VIEWS or 'oblique'/'unknown'; confidence in
     [0, 1]; set_by_user when given as an option; cosine: median alignment of the camera
-    axis with the chosen body axis."""
+    axis with the chosen body axis; nearest: for an oblique view, the body axis the camera is
+    nearest to ("front", "rear", "side", "foot_end")."""
 
     view: str
     confidence: float
     cosine: float
     set_by_user: bool = False
+    nearest: str = ""
+
+    @property
+    def frontal(self) -> str | None:
+        """"front" or "rear" for a frontal view or an oblique one nearer the front or the back
+        (its reps are counted as from there, though no frontal-plane angle is measured)."""
+        near = self.view if self.view in ("front", "rear") else self.nearest
+        return near if near in ("front", "rear") else None
 
 
 @dataclass(frozen=True)
@@ -89,10 +103,12 @@ def estimate_view(track: PoseTrack, frames: np.ndarray | None = None) -> Exercis
     upright athlete, front versus behind is taken from the face (kinematics.view: nose depth
     and left/right order), which does not depend on MediaPipe's left/right labels."""
     view = _body_view(track, frames)
-    if view.view in ("front", "rear") and classify_posture(track).posture == "standing":
+    if view.frontal and classify_posture(track).posture == "standing":
         facing = upright_view(track).facing_camera
         if facing is not None:
-            view = ExerciseView("front" if facing else "rear", view.confidence, view.cosine)
+            side = "front" if facing else "rear"
+            view = (ExerciseView(side, view.confidence, view.cosine) if view.view != "oblique" else
+                    ExerciseView("oblique", view.confidence, view.cosine, nearest=side))
     return view
 
 
@@ -115,7 +131,8 @@ def _body_view(track: PoseTrack, frames: np.ndarray | None = None) -> ExerciseVi
         view = "front" if med[2] > 0 else "rear"
     agree = float(np.mean(np.argmax(np.abs(comp), axis=1) == k))
     if cos < VIEW_MIN_COSINE or view == "head_end":
-        return ExerciseView("oblique" if view != "head_end" else "head_end", round(agree * cos, 2), cos)
+        return ExerciseView("oblique" if view != "head_end" else "head_end", round(agree * cos, 2), cos,
+                            nearest=view)
     return ExerciseView(view, round(agree * min(1.0, cos / 0.9), 2), cos)
 
 

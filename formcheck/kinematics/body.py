@@ -66,8 +66,9 @@ def body_axes(world_m: np.ndarray) -> BodyAxes:
 
 def movement_lateral_share(world_m: np.ndarray, points=(L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE,
                                                           L.RIGHT_ANKLE), lag: int = 15) -> float:
-    """Share of the movement of the most mobile of `points`, relative to the hip-mid (world
-    landmarks, in the body's own axes), that goes along the body's left-right axis.
+    """Share of the movement of the mobile `points`, relative to the hip-mid (world landmarks,
+    in the body's own axes), that goes along the body's left-right axis (the largest among the
+    points that move at least half as much as the most mobile one).
 
     Over steps of `lag` frames (long enough that landmark jitter does not dominate: about half a
     second; callers pass `step_frames(t_s)`):
@@ -79,7 +80,7 @@ def movement_lateral_share(world_m: np.ndarray, points=(L.LEFT_KNEE, L.RIGHT_KNE
     world = np.asarray(world_m, dtype=np.float64)
     axes = body_axes(world)
     hip = (world[:, L.LEFT_HIP] + world[:, L.RIGHT_HIP]) / 2
-    best, share = 0.0, float("nan")
+    found = []
     for point in points:
         rel = world[:, point] - hip
         comp = np.stack([np.sum(rel * ax, axis=1) for ax in (axes.left, axes.anterior, axes.up)], axis=1)
@@ -89,11 +90,14 @@ def movement_lateral_share(world_m: np.ndarray, points=(L.LEFT_KNEE, L.RIGHT_KNE
             continue
         speed2 = np.sum(step * step, axis=1)
         moving = speed2 > np.median(speed2)
-        energy = float(speed2[moving].sum())
-        if energy > best and moving.sum() >= 3:
-            best = energy
-            share = float(np.median(step[moving, 0] ** 2 / speed2[moving]))
-    return share
+        if moving.sum() >= 3:
+            found.append((float(speed2[moving].sum()), float(np.median(step[moving, 0] ** 2 / speed2[moving]))))
+    if not found:
+        return float("nan")
+    # The points that move (at least half as much as the most mobile one): a landmark the model
+    # lost and filled in can move most, and wrongly; the leg's other joint still shows the way.
+    most = max(e for e, _ in found)
+    return max(share for e, share in found if e >= 0.5 * most)
 
 
 #: [H] Seconds over which a movement's direction is judged (world landmark jitter is ~2-3 cm
