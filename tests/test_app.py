@@ -186,3 +186,58 @@ def test_a_text_file_named_mp4_gets_a_plain_error_not_a_traceback(tmp_path, use_
                    allow_error=True)
     assert not at.exception
     assert "not a video" in at.error[0].value.lower()
+
+
+def _span_buttons(at: AppTest) -> list:
+    return [b for b in at.button if "-span-" in str(b.key)]
+
+
+@pytest.fixture
+def squat_home(tmp_path, use_home, shared_clip):
+    return use_home(app_home(tmp_path, {"squat.mp4": shared_clip("gym_squat_side.mp4")}))
+
+
+def test_the_activity_strip_has_a_button_per_segment_that_moves_the_frame_viewer(squat_home):
+    from formcheck.pipeline import analyze
+    from formcheck.render.activity_adapter import analysis_report
+
+    at = _analyse(page_app("analyse_page:page").run(), "squat", mode="auto")
+    activity = analysis_report(analyze(squat_home / "sample_videos" / "squat.mp4", "auto")).activity  # cached pose
+    assert "exercise mode (automatic: Bodyweight squat from " in texts(at)  # the decision, said once
+    assert texts(at).count("the longest activity in the clip") == 1
+    buttons = _span_buttons(at)
+    assert [b.label for b in buttons] == [s.label for s in activity.spans]
+    # The athlete stands still for the first seconds, then squats: at least two segments, each with its confidence.
+    assert len(buttons) >= 2 and buttons[0].label == "Still / resting" and "Bodyweight squat 0." in buttons[-1].label
+    next(s for s in at.slider if s.label == "Frame").set_value(3).run()
+    _span_buttons(at)[-1].click().run()
+    assert not at.exception
+    assert next(s for s in at.slider if s.label == "Frame").value == activity.spans[-1].first > 100
+    assert f"frames {activity.spans[-1].first}–" in _span_buttons(at)[-1].help
+    _span_buttons(at)[0].click().run()
+    assert next(s for s in at.slider if s.label == "Frame").value == 0
+    assert not [b for b in at.button if "-choose-" in str(b.key)]  # sure: nothing to ask
+
+
+@pytest.fixture
+def unsure_home(tmp_path, use_home, sample_clip, monkeypatch):
+    from unsure import unsure_when_automatic
+
+    from formcheck import pipeline
+
+    monkeypatch.setattr(pipeline, "analyze", unsure_when_automatic(pipeline.analyze))  # the jobs' thread, too
+    return use_home(app_home(tmp_path, {"leg_raise.mp4": sample_clip("pose2sim_single_cam01.mp4")}))
+
+
+def test_an_unsure_clip_asks_and_a_tap_analyses_it_again_as_chosen(unsure_home):
+    at = _analyse(page_app("analyse_page:page").run(), "leg_raise", mode="auto")
+    assert any("Not sure: Standing hip abduction or Running?" in w.value for w in at.warning)
+    choices = [b for b in at.button if "-choose-" in str(b.key)]
+    assert [b.label for b in choices] == ["Standing hip abduction", "Running"]
+    assert _span_buttons(at)[0].label == "Not sure: Standing hip abduction or Running?"
+    next(b for b in choices if b.label == "Running").click().run()
+    assert at.radio(key="analyse-mode").value == "running"  # the page's own choice, as if picked there
+    at = run_until(at, lambda a: "running mode (chosen by you)" in texts(a) and len(a.tabs) > 0,
+                   what="the analysis as running")
+    assert not [b for b in at.button if "-choose-" in str(b.key)]  # chosen: nothing left to ask
+    assert "as you chose" in texts(at)

@@ -8,6 +8,7 @@ the page's polling of background jobs from the browser, and no traceback reachin
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -134,13 +135,24 @@ def test_upload_analyse_and_see_video_metrics_and_cues_in_chromium(tmp_path, sam
     heading.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
     analysed_s = time.monotonic() - started
     assert "1 rep (1 right)" in heading.inner_text()
-    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="exercise mode")
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text=f"{CLIP} · exercise mode")
     assert caption.inner_text().startswith(f"{CLIP} · exercise mode (automatic"), caption.inner_text()
 
     # the cue, pointing at the rep
     cue = page.get_by_test_id("stAlert").filter(has_text="on rep 1 (right) (frames ")
     cue.first.wait_for()
     assert cue.count() >= 1 and "frames" in cue.first.inner_text()
+
+    # the activity strip: a button per segment, each with its title; the first moves the frame viewer to frame 0
+    strip = page.locator("[class*='st-key-res-'][class*='-span-'] button").filter(visible=True)
+    strip.first.wait_for()
+    labels = strip.all_inner_texts()
+    assert len(labels) >= 1 and re.search(r"Standing hip abduction [01]\.\d\d$", labels[0]), labels
+    scrubber = page.get_by_role("slider", name="Frame")
+    first_key_frame = scrubber.input_value()
+    strip.first.click()
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"Frame\"]').value === '0'")
+    assert first_key_frame != "0"  # it moved, to the segment's first frame
 
     # the annotated video: served by the app and loadable by the browser (Video is the first tab)
     video = page.get_by_test_id("stVideo")

@@ -168,26 +168,12 @@ def test_exercise_prints_the_timeline_and_writes_it_to_the_json(sample_clip, tmp
 def test_analyze_says_when_it_is_not_sure_and_how_to_settle_it(sample_clip, tmp_path, monkeypatch, capsys):
     # No real clip is unsure yet: the real analysis of a leg raise, its timeline made unsure between the
     # exercise and running, goes through the real command, export and report.
-    from dataclasses import replace
+    from unsure import unsure_when_automatic
 
     from formcheck import pipeline
-    from formcheck.activity.model import UNSURE, Decision
     from formcheck.cli import main
 
-    real = pipeline.analyze
-
-    def unsure(*args, **kwargs):
-        a = real(*args, **kwargs)
-        candidates = (("standing_hip_abduction", 0.5), ("running", 0.45))
-        segments = tuple(replace(s, label=UNSURE, candidates=candidates) for s in a.timeline.segments)
-        ask = ("Not sure whether this is standing hip abduction or running: choose with --mode run or --mode "
-               "exercise (--exercise NAME), or tap it in the app.")
-        timeline = replace(a.timeline, segments=segments,
-                           decision=Decision(UNSURE, UNSURE, 0.5, candidates, "not sure", 0, ask))
-        data = {**a.data, "timeline": timeline.to_dict(), "analysis_mode": {**a.data["analysis_mode"], "unsure": True}}
-        return replace(a, timeline=timeline, unsure=True, data=data)
-
-    monkeypatch.setattr(pipeline, "analyze", unsure)
+    monkeypatch.setattr(pipeline, "analyze", unsure_when_automatic(pipeline.analyze))
     assert main(["analyze", str(sample_clip("pose2sim_single_cam01.mp4")), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[-1].startswith(">>> Not sure whether this is standing hip abduction or running: choose with "

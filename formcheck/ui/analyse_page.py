@@ -30,6 +30,8 @@ def page() -> None:
     request = _choose_request(clip)
     if request is None:
         return
+    if st.session_state.pop("analyse-chosen", False):  # the user settled an unsure clip: analyse it so
+        submit_analysis(request, clip)
     with st.expander("Capture check", expanded=False):
         show_capture_check(clip, request.model, request.mode)
     go, all_go = st.columns([1, 3])
@@ -132,8 +134,17 @@ def show_result(result, clip: ChosenClip) -> None:
     from formcheck.ui.results_view import show_results
 
     _athlete_choice(result, clip)
-    show_results(result, key=f"res-{result.request.key[:12]}", name=clip.name)
+    show_results(result, key=f"res-{result.request.key[:12]}", name=clip.name, choose=choose_analysis)
     save_form(result, clip)
+
+
+def choose_analysis(analysis: str, exercise: str) -> None:
+    """What the user says an unsure clip is (a button's callback): set the page's own choices
+    (mode, exercise) and analyse with them on this run, as if chosen and sent with Analyse."""
+    st.session_state["analyse-mode"] = analysis  # "running" or "exercise", as MODE_LABELS
+    if analysis == "exercise":
+        st.session_state["analyse-exercise"] = exercise
+    st.session_state["analyse-chosen"] = True
 
 
 def _athlete_choice(result, clip: ChosenClip) -> None:

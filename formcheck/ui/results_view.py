@@ -1,18 +1,21 @@
-"""One analysed clip on the page: what was decided, cues that jump to their moment,
-the annotated video and a frame scrubber, key frames, metrics, charts, downloads.
+"""One analysed clip on the page: what was decided, the activity strip and cues that jump
+to their moment, the annotated video and a frame scrubber, key frames, metrics, charts,
+downloads.
 
-Reads only the `ReportModel` (render.model) and the exported files, like the
-HTML report, so the page and the report always say the same thing.
+Reads only the `ReportModel` (render.model, with the activity timeline attached by
+`render.activity_adapter.analysis_report`) and the exported files, like the HTML
+report, so the page and the report always say the same thing.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
-from formcheck.render.model import ReportModel
+from formcheck.render.model import ActivitySpan, ReportModel
 
 EVIDENCE_TEXT = {"E": "strong evidence", "H": "rule of thumb", "W": "weak evidence"}
 UNIT_TEXT = {"deg": "°"}
@@ -97,9 +100,16 @@ def shown_width(width_px: int, height_px: int):
     return "stretch" if width_px >= height_px else max(int(MAX_FRAME_HEIGHT_PX * width_px / height_px), 200)
 
 
-def show_results(result, key: str, name: str) -> None:
-    """The whole results view of one `tasks.ClipResult`; `key` keeps its widgets apart."""
-    report: ReportModel = result.analysis.report
+#: Called with (analysis "running"/"exercise", exercise name or "auto") when the user settles an unsure clip.
+Choose = Callable[[str, str], None]
+
+
+def show_results(result, key: str, name: str, choose: Choose | None = None) -> None:
+    """The whole results view of one `tasks.ClipResult`; `key` keeps its widgets apart;
+    `choose` re-runs the analysis as the user says the clip is (None: no such buttons)."""
+    from formcheck.render.activity_adapter import analysis_report
+
+    report: ReportModel = analysis_report(result.analysis)
     analysis = result.analysis
     st.subheader(headline(analysis))
     how = "chosen by you" if analysis.decided_by == "user" else f"automatic: {analysis.reason}"
@@ -107,6 +117,8 @@ def show_results(result, key: str, name: str) -> None:
                f"model {report.model_id}")
     for warning in input_warnings(analysis):
         st.warning(warning)
+    _start_row(report, key)
+    _activity(report, key, choose, repeat_decision=analysis.decided_by == "user")
     _cues(report, key)
     tabs = st.tabs(["Video", "Metrics", "Key frames", "Charts", "Capture", "Downloads"])
     with tabs[0]:
@@ -125,6 +137,60 @@ def show_results(result, key: str, name: str) -> None:
 
 def _jump(key: str, row: int) -> None:
     st.session_state[f"{key}-row"] = int(row)
+
+
+def _start_row(report: ReportModel, key: str) -> None:
+    """The frame viewer's row, first at the first key frame (kept in range)."""
+    row_key = f"{key}-row"
+    if row_key not in st.session_state or not 0 <= st.session_state[row_key] < len(report.track):
+        st.session_state[row_key] = int(report.key_frames[0].frame) if report.key_frames else 0
+
+
+KIND_ICON = {"gait": ":material/directions_run:", "exercise": ":material/fitness_center:",
+             "other": ":material/sports_gymnastics:", "still": ":material/pause_circle:",
+             "absent": ":material/visibility_off:", "unsure": ":material/help:"}
+SPANS_PER_ROW = 6
+
+
+def span_weights(spans: list[ActivitySpan]) -> list[float]:
+    """Column widths of the strip's buttons: each span's share of the time, at least 1/10
+    of it (so a short span's button still holds its title)."""
+    durations = [max(s.end_s - s.start_s, 0.0) for s in spans]
+    total = sum(durations) or 1.0
+    return [max(d / total, 0.1) for d in durations]
+
+
+def _activity(report: ReportModel, key: str, choose: Choose | None, repeat_decision: bool = True) -> None:
+    """The question with a button per answer when unsure, the decision (unless the caption
+    above says it already: `repeat_decision` False), and the strip: one button per span that
+    moves the frame viewer to its start (as a cue's Show does)."""
+    from formcheck.render.strip import span_tooltip
+
+    activity = report.activity
+    if activity is None:
+        return
+    if activity.choices:
+        st.warning(f"**{activity.question or 'Not sure what this clip shows.'}** It was analysed as the likelier; "
+                   "say which it is and it is analysed again.")
+        cols = st.columns(len(activity.choices))
+        for k, c in enumerate(activity.choices):
+            cols[k].button(c.title, key=f"{key}-choose-{k}", icon=KIND_ICON["gait" if c.analysis == "running"
+                                                                             else "exercise"],
+                           on_click=choose, args=(c.analysis, c.exercise), disabled=choose is None,
+                           help=f"Analyse the clip again as {c.title.lower()} ({c.analysis} mode)")
+    elif activity.ask:
+        st.info(activity.ask)
+    if repeat_decision or activity.choices:
+        st.caption(activity.decision)
+    row = st.session_state.get(f"{key}-row")
+    spans = list(activity.spans)
+    for start in range(0, len(spans), SPANS_PER_ROW):
+        part = spans[start:start + SPANS_PER_ROW]
+        for k, (col, span) in enumerate(zip(st.columns(span_weights(part), gap="small"), part)):
+            current = row is not None and span.first <= row <= span.last
+            col.button(span.label, key=f"{key}-span-{start + k}", icon=KIND_ICON[span.kind],
+                       type="primary" if current else "secondary", width="stretch", on_click=_jump,
+                       args=(key, span.first), help=f"{span_tooltip(span)}. Show it in the frame viewer.")
 
 
 def _cues(report: ReportModel, key: str) -> None:
@@ -158,8 +224,7 @@ def _video_and_scrubber(result, report: ReportModel, key: str) -> None:
     track = report.track
     n = len(track)
     row_key = f"{key}-row"
-    if row_key not in st.session_state or not 0 <= st.session_state[row_key] < n:
-        st.session_state[row_key] = int(report.key_frames[0].frame) if report.key_frames else 0
+    _start_row(report, key)
     row = int(st.session_state[row_key])
     video = result.file("annotated.mp4")
     info = result.analysis.pose.info
@@ -248,6 +313,11 @@ def _charts(report: ReportModel) -> None:
     from formcheck.render.plots import report_plots
 
     plots = report_plots(report)
+    if report.activity is not None and report.activity.spans:
+        from formcheck.render.strip import activity_strip_svg
+
+        st.markdown("**What happens when**")
+        st.markdown(activity_strip_svg(report.activity, report.track.t_s), unsafe_allow_html=True)
     if not plots:
         st.info("Nothing to chart for this clip.")
     for plot in plots:
