@@ -11,13 +11,15 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from formcheck import __version__
 from formcheck.cache import PoseCache, cache_key, file_sha256
 from formcheck.clean import CleanResult, clean_track
 from formcheck.errors import ClipTooShortError, NoPersonError
 from formcheck.paths import cache_dir
 from formcheck.pose.model import ModelInfo, resolve_model
-from formcheck.pose.people import Person, choose_athlete, link_people
+from formcheck.pose.people import Person, athlete_by_shot, choose_athlete, link_people
 from formcheck.pose.runner import PosePool, ProgressFn, run_pose
 from formcheck.settings import Settings
 from formcheck.video import VideoInfo, probe
@@ -34,7 +36,9 @@ class PoseAnalysis:
     from_cache: inference was skipped because the same clip, model and
     settings were analysed before; seconds: wall time of this call;
     warnings: `capture.InputWarning`s about the clip (several people, the
-    athlete partly seen or small, dark, upside down), empty for a good clip.
+    athlete partly seen or small, dark, upside down), empty for a good clip;
+    cuts: frames where a new shot starts, found during the pose pass (or, for a
+    pose cache entry older than that, by decoding the clip once more).
     """
 
     info: VideoInfo
@@ -47,6 +51,7 @@ class PoseAnalysis:
     from_cache: bool
     seconds: float
     warnings: tuple = ()
+    cuts: tuple[int, ...] | None = None
 
     @property
     def track(self):
@@ -92,38 +97,61 @@ def analyze_pose(
     cached = cache.load(key) if use_cache else None
     if cached is not None:
         people = cached.people
+        cuts = cached.meta.get("cut_frames")
+        cuts = tuple(int(c) for c in cuts) if isinstance(cuts, list) else None
         log.info("pose: loaded from cache %s", key)
     else:
         raw = run_pose(info, str(model.path), settings.landmarker, settings.run, progress, pool=pool)
         people = link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index, settings.link)
+        cuts = _cuts_from(raw, info)
         if use_cache:
             cache.save(key, people, {"clip_sha256": clip_sha, "model_id": model.model_id,
                                      "settings": settings.pose_cache_settings(),
-                                     "formcheck_version": __version__, "pose_seconds": raw.seconds})
-    if settings.landmarker.tiles == 1 and _seldom_seen(people):
+                                     "formcheck_version": __version__, "pose_seconds": raw.seconds,
+                                     **({"cut_frames": list(cuts)} if cuts is not None else {})})
+    if people and cuts is None:  # a pose cache entry from before cuts were taken in the pose pass
+        cuts = _found_cuts(info, clip_sha, cache if use_cache else None)
+    choice = settings.athlete
+    chosen = choice.index is not None or choice.point_px is not None
+    if people:
+        athlete = choose_athlete(people, index=choice.index, point_px=choice.point_px, at_s=choice.at_s)
+        if cuts and not chosen:
+            # An edited clip: each shot's own athlete (a cut breaks the identities linked across it).
+            frame_index = people[0].track.frame_index
+            athlete = athlete_by_shot(people, [int(np.searchsorted(frame_index, c)) for c in cuts])
+    if settings.landmarker.tiles == 1 and (not people or (not chosen and athlete.presence < SELDOM_SEEN)):
         # MediaPipe misses a small athlete in a wide frame: look again in two half tiles, and keep
         # that look if it sees someone better (a sprinter crouched in the blocks, seen on 21% of
         # the frames of the whole picture and on 93% of the tiles').
-        log.info("nobody seen on most frames of the whole picture; looking again in two half-frame tiles")
+        log.info("the athlete is seen on few frames of the whole picture; looking again in two half-frame tiles")
         tiled = replace(settings, landmarker=replace(settings.landmarker, tiles=2))
         try:
             better = analyze_pose(clip, tiled, progress, cache, use_cache, pool)
         except NoPersonError:
             better = None
-        if better is not None and (not people or _seen_score(better.athlete) > _seen_score(people[0])):
+        if better is not None and (not people or _seen_score(better.athlete) > _seen_score(athlete)):
             return better
     light = brightness(info)
     if not people:
         raise NoPersonError(_nobody_message(light))
-    choice = settings.athlete
-    athlete = choose_athlete(people, index=choice.index, point_px=choice.point_px, at_s=choice.at_s)
     cleaned = clean_track(athlete.track, settings.clean)
-    chosen = choice.index is not None or choice.point_px is not None
     warnings = input_warnings(info, people, athlete, light, chosen_by_user=chosen)
     for w in warnings:
         log.info("%s: %s", info.path.name, w.message)
     return PoseAnalysis(info, model, settings, clip_sha, people, athlete, cleaned,
-                        from_cache=cached is not None, seconds=time.perf_counter() - started, warnings=warnings)
+                        from_cache=cached is not None, seconds=time.perf_counter() - started, warnings=warnings,
+                        cuts=cuts)
+
+
+def _cuts_from(raw, info: VideoInfo) -> tuple[int, ...] | None:
+    """Shot cuts from the signatures the pose pass took of every frame (no second decode)."""
+    from formcheck.video.cuts import cuts_from_signatures
+
+    looks = raw.signatures()
+    if looks is None or len(looks) < 2:
+        return None
+    index = raw.frame_index
+    return tuple(int(index[i]) for i in cuts_from_signatures(looks, info.fps or 30.0))
 
 
 #: [H] A default athlete seen on fewer frames than this may be one the whole picture is too
@@ -133,10 +161,6 @@ SELDOM_SEEN = 0.5
 
 def _seen_score(person: Person) -> float:
     return person.presence * person.height_px
-
-
-def _seldom_seen(people: list[Person]) -> bool:
-    return not people or people[0].presence < SELDOM_SEEN
 
 
 #: Fewer frames than this show no movement: a still picture stored as a video.
@@ -272,30 +296,30 @@ class Analysis:
     unsure: bool = False
 
 
-def clip_timeline(pose: PoseAnalysis, use_cache: bool = True):
+def clip_timeline(pose: PoseAnalysis):
     """The activity timeline of the athlete's cleaned track, split at the clip's shot cuts."""
     from formcheck.activity.timeline import activity_timeline
 
-    return activity_timeline(pose.track, shot_cuts(pose, use_cache))
+    return activity_timeline(pose.track, shot_cuts(pose))
 
 
-def shot_cuts(pose: PoseAnalysis, use_cache: bool = True) -> tuple[int, ...]:
-    """Frames where a new shot starts (edited clips), found from the frames (video.cuts); ()
-    for a one-shot clip. Cached by clip hash beside the pose track."""
-    try:
-        from formcheck.video.cuts import find_cuts
-    except ImportError:  # the cut finder is optional for the analysis
-        return ()
+def shot_cuts(pose: PoseAnalysis) -> tuple[int, ...]:
+    """Frames where a new shot starts (edited clips); () for a one-shot clip."""
+    return pose.cuts or ()
+
+
+def _found_cuts(info: VideoInfo, clip_sha: str, cache: PoseCache | None) -> tuple[int, ...]:
+    """Shot cuts found by decoding the clip once more (video.cuts.find_cuts), kept in the record
+    cache by clip hash: only for pose results cached before the pose pass took them."""
     from formcheck.cache import record_key
+    from formcheck.video.cuts import find_cuts
 
-    cache = PoseCache(cache_dir())
-    key = record_key("cuts", pose.clip_sha256, __version__)
-    if use_cache:
-        found = cache.load_json(key)
-        if found is not None:
-            return tuple(int(c) for c in found["cut_frames"])
-    cuts = tuple(int(c) for c in find_cuts(pose.info).cut_frames)
-    if use_cache:
+    key = record_key("cuts", clip_sha, __version__)
+    found = cache.load_json(key) if cache is not None else None
+    if found is not None:
+        return tuple(int(c) for c in found["cut_frames"])
+    cuts = tuple(int(c) for c in find_cuts(info).cut_frames)
+    if cache is not None:
         cache.save_json(key, {"cut_frames": list(cuts)})
     return cuts
 

@@ -26,10 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.activity.features import WindowFeatures
-from formcheck.activity.model import NOT_IN_VIEW, OTHER_EXERCISE, STILL
+from formcheck.activity.model import NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE
 
-#: [H] Below this share of frames with the whole body seen, a window says nothing.
+#: [H] Below this share of frames with the body seen (trunk and a leg), a window says nothing.
 MIN_SEEN = 0.4
+#: [H] A window (a shot) shorter than this shows neither a stride nor a rep: too short to tell.
+MIN_JUDGE_S = 1.5
+#: [H] Steps per minute (video time) below which alternating legs are not walking, unless the
+#: stride is a runner's (then slow motion): a slow walk takes ~70, a monster walk 30-50.
+MIN_GAIT_SPM = 65.0
 #: [H] RMS movement of the leg vectors (torso lengths) below which the athlete is still:
 #: standing between sets reads 0.02-0.06, the slowest squats 0.15 and up.
 STILL_MOTION = (0.05, 0.09)
@@ -42,6 +47,8 @@ ALTERNATION = (0.3, 0.6)
 MIN_REVERSALS = 3
 #: [H] The smaller leg's movement over the larger's: gait moves both legs alike.
 LEG_BALANCE = (0.2, 0.45)
+#: [H] Share of a window's frames with the trunk within 60° of vertical that makes gait possible.
+UPRIGHT_SHARE = (0.2, 0.45)
 #: [H] Less bent knee (90th percentile, world landmarks): running's stance knee peaks near
 #: 45° (METRICS.md §1.3; 31-55° on the corpus); squats and lunges bend both past 70°.
 BOTH_KNEES_BENT_DEG = (60.0, 75.0)
@@ -93,16 +100,22 @@ def step_rate_spm(f: WindowFeatures) -> float:
 def gait_evidence(f: WindowFeatures) -> GaitEvidence:
     """How much a window looks like running or walking (module docstring)."""
     alternation = max(f.half_shift, -f.same_time)
+    spm = step_rate_spm(f)
+    form = ramp(f.max_knee_deg, RUN_SWING_KNEE_DEG)
     parts = {
         "legs alternate": ramp(alternation, ALTERNATION) * (f.reversals >= MIN_REVERSALS),
         "both legs move": ramp(f.leg_balance, LEG_BALANCE),
-        "upright": ramp(f.upright, (0.5, 0.8)),
+        # On their feet for part of the window at least: a sprint start spends its first second
+        # folded over the blocks; a plank or mountain climber never rises.
+        "upright": ramp(f.upright, UPRIGHT_SHARE),
         "stance knee straight": 1.0 - ramp(f.both_knees_bent_deg, BOTH_KNEES_BENT_DEG),
         "feet move forward-back": 1.0 - ramp(f.lateral_share, SIDEWAYS),
+        # Legs taking turns slower than any walk: band walks and lunges, unless a runner's stride
+        # says the clip is slowed down.
+        "a walking rate or faster": max(ramp(spm, (MIN_GAIT_SPM - 15.0, MIN_GAIT_SPM)), form)
+        if np.isfinite(spm) else 1.0,
     }
     probability = float(np.prod(list(parts.values())))
-    spm = step_rate_spm(f)
-    form = ramp(f.max_knee_deg, RUN_SWING_KNEE_DEG)
     running = max(form, ramp(spm, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
     # A running swing at a walking step rate: the clip is slowed down, the athlete runs.
     slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0)
@@ -130,7 +143,9 @@ def label_window(f: WindowFeatures, exercise_ranking: list[tuple[str, float]] | 
     """
     if f.seen < MIN_SEEN:
         return WindowLabel(f, {NOT_IN_VIEW: 1.0 - f.seen / MIN_SEEN * 0.5},
-                           (f"the whole body is seen on {f.seen:.0%} of frames",))
+                           (f"the body is seen on {f.seen:.0%} of frames",))
+    if f.duration_s < MIN_JUDGE_S or not np.isfinite(f.motion):
+        return WindowLabel(f, {UNSURE: 1.0}, (f"{f.duration_s:.1f} s with the body seen: too short to tell",))
     # Still: neither the legs' positions nor the knees' angles move (a squat seen from the front
     # moves the ankles little in the picture but bends the knees through 60° and more).
     still = 1.0 - max(ramp(f.motion, STILL_MOTION), ramp(f.knee_range_deg, STILL_KNEE_RANGE_DEG))

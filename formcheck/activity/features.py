@@ -34,18 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.events.rhythm import correlation, first_peak, lag_range, rhythm, uniform_channels
 from formcheck.kinematics.body import (GRAVITY_UP, body_axes, joint_angle_3d_deg, movement_lateral_share,
                                        step_frames, torso_length_px)
 from formcheck.landmarks import Landmark as L
 from formcheck.track import PoseTrack
 
 MIN_VISIBILITY = 0.3
-#: [H] A rhythm is a rhythm when it repeats at least this often inside the window.
-MIN_CYCLES = 2.0
-#: [H] Autocorrelation lags searched for a rhythm (video seconds): a sprint step (0.2 s) to a
-#: slow exercise rep or a slow-motion stride (8 s).
-PERIOD_RANGE_S = (0.2, 8.0)
-
 _CORE = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 _LEGS = (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
 
@@ -120,9 +115,7 @@ def knee_flexion_deg(track: PoseTrack) -> np.ndarray:
     image = np.stack([180.0 - joint_angle_3d_deg(*(np.pad(xy[:, L[f"{s}_{p}"]], ((0, 0), (0, 1)))
                                                     for p in ("HIP", "KNEE", "ANKLE"))) for s in ("LEFT", "RIGHT")],
                      axis=1)
-    world = knee_flexion_3d_deg(track.world_m)
-    both = np.stack([image, world])
-    return np.where(np.all(np.isnan(both), axis=0), np.nan, np.nanmax(both, axis=0))
+    return np.fmax(image, knee_flexion_3d_deg(track.world_m))  # fmax: a NaN side gives way
 
 
 #: [H] Smallest swing of the legs' difference that counts as a reversal (torso lengths): a
@@ -155,79 +148,32 @@ def reversals(diff: np.ndarray, t_s: np.ndarray, hysteresis: float = 0.2) -> int
 UPRIGHT_DEG = 60.0
 
 
-def upright_share(world_m: np.ndarray, frames: np.ndarray) -> float:
-    """Share of `frames` whose trunk (hip-mid to shoulder-mid) is within UPRIGHT_DEG of up."""
-    up = body_axes(world_m[frames]).up @ GRAVITY_UP
-    up = up[np.isfinite(up)]
-    return float(np.mean(up > np.cos(np.radians(UPRIGHT_DEG)))) if up.size else 0.0
+#: [H] An image torso at least this share of its recent longest is not foreshortened, so its
+#: angle in the picture is its angle in the plane of the picture.
+FULL_TORSO = 0.7
 
 
-def _uniform(signal: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, float]:
-    """(n, k) channels on a uniform time grid (gaps bridged linearly), each detrended; and dt.
-    A channel that is never seen is zeros; too few samples give an empty array."""
-    y = signal.reshape(len(signal), -1)
-    ok = np.all(np.isfinite(y), axis=1) & np.isfinite(t_s)
-    if ok.sum() < 8:
-        return np.empty((0, y.shape[1])), 0.0
-    t = t_s[ok]
-    dt = float(np.median(np.diff(t)))
-    if not dt > 0:
-        return np.empty((0, y.shape[1])), 0.0
-    grid = np.arange(t[0], t[-1] + dt / 2, dt)
-    out = np.empty((len(grid), y.shape[1]))
-    for c in range(y.shape[1]):
-        v = np.interp(grid, t, y[ok, c])
-        out[:, c] = v - np.polyval(np.polyfit(grid - grid[0], v, 1), grid - grid[0])
-    return out, dt
-
-
-def _correlation(a: np.ndarray, b: np.ndarray, max_lag: int) -> np.ndarray:
-    """Normalised cross-correlation of two (n, k) channel sets at lags -max_lag..max_lag: sum
-    over channels of a(t)·b(t + lag), divided by sqrt(energy(a) · energy(b)). Biased (sums over
-    fewer samples at longer lags), which favours the fundamental over its multiples."""
-    n = len(a)
-    energy = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
-    if energy <= 1e-12:
-        return np.zeros(2 * max_lag + 1)
-    full = sum(np.correlate(b[:, c], a[:, c], "full") for c in range(a.shape[1]))  # index n-1 = lag 0
-    lags = np.arange(-max_lag, max_lag + 1)
-    return full[n - 1 + lags] / energy
-
-
-def _lag_range(n: int, dt: float) -> tuple[int, int]:
-    lo = max(1, int(np.ceil(PERIOD_RANGE_S[0] / dt)))
-    hi = min(int(PERIOD_RANGE_S[1] / dt), int(n / MIN_CYCLES), n - 2)
-    return lo, hi
-
-
-def _first_peak(ac: np.ndarray, lo: int, hi: int) -> int | None:
-    """The fundamental: the first local maximum nearly (80%) as high as the best one."""
-    peaks = [i for i in range(lo, hi) if ac[i] >= ac[i - 1] and ac[i] >= ac[i + 1] and ac[i] > 0]
-    if not peaks:
-        return None
-    best = max(ac[i] for i in peaks)
-    return next(i for i in peaks if ac[i] >= 0.8 * best)
-
-
-def rhythm(signal: np.ndarray, t_s: np.ndarray) -> tuple[float, float]:
-    """(period_s, strength) of the first autocorrelation peak of a signal sampled at t_s.
-
-    The signal is put on a uniform grid (gaps bridged linearly), detrended, and its
-    normalised autocorrelation searched from PERIOD_RANGE_S[0] up to PERIOD_RANGE_S[1] or the
-    window over MIN_CYCLES, whichever is shorter; (NaN, 0.0) without a peak or with too few
-    samples. A signal of shape (T, k) is several channels: their autocorrelations are summed.
-    """
-    y, dt = _uniform(signal, t_s)
-    if len(y) < 8:
-        return float("nan"), 0.0
-    lo, hi = _lag_range(len(y), dt)
-    if hi <= lo + 1:
-        return float("nan"), 0.0
-    ac = _correlation(y, y, hi + 1)[hi + 1:]
-    first = _first_peak(ac, lo, hi + 1)
-    if first is None:
-        return float("nan"), 0.0
-    return float(first * dt), float(min(1.0, ac[first]))
+def upright_share(track: PoseTrack, frames: np.ndarray) -> float:
+    """Share of `frames` whose trunk (hip-mid to shoulder-mid) is within UPRIGHT_DEG of up, by
+    the world landmarks, or by the picture where the torso is seen at full length. The world
+    landmarks of a small or crouched athlete are a guess (a sprinter leaning 45° out of the
+    blocks read lying on most frames); a plank seen head-on is foreshortened in the picture and
+    left to the world landmarks."""
+    if not frames.size:
+        return 0.0
+    cos = np.cos(np.radians(UPRIGHT_DEG))
+    world = body_axes(track.world_m[frames]).up @ GRAVITY_UP
+    xy = track.xy_px
+    trunk = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2 - (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    length = np.linalg.norm(trunk, axis=1)
+    scale = torso_length_px(xy, track.fps if len(track) > 1 else 30.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        image_up = -trunk[:, 1] / length  # y points down
+        full = length >= FULL_TORSO * scale
+    image = (full & (image_up > cos))[frames]
+    known = np.isfinite(world) | image
+    upright = (np.isfinite(world) & (world > cos)) | image
+    return float(upright[known].mean()) if known.any() else 0.0
 
 
 def alternation(left: np.ndarray, right: np.ndarray, t_s: np.ndarray) -> tuple[float, float, float, float]:
@@ -241,20 +187,20 @@ def alternation(left: np.ndarray, right: np.ndarray, t_s: np.ndarray) -> tuple[f
     NaN / 0.0 where the legs show no rhythm.
     """
     nan = float("nan")
-    both, dt = _uniform(np.concatenate([left, right], axis=1), t_s)
+    both, dt = uniform_channels(np.concatenate([left, right], axis=1), t_s)
     if len(both) < 8:
         return nan, 0.0, 0.0, 0.0
     k = left.reshape(len(left), -1).shape[1]
     a, b = both[:, :k], both[:, k:]
-    same = float(_correlation(a, b, 0)[0])
-    lo, hi = _lag_range(len(both), dt)
+    same = float(correlation(a, b, 0)[0])
+    lo, hi = lag_range(len(both), dt)
     if hi <= lo + 1:
         return nan, 0.0, 0.0, same
-    ac = _correlation(both, both, hi + 1)[hi + 1:]
-    stride = _first_peak(ac, lo, hi + 1)
+    ac = correlation(both, both, hi + 1)[hi + 1:]
+    stride = first_peak(ac, lo, hi + 1)
     if stride is None:
         return nan, 0.0, 0.0, same
-    xc = _correlation(a, b, stride)
+    xc = correlation(a, b, stride)
     half = stride // 2, (stride + 1) // 2
     shifted = max(xc[stride + h] for h in half + tuple(-h for h in half))
     return float(stride * dt), float(min(1.0, ac[stride])), float(shifted), same
@@ -289,15 +235,23 @@ def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | N
     knees = knee_flexion_deg(track) if knees is None else knees
     body = body_pose_vectors(track) if body is None else body
     sl = slice(start, end)
-    xy = track.xy_px[sl]
-    vis = track.visibility[sl] >= MIN_VISIBILITY
-    whole = np.all(np.isfinite(xy[:, _CORE + _LEGS, 0]) & vis[:, _CORE + _LEGS], axis=1)
-    seen = float(whole.mean())
-    frames = np.flatnonzero(whole) + start
-    upright = upright_share(track.world_m, frames) if frames.size else 0.0
-    if whole.sum() < 8:
-        return WindowFeatures(start, end, seen, upright, duration_s=float(track.t_s[end - 1] - track.t_s[start]))
+    ok = np.isfinite(track.xy_px[sl, :, 0]) & (track.visibility[sl] >= MIN_VISIBILITY)
+    core = np.all(ok[:, _CORE], axis=1)
+    leg_seen = np.stack([ok[:, L[f"{s}_KNEE"]] & ok[:, L[f"{s}_ANKLE"]] for s in ("LEFT", "RIGHT")], axis=1)
+    # In view: the trunk and at least one whole leg (from the side the far leg is often hidden).
+    body_seen = core & leg_seen.any(axis=1)
+    whole = core & leg_seen.all(axis=1)
+    seen = float(body_seen.mean())
+    frames = np.flatnonzero(body_seen) + start
+    upright = upright_share(track, frames)
     t = track.t_s[sl]
+    duration = float(t[-1] - t[0])
+    if body_seen.sum() < 8:
+        return WindowFeatures(start, end, seen, upright, duration_s=duration)
+    motion = lower_body_motion(track, start, end)
+    if whole.sum() < 8:  # one leg only: no comparison of the legs
+        return WindowFeatures(start, end, seen, upright, motion, duration_s=duration,
+                              **_knee_features(knees[sl][body_seen]))
     v = np.where(whole[:, None, None], legs[sl], np.nan)
     centred = v - np.nanmean(v, axis=0)
     diff, both = centred[:, 0] - centred[:, 1], centred[:, 0] + centred[:, 1]
@@ -305,19 +259,64 @@ def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | N
     antiphase = (var_d - var_s) / (var_d + var_s) if var_d + var_s > 1e-12 else 0.0
     per_leg = [float(np.nansum(np.nanvar(centred[:, k], axis=0))) for k in (0, 1)]
     balance = min(per_leg) / max(per_leg) if max(per_leg) > 1e-12 else 0.0
-    motion = float(np.sqrt(np.nanmean(np.nansum(centred ** 2, axis=2))))
     stride, repeat, half, same = alternation(v[:, 0], v[:, 1], t)
     shape = np.where(whole[:, None, None], body[sl], np.nan).reshape(len(t), -1)
-    shape = np.where(np.isfinite(shape), shape, np.nanmean(shape, axis=0))
+    counts = np.isfinite(shape).sum(axis=0)
+    means = np.where(counts > 0, np.nansum(shape, axis=0) / np.maximum(counts, 1), 0.0)
+    shape = np.where(np.isfinite(shape), shape, means)  # a landmark never seen stays still
     rep, rep_repeat = rhythm(np.where(whole[:, None], shape, np.nan), t)
-    k = knees[sl][whole]
-    k = k[np.all(np.isfinite(k), axis=1)]
-    bent = float(np.percentile(k.min(axis=1), 90)) if len(k) >= 5 else float("nan")
-    most = float(np.percentile(k.max(axis=1), 90)) if len(k) >= 5 else float("nan")
-    ranges = [_robust_range(k[:, j]) for j in (0, 1)] if len(k) >= 5 else [float("nan")] * 2
-    knee_balance = min(ranges) / max(ranges) if np.all(np.isfinite(ranges)) and max(ranges) > 1e-9 else float("nan")
     length = np.linalg.norm(v, axis=2).mean(axis=1)
+    sideways = movement_lateral_share(track.world_m[start:end], (L.LEFT_ANKLE, L.RIGHT_ANKLE), step_frames(t))
     return WindowFeatures(start, end, seen, upright, motion, float(antiphase), float(balance), stride, repeat, half,
-                          same, movement_lateral_share(track.world_m[start:end], (L.LEFT_ANKLE, L.RIGHT_ANKLE), step_frames(t)), rep, rep_repeat, bent, most,
-                          _robust_range(length), reversals(diff, t), float(knee_balance), float(t[-1] - t[0]),
-                          float(max(ranges)) if np.all(np.isfinite(ranges)) else float("nan"))
+                          same, sideways, rep, rep_repeat, hip_drop=_robust_range(length),
+                          reversals=reversals(diff, t), duration_s=duration, **_knee_features(knees[sl][whole]))
+
+
+def _knee_features(k: np.ndarray) -> dict:
+    """both_knees_bent_deg, max_knee_deg, knee_balance, knee_range_deg of (F, 2) knee flexions."""
+    k = k[np.all(np.isfinite(k), axis=1)]
+    if len(k) < 5:
+        return {}
+    ranges = [_robust_range(k[:, j]) for j in (0, 1)]
+    return {"both_knees_bent_deg": float(np.percentile(k.min(axis=1), 90)),
+            "max_knee_deg": float(np.percentile(k.max(axis=1), 90)),
+            "knee_balance": float(min(ranges) / max(ranges)) if max(ranges) > 1e-9 else float("nan"),
+            "knee_range_deg": float(max(ranges))}
+
+
+_LOWER = (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+
+
+def lower_body_vectors(track: PoseTrack) -> np.ndarray:
+    """(T, 4, 2) knees and ankles relative to the hip-mid, in torso lengths (NaN where unseen)."""
+    xy = np.where((track.visibility >= MIN_VISIBILITY)[..., None], track.xy_px, np.nan)
+    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    torso = torso_length_px(xy, track.fps if len(track) > 1 else 30.0)
+    return (xy[:, _LOWER] - hip[:, None]) / torso[:, None, None]
+
+
+def lower_body_motion(track: PoseTrack, start: int, end: int, vectors: np.ndarray | None = None) -> float:
+    """RMS movement of the knees and ankles about their own mean positions (hip-relative, torso
+    lengths) over frames [start, end), each point over the frames it is seen: a knee opening
+    with the heels together (a clamshell) moves, a far leg hidden from the side does not count."""
+    v = (lower_body_vectors(track) if vectors is None else vectors)[start:end]
+    seen = np.isfinite(v)
+    counts = seen.sum(axis=0)
+    mean = np.where(counts > 0, np.where(seen, v, 0.0).sum(axis=0) / np.maximum(counts, 1), np.nan)
+    sq = np.sum((v - mean) ** 2, axis=2)  # NaN where the point is unseen
+    ok = np.isfinite(sq)
+    return float(np.sqrt(sq[ok].mean())) if ok.any() else float("nan")
+
+
+def local_motion(track: PoseTrack, half_window_s: float = 0.5) -> np.ndarray:
+    """(T,) per frame, `lower_body_motion` over the frames within +-half_window_s: where the
+    athlete stands still and where the movement starts, to a fraction of a second."""
+    v = lower_body_vectors(track)
+    t = track.t_s
+    out = np.full(len(track), np.nan)
+    lo = np.searchsorted(t, t - half_window_s, side="left")
+    hi = np.searchsorted(t, t + half_window_s, side="right")
+    for i in range(len(track)):
+        if hi[i] - lo[i] >= 3:
+            out[i] = lower_body_motion(track, int(lo[i]), int(hi[i]), v)
+    return out

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.activity.classify import WindowLabel, label_window
-from formcheck.activity.features import body_pose_vectors, knee_flexion_deg, leg_vectors, window_features
+from formcheck.activity.classify import WindowLabel, label_window, ramp
+from formcheck.activity.features import (body_pose_vectors, knee_flexion_deg, leg_vectors, local_motion,
+                                        window_features)
 from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Decision, Segment, Timeline, label_title
 from formcheck.exercises.analysis import rep_view
 from formcheck.exercises.recognition import estimate_view as body_view
@@ -42,6 +43,13 @@ WINDOW_S = 4.0
 HOP_S = 1.0
 #: [H] Shorter runs of one label are noise of the window edges, not an activity.
 MIN_SEGMENT_S = 1.5
+#: [H] Stillness shorter than this between two stretches of one activity is a pause inside it
+#: (between reps or strides); a rest between sets or exercises lasts longer.
+PAUSE_S = 3.0
+#: [H] A named activity at least this long, relative to a longer unnamed movement, and this
+#: sure, decides the clip instead.
+NAMED_SHARE = 0.4
+NAMED_CONFIDENCE = 0.6
 #: [H] A label is given when its mean probability reaches this and beats the next by MARGIN.
 MIN_CONFIDENCE = 0.5
 MARGIN = 0.2
@@ -50,12 +58,12 @@ INACTIVE = (STILL, NOT_IN_VIEW)
 
 @dataclass(frozen=True)
 class TimelineOptions:
-    """window_s, hop_s, min_segment_s: seconds (video time); exercise_min_confidence: the
-    recogniser's floor below which a catalog exercise is not a candidate at all."""
+    """window_s, hop_s, min_segment_s, pause_s: seconds (video time)."""
 
     window_s: float = WINDOW_S
     hop_s: float = HOP_S
     min_segment_s: float = MIN_SEGMENT_S
+    pause_s: float = PAUSE_S
 
     def __post_init__(self) -> None:
         if not (self.window_s > 0 and self.hop_s > 0 and self.min_segment_s >= 0):
@@ -114,6 +122,35 @@ def _frame_probabilities(n: int, windows: list[WindowLabel]) -> tuple[list[str],
     return labels, acc
 
 
+#: [H] Knees and ankles moving less than this (RMS about their mean over a second, torso
+#: lengths) are still whatever the window around them holds: a still athlete reads 0.01-0.02,
+#: the quietest synthetic band walk seen from the front 0.03-0.04.
+QUIET_MOTION = (0.02, 0.035)
+
+
+def _with_local_stillness(track: PoseTrack, labels: list[str], probs: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Stillness judged on a second around each frame (`features.local_motion`) as well as on
+    the 4-second windows. A window holding a little movement is a moving window, so without it
+    a short rest would never read still and every activity would spill into the rests around it.
+    It only adds stillness where the body is really quiet; what moves keeps the windows' shares."""
+    local = local_motion(track)
+    quiet = np.array([1.0 - ramp(m, QUIET_MOTION) if np.isfinite(m) else 0.0 for m in local])
+    if not quiet.any():
+        return labels, probs
+    if STILL not in labels:
+        labels = [*labels, STILL]
+        probs = np.concatenate([probs, np.zeros((len(probs), 1))], axis=1)
+    still = labels.index(STILL)
+    out = probs.copy()
+    new_still = np.maximum(probs[:, still], quiet)
+    rest = 1.0 - probs[:, still]
+    scale = np.where(rest > 1e-9, (1.0 - new_still) / np.maximum(rest, 1e-9), 0.0)
+    others = [i for i in range(len(labels)) if i != still]
+    out[:, others] = probs[:, others] * scale[:, None]
+    out[:, still] = new_still
+    return labels, out
+
+
 def _activity_class(label: str) -> str:
     return {"running": "gait", "exercise": "exercise"}.get(mode_of(label), label)
 
@@ -137,6 +174,27 @@ def _frame_keys(track: PoseTrack, labels: list[str], probs: np.ndarray, windows:
         keys.append(c)
     names = sorted(set(keys))
     return np.array([names.index(k) for k in keys])
+
+
+def _key_is_still(track, labels, probs, windows, keys: np.ndarray) -> set[int]:
+    """The keys (of `_frame_keys`) that stand for still frames."""
+    still = labels.index(STILL) if STILL in labels else None
+    if still is None:
+        return set()
+    return {int(k) for k in np.unique(keys) if np.mean(np.argmax(probs[keys == k], axis=1) == still) > 0.5}
+
+
+def _bridge_pauses(keys: np.ndarray, still_keys: set[int], t: np.ndarray, pause_s: float,
+                   shots: list[tuple[int, int]]) -> np.ndarray:
+    """A still run shorter than pause_s between two runs of the same activity is a pause inside
+    it (between reps, at the top of a rep, a held stride), not a segment of its own."""
+    keys = keys.copy()
+    runs = _runs(keys, shots)
+    for (a0, b0), (a, b), (a1, b1) in zip(runs, runs[1:], runs[2:]):
+        if (int(keys[a]) in still_keys and keys[a0] == keys[a1] and b0 == a and b == a1
+                and t[b - 1] - t[a] < pause_s):
+            keys[a:b] = keys[a0]
+    return keys
 
 
 def _runs(best: np.ndarray, shots: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -209,6 +267,11 @@ def _segment_probabilities(track: PoseTrack, a: int, b: int, labels: list[str], 
 def _segment(track: PoseTrack, a: int, b: int, labels: list[str], probs: np.ndarray, shot: int,
              windows: list[WindowLabel]) -> Segment:
     mean = _segment_probabilities(track, a, b, labels, probs)
+    active = {k: p for k, p in mean.items() if mode_of(k)}
+    if sum(active.values()) > sum(p for k, p in mean.items() if k in INACTIVE):
+        # An activity's pauses are part of it: its label competes with the other activities only.
+        total = sum(active.values())
+        mean = {k: p / total for k, p in active.items()}
     ranked = sorted(((k, float(p)) for k, p in mean.items() if p > 0.01), key=lambda kv: -kv[1])[:3]
     best, conf = ranked[0] if ranked else (NOT_IN_VIEW, 0.0)
     second = ranked[1] if len(ranked) > 1 else (None, 0.0)
@@ -239,6 +302,15 @@ def decide(segments: tuple[Segment, ...]) -> Decision:
                         "Film the movement itself, the whole body in view.")
     i, main = max(active, key=lambda p: (p[1].duration_s, p[1].confidence))
     why = f"{main.title} from {main.start_s:.1f} s to {main.end_s:.1f} s, the longest activity in the clip"
+    if main.label in (OTHER_EXERCISE, UNSURE):
+        # A movement nothing names is no answer while a named activity fills a good part of the
+        # clip too (a sprint start: settling in the blocks, then 3 s of running).
+        named = [(j, s) for j, s in active if s.label not in (OTHER_EXERCISE, UNSURE)
+                 and s.confidence >= NAMED_CONFIDENCE and s.duration_s >= NAMED_SHARE * main.duration_s]
+        if named:
+            i, main = max(named, key=lambda p: (p[1].duration_s, p[1].confidence))
+            why = (f"{main.title} from {main.start_s:.1f} s to {main.end_s:.1f} s, the longest activity the "
+                   "clip shows that can be named")
     if main.label != UNSURE:
         return Decision(mode_of(main.label), main.label, main.confidence, main.candidates, why, i)
     modes = {mode_of(n) for n, _ in main.candidates[:2]} - {""}
@@ -271,8 +343,10 @@ def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
         return Timeline((), tuple(cuts), decide(()), opts.window_s, opts.hop_s)
     windows = label_windows(track, tuple(cuts), opts)
     labels, probs = _frame_probabilities(len(track), windows)
+    labels, probs = _with_local_stillness(track, labels, probs)
     best = _frame_keys(track, labels, probs, windows)
     shots = _shots(track, tuple(cuts))
+    best = _bridge_pauses(best, _key_is_still(track, labels, probs, windows, best), track.t_s, opts.pause_s, shots)
     best = _merge_short(_runs(best, shots), best, track.t_s, opts.min_segment_s, shots)
     segments = tuple(_segment(track, a, b, labels, probs, k, windows)
                      for k, (sa, sb) in enumerate(shots) for a, b in _runs(best, [(sa, sb)]))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.exercises.catalog import EXERCISES, VIEWS, ExerciseSpec, FaultSpec
+from formcheck.exercises.catalog import EXERCISES, VIEW_WORDS, VIEWS, ExerciseSpec, FaultSpec
 from formcheck.exercises.checks import FaultFinding, check_rep, checkable, quantities, rep_score, top_value
 from formcheck.exercises.recognition import (
     MIN_CONFIDENCE,
@@ -149,7 +149,11 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
     notes = [f"Left and right exchanged on {relabelled} frames where the pose model had them the other way "
              f"round for a {view.view} view."] if relabelled else []
     supported = view.view in spec.views
-    if not supported:
+    if view.view == "oblique":
+        notes.append(f"The camera stood at an angle to the body (a three-quarter view): reps are counted, but no "
+                     f"joint angle is measured from it. To check {spec.title.lower()}, film it "
+                     f"{' or '.join(VIEW_WORDS[v] for v in spec.views)}, square-on.")
+    elif not supported:
         notes.append(f"{spec.title} is analysed from {' or '.join(spec.views)} views; this clip looks "
                      f"{view.view}: reps are counted, alignment checks may not apply.")
     return ExerciseAnalysis(recognition, view, posture.posture, spec, counted, partial,

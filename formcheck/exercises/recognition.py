@@ -148,6 +148,7 @@ class Features:
     sideways_share: float  # share of the stepping feet's travel that is sideways
     ranges: dict[str, float]  # signal name -> largest excursion (3rd-97th percentile) over legs
     knee_balance: float = float("nan")  # the smaller knee's flexion range over the larger's
+    knee_range_deg: float = float("nan")  # the larger knee's flexion range (3rd-97th percentile)
     ankle_hip_motion: float = float("nan")  # the more mobile ankle's travel over the hip-mid's
     lateral_share: float = float("nan")  # kinematics.body.movement_lateral_share of knees and ankles
     unison: float = float("nan")  # correlation of the two legs' movements at the same instant
@@ -176,7 +177,7 @@ def clip_features(track: PoseTrack, view: str) -> Features:
         ranges[name] = max((float(np.nanpercentile(v, 97) - np.nanpercentile(v, 3))
                             for v in sig.values() if np.isfinite(v).sum() > 2), default=0.0)
     return Features(classify_posture(track), knee_median, knee_p90, one_foot, alternations(episodes),
-                    sideways_share(episodes), ranges, knee_balance, ankle_hip_motion(xy),
+                    sideways_share(episodes), ranges, knee_balance, max(knee_ranges), ankle_hip_motion(xy),
                     movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, track.fps if len(track) > 1 else 30.0), shoulders_over_foot_m(world), jump_share(xy))
 
 
@@ -289,6 +290,9 @@ def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
 #: [H] movement_lateral_share over half-second steps: squats, lunges, bridges, donkey kicks and
 #: gait read 0.0-0.15 (synthetic and real), leg raises, knee openings and side steps 0.6-0.95.
 LATERAL = (0.25, 0.45)
+#: [H] Knee flexion range (degrees) of a squat: a shallow single-leg squat still bends ~45° and
+#: more (synthetic 62°), a hip thrust or bridge keeps the knees near 90° (27-30° of jitter and travel).
+SQUAT_KNEE_RANGE_DEG = (30.0, 45.0)
 #: [H] Band walks step one foot, then the other: their legs do not move in unison (squats read
 #: 0.6-1.0, steps and lunges below 0.3).
 WALK_UNISON_MAX = (0.3, 0.5)
@@ -305,6 +309,10 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
         fit *= _ramp(f.lateral_share, *LATERAL)
     elif spec.plane == "sagittal" and np.isfinite(f.lateral_share):
         fit *= 1.0 - _ramp(f.lateral_share, *SAGITTAL_MAX)
+    if spec.signal == "squat_depth":
+        # A squat bends and straightens the knees; a hip thrust or a bridge keeps them bent while
+        # the hips move (real squats read 92-93 deg of range).
+        fit *= _ramp(f.knee_range_deg, *SQUAT_KNEE_RANGE_DEG)
     if spec.signal == "squat_depth" and spec.legs == "both":
         fit *= (_ramp(f.unison, 0.2, 0.5) if np.isfinite(f.unison) else 1.0) * (1.0 - f.jump)
     if spec.travels and np.isfinite(f.unison):

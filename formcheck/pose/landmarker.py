@@ -62,13 +62,17 @@ class FramePeople:
     """Everyone MediaPipe found in one frame (P people, K landmarks).
 
     xy_px: (P, K, 2) pixels of the upright frame; z: (P, K) relative depth
-    in x-pixel scale; visibility: (P, K) in [0, 1]; world_m: (P, K, 3) metres.
+    in x-pixel scale; visibility: (P, K) in [0, 1]; world_m: (P, K, 3) metres;
+    signature: the frame's own look (`video.cuts.frame_signature`), taken while
+    the frame was decoded for pose, so shot cuts need no second decode; None
+    where it was not taken.
     """
 
     xy_px: np.ndarray
     z: np.ndarray
     visibility: np.ndarray
     world_m: np.ndarray
+    signature: np.ndarray | None = None
 
     @classmethod
     def nobody(cls) -> "FramePeople":

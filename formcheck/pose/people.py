@@ -194,6 +194,45 @@ def choose_athlete(
     return best
 
 
+def athlete_by_shot(people: Sequence[Person], shot_starts: Sequence[int]) -> Person:
+    """The athlete of an edited clip: in each shot (track positions [start, next start)), the
+    person most present and largest within that shot, their tracks joined into one.
+
+    A cut breaks identities (everyone jumps in the picture), so one person linked over the whole
+    clip holds at most the shots where they happen to be; each shot of a tutorial or broadcast
+    shows its athlete anew. person_id is that of the whole clip's best; presence and height are
+    recomputed over the joined track. One shot: `people[0]`.
+    """
+    if not people:
+        raise ValueError("people is empty: nobody was detected")
+    n = len(people[0].track)
+    bounds = sorted({int(s) for s in shot_starts if 0 < s < n})
+    if not bounds:
+        return people[0]
+    edges = [0, *bounds, n]
+    pieces = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        def in_shot(p: Person) -> float:
+            seen = p.track.detected_frames[a:b]
+            heights = _heights(p.track.xy_px[a:b][seen])
+            return float(seen.mean()) * (float(np.median(heights)) if heights.size else 0.0)
+        pieces.append(max(people, key=in_shot).track[a:b])
+    arrays = {name: np.concatenate([getattr(t, name) for t in pieces])
+              for name in ("xy_px", "z", "visibility", "world_m")}
+    track = people[0].track.with_arrays(**arrays)
+    seen = track.detected_frames
+    heights = _heights(track.xy_px[seen])
+    return Person(people[0].person_id, track, float(seen.mean()),
+                  float(np.median(heights)) if heights.size else 0.0)
+
+
+def _heights(xy: np.ndarray) -> np.ndarray:
+    """(F,) landmark-box heights of frames (F, K, 2), pixels."""
+    if not len(xy):
+        return np.zeros(0)
+    return np.nanmax(xy[..., 1], axis=1) - np.nanmin(xy[..., 1], axis=1)
+
+
 # -- helpers ------------------------------------------------------------
 def _centre(xy: np.ndarray) -> np.ndarray:
     torso = xy[_TORSO]

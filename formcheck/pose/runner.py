@@ -25,7 +25,7 @@ import threading
 import time
 import types
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -35,6 +35,7 @@ from formcheck.pose.chunks import Chunk, plan_chunks, seek_cost
 from formcheck.pose.handover import HandoverBoard, handover_frame, sees_everyone
 from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker, make_landmarker
 from formcheck.video import FrameReader, VideoInfo, iter_frames
+from formcheck.video.cuts import frame_signature
 from formcheck.video.reader import to_rgb
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,11 @@ class RawPose:
     frame_index: np.ndarray
     chunks: tuple[Chunk, ...]
     seconds: float
+
+    def signatures(self) -> np.ndarray | None:
+        """(N, S) every frame's signature (`video.cuts.frame_signature`), None if any is missing."""
+        looks = [f.signature for f in self.frames]
+        return np.stack(looks) if looks and all(x is not None for x in looks) else None
 
 
 # -- the pool of warm workers -------------------------------------------
@@ -294,8 +300,8 @@ def _detect_chunk(info, model_path, settings: LandmarkerSettings, plan: _Plan, k
     try:
         frames = iter_frames(info, start=chunk.warmup_start, stop=run_to, threads=decode_threads)
         with landmarker or make_landmarker(model_path, settings) as detector:
-            for index, t_s, rgb in _prefetch(frames):
-                people = detector.detect(rgb, t_s)
+            for index, t_s, rgb, look in _prefetch(frames):
+                people = replace(detector.detect(rgb, t_s), signature=look)
                 if index < chunk.start:  # warm-up frames only settle the tracking
                     continue
                 kept.append((index, t_s, people))
@@ -329,9 +335,10 @@ def _next_sees_everyone(board: HandoverBoard, later: int, seam: int, unchecked: 
     return False
 
 
-def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES) -> Iterator[tuple[int, float, np.ndarray]]:
-    """Decode and convert to RGB on a thread while the caller runs inference
-    (OpenCV and MediaPipe both release the GIL)."""
+def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES
+              ) -> Iterator[tuple[int, float, np.ndarray, np.ndarray]]:
+    """Decode, convert to RGB and take the frame's signature (for shot cuts) on a thread
+    while the caller runs inference (OpenCV and MediaPipe both release the GIL)."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     end = object()
     stop = threading.Event()
@@ -348,7 +355,7 @@ def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES) -> Iterator[t
     def produce() -> None:
         try:
             for frame in frames:
-                if not put((frame.index, frame.t_s, to_rgb(frame.image))):
+                if not put((frame.index, frame.t_s, to_rgb(frame.image), frame_signature(frame.image))):
                     return
             put(end)
         except BaseException as exc:  # handed to the consumer and raised there
