@@ -159,9 +159,10 @@ def test_exercise_prints_the_timeline_and_writes_it_to_the_json(sample_clip, tmp
     lines = result.stdout.splitlines()
     assert lines[0] == "timeline (1 segment):"
     segment = json.loads(out.read_text())["timeline"]["segments"][0]
-    assert re.fullmatch(r"\s+0\.0-1\.\d s  frames 0-99  Standing hip abduction  0\.\d\d  front view \(\d\.\d\d\)",
+    assert re.fullmatch(r"\s+0\.0-1\.\d s  frames 0-99  Standing hip abduction  [01]\.\d\d  [a-z_]+ view \(\d\.\d\d\)",
                         lines[1]), lines[1]
-    assert f"{segment['confidence']:.2f}" in lines[1] and segment["label"] == "standing_hip_abduction"
+    assert f"  {segment['confidence']:.2f}  {segment['view']} view ({segment['view_confidence']:.2f})" in lines[1]
+    assert segment["label"] == "standing_hip_abduction"
     assert ">>>" not in result.stdout  # sure: no question
 
 

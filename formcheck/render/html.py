@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -43,7 +44,7 @@ figure{margin:0}figure img{width:100%;height:auto;border-radius:6px;background:#
 figcaption{font-size:.85em;color:#444}.plots svg{display:block;margin:8px 0;background:#fff}
 .plotgrid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:8px}
 .low{color:#b23c17;font-size:.85em}
-.ask{background:#fff4e0;border-left:5px solid #f0a000;padding:6px 10px;border-radius:4px}
+.ask{background:#fff4e0;border-left:5px solid #f0a000;padding:6px 10px;border-radius:4px}.ask code{white-space:nowrap}
 .activity-strip{display:block;margin:8px 0}details summary{cursor:pointer;color:#444}
 @media (max-width:600px){main{padding:6px}section{padding:2px 10px 10px}
 table.stack td,table.stack th{display:block;border:0;padding:2px 4px}table.stack tr{display:block;
@@ -101,6 +102,11 @@ def _where(cue, word: str) -> str:
     return shown
 
 
+def _options_as_code(text: str) -> str:
+    """Command-line options in a sentence as unbroken code: "--mode run", "--exercise NAME"."""
+    return re.sub(r"--[a-z_]+(?: (?:[a-z_]+|[A-Z]+)\b)?", lambda m: f"<code>{m.group(0)}</code>", text)
+
+
 def _activity_section(activity: Activity, report: ReportModel) -> str:
     """The decision, the question when unsure, the strip and the table of its spans."""
     ask = activity.ask_text
@@ -114,7 +120,7 @@ def _activity_section(activity: Activity, report: ReportModel) -> str:
                                      "activity-spans", stack=True) + "</details>") if rows else ""
     return ("<section id=\"activity\"><h2>What happens when</h2>"
             f"<p class=\"decision\">{escape(activity.decision)}</p>"
-            + (f"<p class=\"ask\"><b>{escape(ask)}</b></p>" if ask else "")
+            + (f"<p class=\"ask\"><b>{_options_as_code(escape(ask))}</b></p>" if ask else "")
             + (activity_strip_svg(activity, report.track.t_s) if activity.spans else "") + table + "</section>")
 
 
