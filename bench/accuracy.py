@@ -16,7 +16,8 @@ Per clip it prints what the labels say, what FormCheck said and the verdicts:
 * label (exercise clips): the catalog exercise named, or "not recognised" for an exercise
   outside the catalog (labelled "other");
 * confidently wrong: an activity or an exercise named wrongly without saying "not sure";
-* reps: exact count, where the exercise was named right and the labels count reps;
+* reps: exact count, where the exercise was named right and the labels count reps (for an
+  exercise outside the catalog, the whole-body repetitions counted without checks);
 * cadence: within 2% of the labelled cadence (video time); a slow-motion clip also counts
   when FormCheck says it looks like slow motion.
 Last line: `accuracy: activity A/N label L/M confidently_wrong W reps R/K cadence C/J`.
@@ -167,7 +168,8 @@ def _fill(out: Outcome, mode: str, exercise, running, timeline, unsure: bool) ->
         out.label = rec.name or "other"
         if timeline is None:
             out.confidence = float(rec.confidence)
-        out.reps = len(exercise.reps) if rec.name else None
+        generic = (exercise.generic or {}).get("generic_reps") or {}
+        out.reps = len(exercise.reps) if rec.name else generic.get("count")
 
 
 def judge(out: Outcome) -> Outcome:
@@ -185,8 +187,8 @@ def judge(out: Outcome) -> Outcome:
         wrong = wrong or (out.label not in (t["exercise"], "other") and not out.unsure)
         if t["exercise"] == "other" and out.label not in ("other", None) and not out.unsure:
             wrong = True
-        if v["label"] and t.get("reps") is not None and t["exercise"] != "other":
-            v["reps"] = out.reps == t["reps"]
+        if v["label"] and t.get("reps") is not None:
+            v["reps"] = out.reps == t["reps"]  # another exercise: the generic repetitions
     elif truth_activity == "exercise" and t.get("exercise"):
         v["label"] = False
     if t.get("cadence_spm") is not None and truth_activity in ("running", "walking"):

@@ -46,6 +46,8 @@ MIN_SEGMENT_S = 1.5
 #: [H] Stillness shorter than this between two stretches of one activity is a pause inside it
 #: (between reps or strides); a rest between sets or exercises lasts longer.
 PAUSE_S = 3.0
+#: [H] Gait windows (one a second) needed before the clip is said to look like slow motion.
+MIN_SLOW_MOTION_WINDOWS = 3
 #: [H] A named activity at least this long, relative to a longer unnamed movement, and this
 #: sure, decides the clip instead.
 NAMED_SHARE = 0.4
@@ -328,7 +330,9 @@ def _slow_motion_notes(windows: list[WindowLabel]) -> tuple[str, ...]:
     """A note when most gait windows show a running stride at a walking step rate."""
     gait = [w for w in windows if sum(w.probabilities.get(g, 0.0) for g in GAIT) >= 0.5]
     slow = [w for w in gait if any("slow motion" in r for r in w.reasons)]
-    if gait and len(slow) >= 0.5 * len(gait):
+    # Several windows' worth of strides: a step rate read on one short window (a runner crossing
+    # the frame, the first steps out of the blocks) is too uncertain to say so.
+    if len(gait) >= MIN_SLOW_MOTION_WINDOWS and len(slow) >= 0.5 * len(gait):
         return ("This looks like slow motion: the strides are a runner's but the steps come at a walking "
                 "rate. Give the capture frame rate (--capture-fps, or the capture check in the app) to "
                 "measure times.",)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.exercises.catalog import EXERCISES, VIEW_WORDS, VIEWS, ExerciseSpec, FaultSpec
+from formcheck.exercises.generic_reps import generic_reps
 from formcheck.exercises.checks import FaultFinding, check_rep, checkable, quantities, rep_score, top_value
 from formcheck.exercises.recognition import (
     MIN_CONFIDENCE,
@@ -132,9 +133,16 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
         recognition, _ = recognize(track, rep_view(view), options.exercise, options.min_confidence)
     frames = (int(track.frame_index[0]), int(track.frame_index[-1]))
     if recognition.name is None:
+        generic = generic_alignment(track, view.view)
+        repeated = generic_reps(track)
+        if repeated is not None:
+            generic["generic_reps"] = repeated.to_dict()
+            note = (f"Exercise not recognised: {repeated.count} repetitions of the whole body's movement were "
+                    f"counted (one every {repeated.period_s:.1f} s), with no checks; generic alignment ranges only.")
+        else:
+            note = "Exercise not recognised: generic alignment ranges only, no clear repetition to count."
         return ExerciseAnalysis(recognition, view, posture.posture, None, [], [], (), [], False, frames,
-                                generic=generic_alignment(track, view.view),
-                                notes=("Exercise not recognised: generic alignment ranges only, no reps.",))
+                                generic=generic, notes=(note,))
     spec = EXERCISES[recognition.name]
     windows = find_windows(spec, track, rep_view(view))
     faults, hidden = checkable(spec, view.view)
