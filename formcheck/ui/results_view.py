@@ -150,14 +150,15 @@ KIND_ICON = {"gait": ":material/directions_run:", "exercise": ":material/fitness
              "other": ":material/sports_gymnastics:", "still": ":material/pause_circle:",
              "absent": ":material/visibility_off:", "unsure": ":material/help:"}
 SPANS_PER_ROW = 6
+MIN_SPAN_WEIGHT = 0.25
 
 
 def span_weights(spans: list[ActivitySpan]) -> list[float]:
-    """Column widths of the strip's buttons: each span's share of the time, at least 1/10
-    of it (so a short span's button still holds its title)."""
+    """Column widths of the strip's buttons: each span's share of the time, at least
+    MIN_SPAN_WEIGHT of it (so a short span's button still holds a few words of its title)."""
     durations = [max(s.end_s - s.start_s, 0.0) for s in spans]
     total = sum(durations) or 1.0
-    return [max(d / total, 0.1) for d in durations]
+    return [max(d / total, MIN_SPAN_WEIGHT) for d in durations]
 
 
 def _activity(report: ReportModel, key: str, choose: Choose | None, repeat_decision: bool = True) -> None:
@@ -189,7 +190,7 @@ def _activity(report: ReportModel, key: str, choose: Choose | None, repeat_decis
         for k, (col, span) in enumerate(zip(st.columns(span_weights(part), gap="small"), part)):
             current = row is not None and span.first <= row <= span.last
             col.button(span.label, key=f"{key}-span-{start + k}", icon=KIND_ICON[span.kind],
-                       type="primary" if current else "secondary", width="stretch", on_click=_jump,
+                       type="primary" if current else "secondary", width="stretch", wrap=True, on_click=_jump,
                        args=(key, span.first), help=f"{span_tooltip(span)}. Show it in the frame viewer.")
 
 
