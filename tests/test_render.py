@@ -440,8 +440,8 @@ def test_activity_adapter_gives_the_spans_the_decision_and_the_choices(label, ca
     assert [(c.title, c.analysis, c.exercise) for c in activity.choices] == choices
     assert activity.ask_text == ask_text and sentence in activity.decision
     if unsure:
-        assert activity.spans[2].label == activity.spans[2].title == (
-            f"Not sure: Bodyweight squat or {'Running' if candidates is UNSURE_MODE else 'Single-leg squat / step-down'}?")
+        other = "Running" if candidates is UNSURE_MODE else "Single-leg squat / step-down"
+        assert activity.spans[2].label == activity.spans[2].title == f"Not sure: Bodyweight squat or {other}?"
 
 
 def test_activity_rows_follow_the_tracks_frame_numbers_and_cuts_become_rows():
@@ -529,7 +529,8 @@ def test_report_html_shows_the_decision_the_question_and_the_strip_first():
     from formcheck.render.activity_adapter import activity_of
     from formcheck.render.html import report_html
 
-    timeline = _timeline("unsure", UNSURE_EXERCISE, "exercise", ASK_EXERCISE, unsure_segment=("unsure", UNSURE_EXERCISE))
+    timeline = _timeline("unsure", UNSURE_EXERCISE, "exercise", ASK_EXERCISE,
+                         unsure_segment=("unsure", UNSURE_EXERCISE))
     html = report_html(figure_report(n=90, activity=activity_of(timeline, figure_track(90), "exercise")))
     section = html[html.index('<section id="activity">'):]
     assert html.index('<section id="activity">') < html.index('<section id="capture">')  # near the top

@@ -35,7 +35,8 @@ def test_analyze_writes_every_file(shared_clip, tmp_path):
     assert lines[0] == f"timeline ({len(timeline['segments'])} segment{'s' if len(timeline['segments']) > 1 else ''}):"
     for line, segment in zip(lines[1:], timeline["segments"]):  # one line per segment: times, title, confidence, view
         assert f"{segment['start_s']:.1f}-{segment['end_s']:.1f} s" in line and segment["title"] in line
-        assert f"{segment['confidence']:.2f}" in line and (segment["view"] == "unknown" or f"{segment['view']} view" in line)
+        assert f"{segment['confidence']:.2f}" in line
+        assert segment["view"] == "unknown" or f"{segment['view']} view" in line
     assert timeline["segments"][0]["label"] == "running" and ">>>" not in result.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["result"]  # no temporary folder left beside it
 
