@@ -94,56 +94,50 @@ def test_out_must_be_a_folder(tmp_path):
     assert result.returncode == 2 and "is a file" in result.stderr
 
 
-def _running_with_contacts(times_s):
-    from types import SimpleNamespace
+def _seg(label, start_s, end_s, confidence=0.9, candidates=None, reasons=("test",)):
+    from formcheck.activity.model import Segment
 
-    from formcheck.events.model import GaitEvent
-
-    events = [GaitEvent("contact", "left" if k % 2 else "right", k, t, 1.0) for k, t in enumerate(times_s)]
-    return SimpleNamespace(events=events, summary={})
-
-
-@pytest.mark.parametrize("times, expected", [
-    ([0.0, 0.36, 0.72, 1.08], True),     # 167 steps/min: running
-    ([0.0, 0.55, 1.1], True),            # 109 steps/min: walking
-    ([0.0], False),                      # one contact
-    ([0.0, 5.3], False),                 # 11 steps/min: not gait
-    ([0.0, 0.1, 0.2], False),            # 600 steps/min: jitter, not steps
-], ids=["running", "walking", "one-contact", "too-slow", "too-fast"])
-def test_auto_mode_calls_a_clip_gait_only_with_steps_at_a_gait_rate(times, expected):
-    from formcheck.pipeline import looks_like_gait
-
-    ok, why = looks_like_gait(_running_with_contacts(times))
-    assert ok == expected and why
+    fps = 30
+    cands = candidates if candidates is not None else ((label, confidence),)
+    return Segment(int(start_s * fps), int(end_s * fps) - 1, start_s, end_s - 1 / fps, label, confidence, cands,
+                   reasons)
 
 
-@pytest.mark.parametrize("gait, exercise, confidence, expected", [
-    (True, None, 0.0, "running"),                  # steps, nothing recognised
-    (True, ("standing_hip_abduction", False), 1.0, "running"),  # sure, but from a view it is not analysed from
-    (False, ("standing_hip_abduction", False), 1.0, "exercise"),
-    (True, "squat", 0.4, "running"),               # steps, an unsure guess
-    (True, "squat", 0.9, "exercise"),              # a confident exercise outweighs the steps
-    (True, "lateral_band_walk", 0.8, "exercise"),  # band walks step like gait
-    (True, "monster_walk", 0.6, "exercise"),       # at the threshold
-    (True, "monster_walk", 0.59, "running"),
-    (False, None, 0.0, "exercise"),                # no gait: an exercise clip, recognised or not
-    (False, "glute_bridge", 0.3, "exercise"),
-], ids=["gait", "gait-wrong-view", "no-gait-wrong-view", "gait-unsure-squat", "squat", "band-walk", "monster-walk-at-threshold", "monster-walk-unsure",
-        "nothing", "no-gait-unsure"])
-def test_auto_mode_choice(gait, exercise, confidence, expected):
-    from formcheck.pipeline import choose_mode
+UNSURE_EXERCISES = (("squat", 0.45), ("single_leg_squat", 0.40))
+UNSURE_MODES = (("running", 0.5), ("squat", 0.4))
 
-    exercise, supported = exercise if isinstance(exercise, tuple) else (exercise, True)
-    mode, why = choose_mode(gait, "2 foot contacts at 160 steps per minute", exercise, confidence, supported)
-    assert mode == expected and why
+
+@pytest.mark.parametrize("segments, mode, label, ask", [
+    ([("running", 0, 10)], "running", "running", ""),
+    ([("still", 0, 3), ("squat", 3, 20), ("still", 20, 25)], "exercise", "squat", ""),
+    ([("running", 0, 6), ("squat", 6, 20)], "exercise", "squat", ""),                 # the longest decides
+    ([("other_exercise", 0, 5), ("running", 5, 8, 0.7)], "running", "running", ""),    # a named activity, 60%
+    ([("other_exercise", 0, 20), ("walking", 20, 23)], "exercise", "other_exercise", ""),  # named, but 15%
+    ([("unsure", 0, 10, 0.45, UNSURE_EXERCISES)], "exercise", "unsure", "--exercise"),
+    ([("unsure", 0, 10, 0.5, UNSURE_MODES)], "unsure", "unsure", "--mode"),
+    ([("unsure", 0, 1, 0.0, ())], "unsure", "unsure", "Too short"),
+    ([("still", 0, 10, 1.0)], "exercise", "still", "Film"),
+    ([], "exercise", "not_in_view", "Film"),
+], ids=["running", "squat-between-rests", "longest", "named-over-unnamed", "unnamed-much-longer",
+        "unsure-exercise", "unsure-mode", "too-short", "still", "nothing"])
+def test_the_automatic_decision_is_read_from_the_timeline(segments, mode, label, ask):
+    """pipeline.analyze decides running or exercise from the timeline's segments (activity.timeline.decide):
+    the longest activity, a named one over a longer movement nothing names when it fills 40% of it, and
+    when not sure, the question names the option that settles it."""
+    from formcheck.activity.timeline import decide
+
+    decision = decide(tuple(_seg(*row) for row in segments))
+    assert (decision.mode, decision.label) == (mode, label), decision
+    assert ask in decision.ask and decision.reason
 
 
 @pytest.mark.real_clip
 def test_auto_mode_calls_the_treadmill_run_running(shared_clip):
-    # 29 contacts at 167 steps/min; the legs spreading on the belt look like a sideways leg raise
-    # from the side, a view that exercise is not analysed from: the steps win.
+    # The legs take turns half a stride apart at 171 steps/min: the timeline's one segment is running
+    # (the exercise recogniser, which once called the belt's leg spread a sideways leg raise, is not asked).
     from formcheck.pipeline import analyze
 
     result = analyze(shared_clip("home_treadmill_run_side.mp4"), "auto")
     assert result.mode == "running", (result.mode, result.reason)
-    assert "not analysed from" in result.reason
+    assert result.reason.startswith("Running from 0.0 s") and "longest activity" in result.reason
+    assert result.timeline.decision.label == "running" and not result.unsure

@@ -32,6 +32,9 @@ from formcheck.activity.model import NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE
 MIN_SEEN = 0.4
 #: [H] A window (a shot) shorter than this shows neither a stride nor a rep: too short to tell.
 MIN_JUDGE_S = 1.5
+#: [H] Narrowest sideways distance of the feet, hip widths: runners and walkers read 0.2-0.6 (the
+#: feet pass each other), a monster walk 1.5 and more (feet kept wide).
+WIDE_STANCE = (0.9, 1.3)
 #: [H] Steps per minute (video time) below which alternating legs are not walking, unless the
 #: stride is a runner's (then slow motion): a slow walk takes ~70, a monster walk 30-50.
 MIN_GAIT_SPM = 65.0
@@ -99,6 +102,8 @@ def step_rate_spm(f: WindowFeatures) -> float:
 
 def gait_evidence(f: WindowFeatures) -> GaitEvidence:
     """How much a window looks like running or walking (module docstring)."""
+    if f.one_leg:
+        return _one_leg_gait(f)
     alternation = max(f.half_shift, -f.same_time)
     spm = step_rate_spm(f)
     form = ramp(f.max_knee_deg, RUN_SWING_KNEE_DEG)
@@ -110,6 +115,7 @@ def gait_evidence(f: WindowFeatures) -> GaitEvidence:
         "upright": ramp(f.upright, UPRIGHT_SHARE),
         "stance knee straight": 1.0 - ramp(f.both_knees_bent_deg, BOTH_KNEES_BENT_DEG),
         "feet move forward-back": 1.0 - ramp(f.lateral_share, SIDEWAYS),
+        "feet pass each other": 1.0 - ramp(f.narrowest_stance, WIDE_STANCE),
         # Legs taking turns slower than any walk: band walks and lunges, unless a runner's stride
         # says the clip is slowed down.
         "a walking rate or faster": max(ramp(spm, (MIN_GAIT_SPM - 15.0, MIN_GAIT_SPM)), form)
@@ -118,6 +124,32 @@ def gait_evidence(f: WindowFeatures) -> GaitEvidence:
     probability = float(np.prod(list(parts.values())))
     running = max(form, ramp(spm, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
     # A running swing at a walking step rate: the clip is slowed down, the athlete runs.
+    slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0)
+    return GaitEvidence(probability, parts, float(running), float(spm), slow)
+
+
+#: [H] With one leg seen, gait is at most this sure: the other leg's turn is not seen.
+ONE_LEG_GAIT_MAX = 0.8
+#: [H] One leg's stride period (video seconds) in gait: a sprint's 0.45 s to a slow walk's 1.6 s.
+ONE_LEG_STRIDE_S = (0.4, 1.6)
+#: [H] Range of the hip-to-ankle vector along its main direction, torso lengths: a running or
+#: walking leg sweeps 0.8-1.5, a squatting or bridging one 0.2-0.5.
+ONE_LEG_SWEEP = (0.5, 0.8)
+
+
+def _one_leg_gait(f: WindowFeatures) -> GaitEvidence:
+    """Gait from the one leg seen (a side view whose far leg is hidden behind the near one or a
+    treadmill's console): it swings forward and back in a stride's rhythm, through a running or
+    walking range, the trunk upright. A squat's leg rises and falls slowly and barely sweeps."""
+    in_range = ONE_LEG_STRIDE_S[0] <= f.stride_s <= ONE_LEG_STRIDE_S[1] if np.isfinite(f.stride_s) else False
+    form = ramp(f.max_knee_deg, RUN_SWING_KNEE_DEG)
+    parts = {"one leg swings in a stride rhythm": ramp(f.repeat, (0.3, 0.5)) * (in_range or form >= 1.0),
+             "the leg sweeps forward and back": ramp(f.sweep, ONE_LEG_SWEEP),
+             "upright": ramp(f.upright, UPRIGHT_SHARE),
+             "the knee bends and straightens": ramp(f.knee_range_deg, (40.0, 60.0))}
+    probability = ONE_LEG_GAIT_MAX * float(np.prod(list(parts.values())))
+    spm = 120.0 / f.stride_s if np.isfinite(f.stride_s) else float("nan")
+    running = max(form, ramp(spm, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
     slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0)
     return GaitEvidence(probability, parts, float(running), float(spm), slow)
 

@@ -62,7 +62,13 @@ class WindowFeatures:
     reversals: how often the legs' difference changes sign (`reversals`): gait shows two per
     stride, a single leg raised and lowered only two in all; knee_balance: the smaller knee's
     range of flexion over the larger's (a squat bends both, a single-leg squat one);
-    knee_range_deg: the larger knee's range of flexion (5th-95th percentile).
+    knee_range_deg: the larger knee's range of flexion (5th-95th percentile);
+    narrowest_stance: the feet's sideways distance apart (world landmarks, the body's left-right
+    axis) in hip widths, 10th percentile: in gait the feet pass each other (real runners read
+    0.2-0.6), in a monster walk they stay wide (1.5 and more); one_leg: only one leg is seen
+    on enough frames to judge (a side view whose far leg is hidden), and then stride_s/repeat are
+    that leg's rhythm and sweep its hip-to-ankle vector's range along its main direction (torso
+    lengths; a running leg sweeps ~1, a squatting one ~0.3).
     """
 
     start: int
@@ -86,6 +92,9 @@ class WindowFeatures:
     knee_balance: float = float("nan")
     duration_s: float = 0.0
     knee_range_deg: float = float("nan")
+    narrowest_stance: float = float("nan")
+    one_leg: bool = False
+    sweep: float = float("nan")
 
     @property
     def frames(self) -> int:
@@ -238,8 +247,9 @@ def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | N
     ok = np.isfinite(track.xy_px[sl, :, 0]) & (track.visibility[sl] >= MIN_VISIBILITY)
     core = np.all(ok[:, _CORE], axis=1)
     leg_seen = np.stack([ok[:, L[f"{s}_KNEE"]] & ok[:, L[f"{s}_ANKLE"]] for s in ("LEFT", "RIGHT")], axis=1)
-    # In view: the trunk and at least one whole leg (from the side the far leg is often hidden).
-    body_seen = core & leg_seen.any(axis=1)
+    # In view: the trunk and a leg's knee or ankle (from the side or behind, the far or lower
+    # leg is often hidden; cleaning gates away what the model saw at under 0.5 visibility).
+    body_seen = core & np.any(ok[:, _LEGS], axis=1)
     whole = core & leg_seen.all(axis=1)
     seen = float(body_seen.mean())
     frames = np.flatnonzero(body_seen) + start
@@ -249,9 +259,12 @@ def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | N
     if body_seen.sum() < 8:
         return WindowFeatures(start, end, seen, upright, duration_s=duration)
     motion = lower_body_motion(track, start, end)
-    if whole.sum() < 8:  # one leg only: no comparison of the legs
-        return WindowFeatures(start, end, seen, upright, motion, duration_s=duration,
-                              **_knee_features(knees[sl][body_seen]))
+    if whole.sum() < 8:  # one leg only: no comparison of the legs, its own rhythm and sweep
+        k = int(np.argmax(leg_seen.sum(axis=0)))
+        one = np.where((core & leg_seen[:, k])[:, None], legs[sl][:, k], np.nan)
+        stride, repeat = rhythm(one, t)
+        return WindowFeatures(start, end, seen, upright, motion, stride_s=stride, repeat=repeat, duration_s=duration,
+                              one_leg=True, sweep=_sweep(one), **_knee_features(knees[sl][body_seen]))
     v = np.where(whole[:, None, None], legs[sl], np.nan)
     centred = v - np.nanmean(v, axis=0)
     diff, both = centred[:, 0] - centred[:, 1], centred[:, 0] + centred[:, 1]
@@ -267,21 +280,48 @@ def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | N
     rep, rep_repeat = rhythm(np.where(whole[:, None], shape, np.nan), t)
     length = np.linalg.norm(v, axis=2).mean(axis=1)
     sideways = movement_lateral_share(track.world_m[start:end], (L.LEFT_ANKLE, L.RIGHT_ANKLE), step_frames(t))
+    stance = narrowest_stance(track.world_m[start:end])
     return WindowFeatures(start, end, seen, upright, motion, float(antiphase), float(balance), stride, repeat, half,
                           same, sideways, rep, rep_repeat, hip_drop=_robust_range(length),
-                          reversals=reversals(diff, t), duration_s=duration, **_knee_features(knees[sl][whole]))
+                          reversals=reversals(diff, t), duration_s=duration, narrowest_stance=stance,
+                          **_knee_features(knees[sl][whole]))
+
+
+def _sweep(v: np.ndarray) -> float:
+    """Range (5th-95th percentile) of a (T, 2) vector series along its main direction."""
+    v = v[np.all(np.isfinite(v), axis=1)]
+    if len(v) < 5:
+        return float("nan")
+    c = v - v.mean(axis=0)
+    _, _, vt = np.linalg.svd(c, full_matrices=False)
+    return _robust_range(c @ vt[0])
+
+
+def narrowest_stance(world_m: np.ndarray) -> float:
+    """10th percentile of the ankles' distance apart along the body's left-right axis, in hip
+    widths (world landmarks); NaN with fewer than 5 frames seen."""
+    axes = body_axes(world_m)
+    apart = np.abs(np.sum((world_m[:, L.LEFT_ANKLE] - world_m[:, L.RIGHT_ANKLE]) * axes.left, axis=1))
+    hips = np.linalg.norm(world_m[:, L.LEFT_HIP] - world_m[:, L.RIGHT_HIP], axis=1)
+    ratio = apart / np.where(hips > 1e-6, hips, np.nan)
+    ratio = ratio[np.isfinite(ratio)]
+    return float(np.percentile(ratio, 10)) if ratio.size >= 5 else float("nan")
 
 
 def _knee_features(k: np.ndarray) -> dict:
-    """both_knees_bent_deg, max_knee_deg, knee_balance, knee_range_deg of (F, 2) knee flexions."""
-    k = k[np.all(np.isfinite(k), axis=1)]
-    if len(k) < 5:
-        return {}
+    """both_knees_bent_deg, max_knee_deg, knee_balance, knee_range_deg of (F, 2) knee flexions;
+    with one knee seen, its range and its most bent only (nothing compares the two)."""
+    out = {}
     ranges = [_robust_range(k[:, j]) for j in (0, 1)]
-    return {"both_knees_bent_deg": float(np.percentile(k.min(axis=1), 90)),
-            "max_knee_deg": float(np.percentile(k.max(axis=1), 90)),
-            "knee_balance": float(min(ranges) / max(ranges)) if max(ranges) > 1e-9 else float("nan"),
-            "knee_range_deg": float(max(ranges))}
+    seen = [r for r in ranges if np.isfinite(r)]
+    if seen:
+        out["knee_range_deg"] = float(max(seen))
+        out["max_knee_deg"] = float(np.nanpercentile(np.nanmax(k, axis=1), 90))
+    both = k[np.all(np.isfinite(k), axis=1)]
+    if len(both) >= 5 and len(seen) == 2:
+        out["both_knees_bent_deg"] = float(np.percentile(both.min(axis=1), 90))
+        out["knee_balance"] = float(min(ranges) / max(ranges)) if max(ranges) > 1e-9 else float("nan")
+    return out
 
 
 _LOWER = (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)

@@ -52,8 +52,8 @@ class Segment:
     start_frame/end_frame: first and last frame (inclusive); start_s/end_s: their times;
     label: see module constants and the catalog's names; confidence: [0, 1];
     candidates: the best labels with their confidences, best first (two or more when
-    UNSURE); reasons: plain sentences on what decided it; view: the camera's place for this
-    segment ("side", "front", "rear", "oblique", "foot_end", "unknown"), view_confidence;
+    UNSURE between labels; none, with confidence 0, when too short to tell); reasons: plain sentences on what decided it; view: the camera's place for this
+    segment ("side", "front", "rear", "oblique", "foot_end", "head_end", "unknown"), view_confidence;
     shot: which shot of an edited clip it lies in (0 for an uncut clip).
     """
 

@@ -280,8 +280,12 @@ def _segment(track: PoseTrack, a: int, b: int, labels: list[str], probs: np.ndar
     inside = [w for w in windows if w.features.start < b and w.features.end > a]
     reasons = list(dict.fromkeys(r for w in inside for r in w.reasons))[:4]
     label = best
+    if best == UNSURE:  # too short to tell (classify.MIN_JUDGE_S): nothing to choose between
+        ranked = [(k, p) for k, p in ranked if k != UNSURE]
+        conf = 0.0
     same_analysis = second[0] is not None and (mode_of(best) == mode_of(second[0]) == "running")
-    if best not in INACTIVE and (conf < MIN_CONFIDENCE or (conf - second[1] < MARGIN and not same_analysis)):
+    if best not in INACTIVE and best != UNSURE and (conf < MIN_CONFIDENCE
+                                                     or (conf - second[1] < MARGIN and not same_analysis)):
         label = UNSURE
         reasons.insert(0, f"{label_title(best)} ({conf:.2f}) is not clearly ahead of "
                           f"{label_title(second[0]) if second[0] else 'anything else'} ({second[1]:.2f})")
@@ -315,8 +319,12 @@ def decide(segments: tuple[Segment, ...]) -> Decision:
                    "clip shows that can be named")
     if main.label != UNSURE:
         return Decision(mode_of(main.label), main.label, main.confidence, main.candidates, why, i)
-    modes = {mode_of(n) for n, _ in main.candidates[:2]} - {""}
-    names = [n for n, _ in main.candidates[:2]]
+    names = [n for n, _ in main.candidates if n != UNSURE][:2]
+    modes = {mode_of(n) for n in names} - {""}
+    if len(names) < 2:
+        return Decision(UNSURE, UNSURE, main.confidence, main.candidates, why, i,
+                        "Too short to tell what the athlete does: film at least two strides or two reps "
+                        "(a few seconds), or choose with --mode run or --mode exercise.")
     if len(modes) == 1:
         mode = modes.pop()
         ask = ("Name the exercise with --exercise NAME (or tap it in the app)." if mode == "exercise" else "")

@@ -314,7 +314,8 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
         # the hips move (real squats read 92-93 deg of range).
         fit *= _ramp(f.knee_range_deg, *SQUAT_KNEE_RANGE_DEG)
     if spec.signal == "squat_depth" and spec.legs == "both":
-        fit *= (_ramp(f.unison, 0.2, 0.5) if np.isfinite(f.unison) else 1.0) * (1.0 - f.jump)
+        # Legs that cannot be compared (one hidden) leave a lunge possible: less sure, not ruled out.
+        fit *= (_ramp(f.unison, 0.2, 0.5) if np.isfinite(f.unison) else 0.7) * (1.0 - f.jump)
     if spec.travels and np.isfinite(f.unison):
         fit *= 1.0 - _ramp(f.unison, *WALK_UNISON_MAX)
     if spec.signal == "bridge_height" and np.isfinite(f.shoulders_over_foot_m):

@@ -156,7 +156,8 @@ def _athlete_choice(result, clip: ChosenClip) -> None:
     people = pose.people
     if len(people) < 2:
         return
-    chosen = next(k for k, p in enumerate(people) if p is pose.athlete)
+    # The athlete of an edited clip is joined from each shot's person: it carries the id of one.
+    chosen = next((k for k, p in enumerate(people) if p.person_id == pose.athlete.person_id), 0)
     with st.expander(f"{len(people)} people in the clip: person {chosen + 1} is analysed", expanded=False):
         tracks = [p.track for p in people]
         row = busiest_row(tracks)
