@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.errors import FormCheckError
-from formcheck.render.activity_adapter import analysis_report
 from formcheck.render.html import report_html
 from formcheck.render.keyframes import KeyFrameCollector
 from formcheck.render.model import ReportModel
@@ -106,7 +105,7 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; the result is an ordinary folder
-        report = analysis_report(analysis)  # with the activity timeline: strip, video corner
+        report = analysis.report  # with the activity timeline: strip, video corner
         info = analysis.pose.info
         collector = KeyFrameCollector(report)
         video = write_annotated_video(info, report, tmp / "annotated.mp4", progress=progress, on_frame=collector)

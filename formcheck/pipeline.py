@@ -275,7 +275,7 @@ class Analysis:
     mode: "running" or "exercise"; decided_by: "user" or "auto";
     reason: why this mode; pose: the PoseAnalysis; running: the RunningAnalysis
     (None in other modes); exercise: the ExerciseAnalysis (None in other modes);
-    report: the neutral render.model.ReportModel; data: the machine-readable
+    report: the neutral render.model.ReportModel (with the timeline as its `activity`); data: the machine-readable
     analysis (schema formcheck.running/1 or formcheck.exercise/1); timeline: the
     activity timeline (`activity.Timeline`) the automatic decision was read from,
     also computed, for the record, when the user chose the mode; unsure: the
@@ -427,25 +427,29 @@ def _mode_record(value: str, decided_by: str, why: str, unsure: bool) -> dict:
 
 
 def _running_analysis(pose, running, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
+    from formcheck.render.activity_adapter import with_activity
     from formcheck.render.running_adapter import running_report_model
     from formcheck.running.report import running_json
 
     data = {**running_json(running, pose), "analysis_mode": _mode_record("running", decided_by, why, unsure)}
     if timeline is not None:
         data["timeline"] = timeline.to_dict()
-    report = _with_warnings(running_report_model(pose, running), pose.warnings)
+    report = with_activity(_with_warnings(running_report_model(pose, running), pose.warnings), timeline,
+                           "running", decided_by)
     return Analysis("running", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings), running,
                     timeline=timeline, unsure=unsure)
 
 
 def _exercise_analysis(pose, exercise, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
     from formcheck.exercises.report import exercise_json
+    from formcheck.render.activity_adapter import with_activity
     from formcheck.render.exercise_adapter import exercise_report_model
 
     data = {**exercise_json(exercise, pose), "analysis_mode": _mode_record("exercise", decided_by, why, unsure)}
     if timeline is not None:
         data["timeline"] = timeline.to_dict()
-    report = _with_warnings(exercise_report_model(pose, exercise), pose.warnings)
+    report = with_activity(_with_warnings(exercise_report_model(pose, exercise), pose.warnings), timeline,
+                           "exercise", decided_by)
     return Analysis("exercise", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings),
                     exercise=exercise, timeline=timeline, unsure=unsure)
 

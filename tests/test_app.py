@@ -201,10 +201,9 @@ def squat_home(tmp_path, use_home, shared_clip):
 
 def test_the_activity_strip_has_a_button_per_segment_that_moves_the_frame_viewer(squat_home):
     from formcheck.pipeline import analyze
-    from formcheck.render.activity_adapter import analysis_report
 
     at = _analyse(page_app("analyse_page:page").run(), "squat", mode="auto")
-    activity = analysis_report(analyze(squat_home / "sample_videos" / "squat.mp4", "auto")).activity  # cached pose
+    activity = analyze(squat_home / "sample_videos" / "squat.mp4", "auto").report.activity  # cached pose
     assert "exercise mode (automatic: Bodyweight squat from " in texts(at)  # the decision, said once
     assert texts(at).count("the longest activity in the clip") == 1
     buttons = _span_buttons(at)

@@ -203,7 +203,6 @@ def test_report_opens_in_chromium_and_shows_the_metrics_table(exported, tmp_path
 
 
 def test_report_shows_the_timeline_strip_and_the_decision_near_the_top(exported):
-    from formcheck.render.activity_adapter import analysis_report
     from formcheck.render.panels import ActivityAnnotator
 
     _, result, done, auto = exported
@@ -215,12 +214,12 @@ def test_report_shows_the_timeline_strip_and_the_decision_near_the_top(exported)
         assert f"<title>{segment.title}: {segment.start_s:.1f}–" in spans  # every segment, named, in the strip
     assert spans.count('class="span"') == len(result.timeline.segments)
     # The annotated video's corner names the segment each frame lies in (the same report model).
-    report, ann = analysis_report(result), ActivityAnnotator()
+    report, ann = result.report, ActivityAnnotator()
     for span in report.activity.spans:
         middle = (span.first + span.last) // 2
         assert " ".join(t for t, _ in ann.lines(report, middle, 2000, 14)) == span.label
-    assert analysis_report(auto).activity.decision.endswith("analysed in exercise mode.")
-    assert "Bodyweight squat" in analysis_report(auto).activity.decision
+    assert auto.report.activity.decision.endswith("analysed in exercise mode.")
+    assert "Bodyweight squat" in auto.report.activity.decision
 
 
 def test_analyze_cli_takes_the_exercise_and_view_from_the_user(exported, pose_cache, tmp_path):

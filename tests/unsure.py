@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from formcheck.activity.model import UNSURE, Decision, label_title
+from formcheck.render.activity_adapter import with_activity
 
 
 def unsure_analysis(analysis, candidates=(("standing_hip_abduction", 0.5), ("running", 0.45))):
@@ -20,7 +21,8 @@ def unsure_analysis(analysis, candidates=(("standing_hip_abduction", 0.5), ("run
                        decision=Decision(UNSURE, UNSURE, candidates[0][1], tuple(candidates), "not sure", 0, ask))
     data = {**analysis.data, "timeline": timeline.to_dict(),
             "analysis_mode": {**analysis.data["analysis_mode"], "unsure": True}}
-    return replace(analysis, timeline=timeline, unsure=True, data=data)
+    report = with_activity(replace(analysis.report, activity=None), timeline, analysis.mode, analysis.decided_by)
+    return replace(analysis, timeline=timeline, unsure=True, data=data, report=report)
 
 
 def unsure_when_automatic(analyze):

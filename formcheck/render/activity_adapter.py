@@ -1,6 +1,6 @@
 """The activity timeline (`activity.Timeline`) as the report model's neutral `Activity`.
 
-    report = analysis_report(analysis)     # analysis.report with its timeline attached
+    report = with_activity(report, timeline, mode, decided_by)  # the pipeline does this for every analysis
     report.activity.spans[0].label         # "Still / resting", "Bodyweight squat 0.94", ...
     report.activity.choices                # when unsure: what the user may pick
 
@@ -101,12 +101,3 @@ def with_activity(report: ReportModel, timeline: Timeline | None, mode: str, dec
     if timeline is None:
         return report
     return replace(report, activity=activity_of(timeline, report.track, mode, decided_by))
-
-
-def analysis_report(analysis) -> ReportModel:
-    """The report model of a `pipeline.Analysis`, with its timeline as `activity` (the
-    report itself when it already has one, or the analysis has no timeline)."""
-    report = analysis.report
-    if report.activity is not None:
-        return report
-    return with_activity(report, getattr(analysis, "timeline", None), analysis.mode, analysis.decided_by)

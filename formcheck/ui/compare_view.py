@@ -38,7 +38,6 @@ def moment_of(report, interval) -> int:
 
 def aligned_frames(a, b, a_label: str, b_label: str) -> None:
     """Both annotated videos, then stride/rep k of each side by side (same side of the body)."""
-    from formcheck.render.activity_adapter import analysis_report
     from formcheck.render.panels import compose, default_annotators
     from formcheck.video import read_frame
 
@@ -61,7 +60,7 @@ def aligned_frames(a, b, a_label: str, b_label: str) -> None:
         return
     k = st.slider(f"{word.capitalize()} ({side or 'both sides'})", 1, n, 1, key="cmp-k") - 1 if n > 1 else 0
     for col, result, intervals, label in ((cols[0], a, ia, a_label), (cols[1], b, ib, b_label)):
-        report = analysis_report(result.analysis)  # with its activity timeline: the frame names its segment
+        report = result.analysis.report  # with its activity timeline: the frame names its segment
         row = moment_of(report, intervals[k])
         frame = read_frame(result.analysis.pose.info, int(report.track.frame_index[row]))
         image = compose(frame.image, report, row, default_annotators())

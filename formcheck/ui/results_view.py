@@ -3,7 +3,7 @@ to their moment, the annotated video and a frame scrubber, key frames, metrics, 
 downloads.
 
 Reads only the `ReportModel` (render.model, with the activity timeline attached by
-`render.activity_adapter.analysis_report`) and the exported files, like the HTML
+`pipeline.Analysis.report`) and the exported files, like the HTML
 report, so the page and the report always say the same thing.
 """
 
@@ -107,9 +107,8 @@ Choose = Callable[[str, str], None]
 def show_results(result, key: str, name: str, choose: Choose | None = None) -> None:
     """The whole results view of one `tasks.ClipResult`; `key` keeps its widgets apart;
     `choose` re-runs the analysis as the user says the clip is (None: no such buttons)."""
-    from formcheck.render.activity_adapter import analysis_report
 
-    report: ReportModel = analysis_report(result.analysis)
+    report: ReportModel = result.analysis.report
     analysis = result.analysis
     st.subheader(headline(analysis))
     how = "chosen by you" if analysis.decided_by == "user" else f"automatic: {analysis.reason}"
