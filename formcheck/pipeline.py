@@ -427,31 +427,33 @@ def _mode_record(value: str, decided_by: str, why: str, unsure: bool) -> dict:
 
 
 def _running_analysis(pose, running, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
-    from formcheck.render.activity_adapter import with_activity
     from formcheck.render.running_adapter import running_report_model
     from formcheck.running.report import running_json
 
-    data = {**running_json(running, pose), "analysis_mode": _mode_record("running", decided_by, why, unsure)}
-    if timeline is not None:
-        data["timeline"] = timeline.to_dict()
-    report = with_activity(_with_warnings(running_report_model(pose, running), pose.warnings), timeline,
-                           "running", decided_by)
-    return Analysis("running", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings), running,
-                    timeline=timeline, unsure=unsure)
+    return _assemble("running", pose, running_json(running, pose), running_report_model(pose, running), decided_by,
+                     why, timeline, unsure, running=running)
 
 
 def _exercise_analysis(pose, exercise, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
     from formcheck.exercises.report import exercise_json
-    from formcheck.render.activity_adapter import with_activity
     from formcheck.render.exercise_adapter import exercise_report_model
 
-    data = {**exercise_json(exercise, pose), "analysis_mode": _mode_record("exercise", decided_by, why, unsure)}
+    return _assemble("exercise", pose, exercise_json(exercise, pose), exercise_report_model(pose, exercise),
+                     decided_by, why, timeline, unsure, exercise=exercise)
+
+
+def _assemble(mode: str, pose, data: dict, report, decided_by: str, why: str, timeline, unsure: bool,
+              **result) -> Analysis:
+    """One Analysis: the JSON with how the mode was decided, the timeline and the clip's warnings;
+    the report model with the warnings among its notes and the timeline as its activity."""
+    from formcheck.render.activity_adapter import with_activity
+
+    data = {**data, "analysis_mode": _mode_record(mode, decided_by, why, unsure)}
     if timeline is not None:
         data["timeline"] = timeline.to_dict()
-    report = with_activity(_with_warnings(exercise_report_model(pose, exercise), pose.warnings), timeline,
-                           "exercise", decided_by)
-    return Analysis("exercise", decided_by, why, pose, report, _data_with_warnings(data, pose.warnings),
-                    exercise=exercise, timeline=timeline, unsure=unsure)
+    report = with_activity(_with_warnings(report, pose.warnings), timeline, mode, decided_by)
+    return Analysis(mode, decided_by, why, pose, report, _data_with_warnings(data, pose.warnings),
+                    timeline=timeline, unsure=unsure, **result)
 
 
 def _data_with_warnings(data: dict, warnings) -> dict:
