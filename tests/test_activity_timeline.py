@@ -17,9 +17,8 @@ Known answers:
   drops landmarks seen with visibility under 0.5): the athlete stays in view.
 
 The generators' tracks are what MediaPipe gives (noise, dropouts, hidden landmarks at visibility
-0.3-0.6); most tests give them to the timeline as they are, the pipeline tests cleaned. Cases that
-show a bug are `xfail(strict=True)` with what fails; every clip is built once per module
-(`functools.lru_cache`) and all randomness is seeded.
+0.3-0.6); most tests give them to the timeline as they are, the pipeline tests cleaned. Every clip
+is built once per module (`functools.lru_cache`) and all randomness is seeded.
 """
 
 from __future__ import annotations
@@ -393,11 +392,9 @@ SEQUENCES = {
     "still10": Sequence(lambda: (still(10, 3),), (STILL,), STILL),
     "nobody10": Sequence(lambda: (nobody(10),), (NOT_IN_VIEW,), NOT_IN_VIEW),
 }
-def _params(names, xfails):
-    """pytest.param rows named by case, those in `xfails` marked xfail (strict) with their reason."""
-    return [pytest.param(n, id=f"{n}-frames" if isinstance(n, int) else n,
-                         marks=[pytest.mark.xfail(strict=True, reason=xfails[n])] if n in xfails else [])
-            for n in names]
+def _params(names):
+    """pytest.param rows named by case."""
+    return [pytest.param(n, id=f"{n}-frames" if isinstance(n, int) else n) for n in names]
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))
@@ -511,7 +508,7 @@ def test_shot_cuts_split_the_segments_and_number_the_shots(name):
     assert timeline.cuts == cuts
 
 
-@pytest.mark.parametrize("frames", _params([5, 15, 30, 45, 60], {}))
+@pytest.mark.parametrize("frames", _params([5, 15, 30, 45, 60]))
 def test_short_shot_of_running_is_running_or_unsure(frames):
     """The last shot of a running clip, `frames` long (30 frames/s): running, or unsure with no other
     activity among the candidates; never confidently another activity."""
@@ -541,26 +538,23 @@ INVARIANT_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params(INVARIANT_CASES, {}))
+@pytest.mark.parametrize("name", _params(INVARIANT_CASES))
 def test_timeline_invariants(name):
     track, cuts = INVARIANT_CASES[name]()
     check_invariants(track, timeline_of(track, cuts), cuts)
 
 
 # -- as the pipeline hands the track over ----------------------------------------------------------
-#: Fixed: the fire hydrant's first side read not_in_view (both knees and ankles gated away by cleaning
-#: on half the frames; 'in view' now needs the trunk and a knee or ankle), and a side-view runner whose
-#: far leg is gated away read squat 0.99 (gait is now also judged from the one leg seen).
-PIPELINE_XFAIL: dict = {}
+#: Once failing, kept as plain rows: the fire hydrant's first side read not_in_view (both knees and
+#: ankles gated away by cleaning on half the frames; 'in view' now needs the trunk and a knee or
+#: ankle), and a side-view runner whose far leg is gated away read squat 0.99 (gait is now also judged
+#: from the one leg seen).
 PIPELINE_CASES = ([(ex, view) for ex in EXERCISES for view in SUPPORTED_VIEWS[ex]]
                   + [("running", "side far leg 0.9"), ("running", "side far leg 0.45")])
 
 
 @pytest.mark.parametrize("activity,view", [
-    pytest.param(a, v, id=f"{a}-{v}".replace(" ", "-"),
-                 marks=[pytest.mark.xfail(strict=True, reason=PIPELINE_XFAIL[a, v])]
-                 if (a, v) in PIPELINE_XFAIL else [])
-    for a, v in PIPELINE_CASES])
+    pytest.param(a, v, id=f"{a}-{v}".replace(" ", "-")) for a, v in PIPELINE_CASES])
 def test_pipeline_track_athlete_in_view_and_not_confidently_wrong(activity, view):
     """Each catalog exercise's clean recording (two reps a side) and a runner, cleaned as the pipeline
     cleans them: every rep lies in a segment that names the exercise, unsure or another exercise (every
