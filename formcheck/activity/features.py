@@ -316,7 +316,8 @@ def _knee_features(k: np.ndarray) -> dict:
     seen = [r for r in ranges if np.isfinite(r)]
     if seen:
         out["knee_range_deg"] = float(max(seen))
-        out["max_knee_deg"] = float(np.nanpercentile(np.nanmax(k, axis=1), 90))
+        most = np.fmax(k[:, 0], k[:, 1])  # fmax: an unseen knee gives way to the other
+        out["max_knee_deg"] = float(np.percentile(most[np.isfinite(most)], 90))
     both = k[np.all(np.isfinite(k), axis=1)]
     if len(both) >= 5 and len(seen) == 2:
         out["both_knees_bent_deg"] = float(np.percentile(both.min(axis=1), 90))
