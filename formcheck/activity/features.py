@@ -1,31 +1,29 @@
 """What a stretch of the athlete's track shows, in numbers that do not depend on the camera.
 
     f = window_features(track, 120, 240)
-    f.antiphase        # +1 the legs move against each other (gait), -1 together (squat, bridge)
-    f.period_s         # the legs' dominant period (video time), NaN when they do not repeat
+    f.half_shift       # the right leg does what the left did half a stride before (gait): ~1
+    f.same_time        # both legs at once (squat, bridge): ~1
 
 Every quantity is relative to the body, so a panning or moving camera, a
 runner shrinking into the distance or a phone held high changes none of them:
 
 * leg vectors: hip-mid to each ankle in the image, divided by the torso's
-  length in the same frame (shoulder-mid to hip-mid, smoothed over a
-  second). Gait swings them against each other: forward and back from the
-  side, up and down (the swing foot lifts) from behind or in front; a squat
-  or bridge moves both the same way; a one-leg exercise moves one.
-* antiphase = (var(L - R) - var(L + R)) / (var(L - R) + var(L + R)) of the
-  detrended leg vectors: +1 pure alternation, -1 pure unison, 0 one leg.
-  Exchanged left/right labels flip the sign of L - R but not its variance.
-* leg_balance: the smaller leg's motion over the larger's (1 both legs
-  move alike, 0 one leg moves).
-* period_s, periodicity: the lag and height of the first autocorrelation
-  peak of the alternation signal |L - R| and the unison signal; a rhythm
-  needs at least `MIN_CYCLES` cycles inside the window.
+  length (its longest over the last seconds: a forward bend toward the camera
+  is not the body shrinking). Gait swings them against each other: forward and
+  back from the side, up and down (the swing foot lifts) from behind or in
+  front; a squat or bridge moves both the same way; a one-leg exercise one.
+* stride_s, repeat, half_shift, same_time (`alternation`): the legs' common
+  period and how one leg's movement matches the other's half a period later
+  and at the same instant; reversals: sign changes of their difference (one a
+  step); leg_balance: the smaller leg's movement over the larger's.
 * both_knees_bent_deg: the 90th percentile over the window of the LESS bent
-  knee (3-D knee flexion from the world landmarks, which a frontal view does
-  not foreshorten): a stance knee in running stays under ~50°, a squat or
-  lunge bends both knees together past ~70°.
-* motion: how much the leg vectors move (RMS, torso lengths): below
-  `STILL_MOTION` the athlete is still.
+  knee: a stance knee in running stays under ~50°, a squat or lunge bends
+  both knees together past ~70°; max_knee_deg, knee_range_deg likewise.
+* lateral_share, narrowest_stance: how much the feet move sideways and how
+  close they come (world landmarks, body axes): side steps and monster walks.
+* motion: how much the knees and ankles move (RMS about their mean, torso
+  lengths); `local_motion` the same over a second around each frame.
+* one leg seen (a far leg hidden): that leg's rhythm and sweep.
 """
 
 from __future__ import annotations
@@ -49,26 +47,22 @@ _LEGS = (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
 class WindowFeatures:
     """Body-relative features of frames [start, end) of a track (module docstring).
 
-    seen: share of frames with hips, shoulders, knees and ankles all seen; upright: share of
-    seen frames whose trunk is within UPRIGHT_DEG of the world's up (on its feet);
-    motion: RMS of the detrended leg vectors (torso lengths); antiphase, leg_balance: [-1, 1]
-    and [0, 1]; stride_s, repeat: the legs' common period (video seconds) and its
-    autocorrelation; half_shift, same_time: correlation of the left leg with the right one half
-    a period later and at the same time (`alternation`); lateral_share: share of the ankles'
-    movement (world landmarks, body axes) that is sideways; rep_s, rep_repeat: the period of
-    the whole body's movement (legs, trunk, arms) and its autocorrelation;
-    both_knees_bent_deg, max_knee_deg: 90th percentiles of the less and the more bent knee;
-    hip_drop: range (5th-95th percentile) of the leg vectors' mean length, torso lengths;
-    reversals: how often the legs' difference changes sign (`reversals`): gait shows two per
-    stride, a single leg raised and lowered only two in all; knee_balance: the smaller knee's
-    range of flexion over the larger's (a squat bends both, a single-leg squat one);
-    knee_range_deg: the larger knee's range of flexion (5th-95th percentile);
-    narrowest_stance: the feet's sideways distance apart (world landmarks, the body's left-right
-    axis) in hip widths, 10th percentile: in gait the feet pass each other (real runners read
-    0.2-0.6), in a monster walk they stay wide (1.5 and more); one_leg: only one leg is seen
-    on enough frames to judge (a side view whose far leg is hidden), and then stride_s/repeat are
-    that leg's rhythm and sweep its hip-to-ankle vector's range along its main direction (torso
-    lengths; a running leg sweeps ~1, a squatting one ~0.3).
+    seen: share of frames with the trunk and a knee or ankle seen; upright: share of seen frames
+    whose trunk is within UPRIGHT_DEG of up (on its feet); motion: RMS movement of the knees and
+    ankles about their mean (torso lengths); leg_balance: [0, 1]; stride_s, repeat: the legs'
+    common period (video seconds) and its autocorrelation; half_shift, same_time: correlation
+    of the left leg with the right one half a period later and at the same time
+    (`alternation`); lateral_share: share of the ankles' movement (world landmarks, body axes)
+    that is sideways; both_knees_bent_deg, max_knee_deg: 90th percentiles of the less and the
+    more bent knee; reversals: how often the legs' difference changes sign (`reversals`): gait
+    shows two per stride, a single leg raised and lowered only two in all; knee_range_deg: the
+    larger knee's range of flexion (5th-95th percentile); narrowest_stance: the feet's sideways
+    distance apart (world landmarks, the body's left-right axis) in hip widths, 10th
+    percentile: in gait the feet pass each other (real runners read 0.2-0.6), in a monster walk
+    they stay wide (1.5 and more); one_leg: only one leg is seen on enough frames to judge (a
+    side view whose far leg is hidden), and then stride_s/repeat are that leg's rhythm and
+    sweep its hip-to-ankle vector's range along its main direction (torso lengths; a running
+    leg sweeps ~1, a squatting one ~0.3).
     """
 
     start: int
@@ -76,20 +70,15 @@ class WindowFeatures:
     seen: float
     upright: float
     motion: float = float("nan")
-    antiphase: float = float("nan")
     leg_balance: float = float("nan")
     stride_s: float = float("nan")
     repeat: float = 0.0
     half_shift: float = 0.0
     same_time: float = 0.0
     lateral_share: float = float("nan")
-    rep_s: float = float("nan")
-    rep_repeat: float = 0.0
     both_knees_bent_deg: float = float("nan")
     max_knee_deg: float = float("nan")
-    hip_drop: float = float("nan")
     reversals: int = 0
-    knee_balance: float = float("nan")
     duration_s: float = 0.0
     knee_range_deg: float = float("nan")
     narrowest_stance: float = float("nan")
@@ -220,29 +209,15 @@ def _robust_range(x: np.ndarray) -> float:
     return float(np.percentile(x, 95) - np.percentile(x, 5)) if x.size >= 5 else float("nan")
 
 
-_WHOLE_BODY = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
-               L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE, L.NOSE)
-
-
-def body_pose_vectors(track: PoseTrack) -> np.ndarray:
-    """(T, 11, 2) shoulders, elbows, wrists, knees, ankles and nose relative to the hip-mid, in
-    torso lengths: the whole body's shape, for a repetition that is not in the legs alone."""
-    xy = np.where((track.visibility >= MIN_VISIBILITY)[..., None], track.xy_px, np.nan)
-    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
-    torso = torso_length_px(xy, track.fps if len(track) > 1 else 30.0)
-    return (xy[:, _WHOLE_BODY] - hip[:, None]) / torso[:, None, None]
-
-
 def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | None = None,
-                    knees: np.ndarray | None = None, body: np.ndarray | None = None) -> WindowFeatures:
-    """Features of frames [start, end) of `track` (module docstring). `legs`, `knees` and `body`
-    are `leg_vectors(track)`, `knee_flexion_3d_deg(track.world_m)` and
-    `body_pose_vectors(track)` when the caller has them for the whole track already."""
+                    knees: np.ndarray | None = None) -> WindowFeatures:
+    """Features of frames [start, end) of `track` (module docstring). `legs` and `knees` are
+    `leg_vectors(track)` and `knee_flexion_deg(track)` when the caller has them for the whole
+    track already."""
     if not 0 <= start < end <= len(track):
         raise ValueError(f"window [{start}, {end}) is not inside a track of {len(track)} frames")
     legs = leg_vectors(track) if legs is None else legs
     knees = knee_flexion_deg(track) if knees is None else knees
-    body = body_pose_vectors(track) if body is None else body
     sl = slice(start, end)
     ok = np.isfinite(track.xy_px[sl, :, 0]) & (track.visibility[sl] >= MIN_VISIBILITY)
     core = np.all(ok[:, _CORE], axis=1)
@@ -267,22 +242,13 @@ def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | N
                               one_leg=True, sweep=_sweep(one), **_knee_features(knees[sl][body_seen]))
     v = np.where(whole[:, None, None], legs[sl], np.nan)
     centred = v - np.nanmean(v, axis=0)
-    diff, both = centred[:, 0] - centred[:, 1], centred[:, 0] + centred[:, 1]
-    var_d, var_s = (float(np.nansum(np.nanvar(x, axis=0))) for x in (diff, both))
-    antiphase = (var_d - var_s) / (var_d + var_s) if var_d + var_s > 1e-12 else 0.0
+    diff = centred[:, 0] - centred[:, 1]
     per_leg = [float(np.nansum(np.nanvar(centred[:, k], axis=0))) for k in (0, 1)]
     balance = min(per_leg) / max(per_leg) if max(per_leg) > 1e-12 else 0.0
     stride, repeat, half, same = alternation(v[:, 0], v[:, 1], t)
-    shape = np.where(whole[:, None, None], body[sl], np.nan).reshape(len(t), -1)
-    counts = np.isfinite(shape).sum(axis=0)
-    means = np.where(counts > 0, np.nansum(shape, axis=0) / np.maximum(counts, 1), 0.0)
-    shape = np.where(np.isfinite(shape), shape, means)  # a landmark never seen stays still
-    rep, rep_repeat = rhythm(np.where(whole[:, None], shape, np.nan), t)
-    length = np.linalg.norm(v, axis=2).mean(axis=1)
     sideways = movement_lateral_share(track.world_m[start:end], (L.LEFT_ANKLE, L.RIGHT_ANKLE), step_frames(t))
     stance = narrowest_stance(track.world_m[start:end])
-    return WindowFeatures(start, end, seen, upright, motion, float(antiphase), float(balance), stride, repeat, half,
-                          same, sideways, rep, rep_repeat, hip_drop=_robust_range(length),
+    return WindowFeatures(start, end, seen, upright, motion, float(balance), stride, repeat, half, same, sideways,
                           reversals=reversals(diff, t), duration_s=duration, narrowest_stance=stance,
                           **_knee_features(knees[sl][whole]))
 
@@ -309,7 +275,7 @@ def narrowest_stance(world_m: np.ndarray) -> float:
 
 
 def _knee_features(k: np.ndarray) -> dict:
-    """both_knees_bent_deg, max_knee_deg, knee_balance, knee_range_deg of (F, 2) knee flexions;
+    """both_knees_bent_deg, max_knee_deg, knee_range_deg of (F, 2) knee flexions;
     with one knee seen, its range and its most bent only (nothing compares the two)."""
     out = {}
     ranges = [_robust_range(k[:, j]) for j in (0, 1)]
@@ -321,7 +287,6 @@ def _knee_features(k: np.ndarray) -> dict:
     both = k[np.all(np.isfinite(k), axis=1)]
     if len(both) >= 5 and len(seen) == 2:
         out["both_knees_bent_deg"] = float(np.percentile(both.min(axis=1), 90))
-        out["knee_balance"] = float(min(ranges) / max(ranges)) if max(ranges) > 1e-9 else float("nan")
     return out
 
 

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.activity.classify import WindowLabel, label_window, ramp
-from formcheck.activity.features import (body_pose_vectors, knee_flexion_deg, leg_vectors, local_motion,
-                                        window_features)
+from formcheck.activity.features import knee_flexion_deg, leg_vectors, local_motion, window_features
 from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Decision, Segment, Timeline, label_title
 from formcheck.exercises.analysis import rep_view
 from formcheck.exercises.recognition import estimate_view as body_view
@@ -104,8 +103,8 @@ def label_windows(track: PoseTrack, cuts: tuple[int, ...] = (),
     """Every window of every shot, labelled by activity class (module docstring, steps 1-2):
     which exercise is decided on whole segments, which hold whole reps and several steps."""
     fps = track.fps if len(track) > 1 else 30.0
-    legs, knees, body = leg_vectors(track), knee_flexion_deg(track), body_pose_vectors(track)
-    return [label_window(window_features(track, s, e, legs, knees, body), None)
+    legs, knees = leg_vectors(track), knee_flexion_deg(track)
+    return [label_window(window_features(track, s, e, legs, knees), None)
             for a, b in _shots(track, cuts) for s, e in _windows(a, b, fps, opts)]
 
 

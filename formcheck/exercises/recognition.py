@@ -147,7 +147,6 @@ class Features:
     alternations: int  # foot episodes changing from one leg to the other (steps)
     sideways_share: float  # share of the stepping feet's travel that is sideways
     ranges: dict[str, float]  # signal name -> largest excursion (3rd-97th percentile) over legs
-    knee_balance: float = float("nan")  # the smaller knee's flexion range over the larger's
     knee_range_deg: float = float("nan")  # the larger knee's flexion range (3rd-97th percentile)
     ankle_hip_motion: float = float("nan")  # the more mobile ankle's travel over the hip-mid's
     lateral_share: float = float("nan")  # kinematics.body.movement_lateral_share of knees and ankles
@@ -165,7 +164,6 @@ def clip_features(track: PoseTrack, view: str) -> Features:
                 for s in ("LEFT", "RIGHT")]
     knee_ranges = [float(np.nanpercentile(k, 97) - np.nanpercentile(k, 3)) if np.isfinite(k).sum() > 5 else 0.0
                    for k in per_knee]
-    knee_balance = min(knee_ranges) / max(knee_ranges) if max(knee_ranges) > 1e-9 else float("nan")
     knee_median = float(np.median(knees)) if knees.size else float("nan")
     knee_p90 = float(np.percentile(knees, 90)) if knees.size else float("nan")
     side = lower_ankle_side(world)
@@ -177,7 +175,7 @@ def clip_features(track: PoseTrack, view: str) -> Features:
         ranges[name] = max((float(np.nanpercentile(v, 97) - np.nanpercentile(v, 3))
                             for v in sig.values() if np.isfinite(v).sum() > 2), default=0.0)
     return Features(classify_posture(track), knee_median, knee_p90, one_foot, alternations(episodes),
-                    sideways_share(episodes), ranges, knee_balance, max(knee_ranges), ankle_hip_motion(xy),
+                    sideways_share(episodes), ranges, max(knee_ranges), ankle_hip_motion(xy),
                     movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, track.fps if len(track) > 1 else 30.0), shoulders_over_foot_m(world), jump_share(xy))
 
 
