@@ -23,6 +23,7 @@ from formcheck.cues.rules import (
 )
 from formcheck.events.model import GaitEvent
 from formcheck.metrics.catalog import METRICS, spec
+from formcheck.metrics.leg_tracking import LegFigures, judge
 from formcheck.metrics.model import NotMeasurable, StrideRecord, summarize
 from formcheck.metrics.running_rear import rear_view_stances
 
@@ -290,6 +291,86 @@ def test_trunk_lean_needs_half_the_strides():
     assert "trunk_lean.reference" not in by_id(evaluate_cues(summaries_of(few), few, "side", []))
 
 
+# -- far-leg honesty: side differences when the legs were not tracked alike (issue 17) --------------
+def tracking(left: dict, right: dict):
+    base = dict(visibility=0.96, present_share=0.91, knee_share=0.91, roughness_deg=0.96, depth=-200.0)
+    return judge(LegFigures("left", **{**base, **left}), LegFigures("right", **{**base, "depth": 25.0, **right}))
+
+
+TREADMILL = {"visibility": 0.75, "knee_share": 0.63, "roughness_deg": 2.35}  # its far (right) leg, measured
+UNEVEN = {
+    "far leg worse": tracking({}, TREADMILL),
+    "near leg worse": tracking(TREADMILL, {}),
+    "depth unknown": tracking({"depth": float("nan")}, TREADMILL),
+    "legs worse on different figures": tracking({"visibility": 0.7}, {"roughness_deg": 3.0}),
+}
+BALANCED = tracking({}, {"visibility": 0.9})
+ALL_SIDE_DIFFERENCES = {**SIDE_BASE, "overstride_ratio": 0.25, "hip_extension_peak_deg": 2.0,
+                        "knee_flexion_contact_deg": 35.0, "knee_flexion_peak_stance_deg": 30.0,
+                        "contact_time_ms": 300.0, "shank_angle_contact_deg": 15.0}
+SIDE_DIFFERENCE_IDS = {r.id for r in RULES if isinstance(r.condition, SideDifference) and "side" in r.views}
+
+
+@pytest.mark.parametrize("case", UNEVEN)
+def test_side_differences_are_suggestions_when_the_legs_were_not_tracked_alike(case):
+    lt = UNEVEN[case]
+    assert not lt.balanced
+    strides = side_strides(SIDE_BASE, ALL_SIDE_DIFFERENCES)
+    before = by_id(evaluate_cues(summaries_of(strides), strides, "side", []))
+    after = by_id(evaluate_cues(summaries_of(strides), strides, "side", [], leg_tracking=lt))
+    assert SIDE_DIFFERENCE_IDS <= set(before) and before["overstride.side_difference"].kind == "observation"
+    for rule_id in SIDE_DIFFERENCE_IDS:
+        was, now = before[rule_id], after[rule_id]
+        assert (now.kind, now.severity) == ("suggestion", "info"), rule_id
+        assert (now.strides, now.frames, now.stride_values) == (was.strides, was.frames, was.stride_values)
+        assert {k: now.values[k] for k in was.values} == dict(was.values)
+        assert now.values["visibility_right"] == lt.right.visibility
+        assert now.message.startswith(f"Left and right {spec(now.metric).label.lower()} differ by ")
+        assert now.message.endswith("Film from the other side too and compare before reading anything into it.")
+        assert lt.detail in now.message and now.reason == lt.reason
+        check_wording(now.message)
+    # No left-right finding is left, and none prompts the cadence option.
+    assert not any(c.rule_id in SIDE_DIFFERENCE_IDS for c in after.values() if c.kind == "observation")
+    assert "cadence.option" in before and "cadence.option" not in after
+    message = after["overstride.side_difference"].message
+    assert "differ by 0.150 leg lengths (left 0.100 leg lengths, right 0.250 leg lengths)" in message
+    expected = {"far leg worse": "from this side the right leg is seen behind the left one and was tracked less well",
+                "near leg worse": "the left leg, nearer the camera, was tracked less well than the right",
+                "depth unknown": "the right leg was tracked less well than the left (",
+                "legs worse on different figures": "from this side the two legs were not tracked equally well"}
+    assert expected[case] in message
+
+
+def test_other_cues_keep_their_kind_when_the_legs_were_not_tracked_alike():
+    right = {**SIDE_BASE, "trunk_lean_deg": 17.0}
+    strides = side_strides({**SIDE_BASE, "trunk_lean_deg": 16.0}, right)
+    summaries = summaries_of(strides)
+    lean = by_id(evaluate_cues(summaries, strides, "side", [], leg_tracking=UNEVEN["far leg worse"]))
+    assert lean["trunk_lean.reference"].kind == "observation"
+
+
+def test_balanced_tracking_or_none_changes_nothing():
+    strides = side_strides(SIDE_BASE, ALL_SIDE_DIFFERENCES)
+    plain = evaluate_cues(summaries_of(strides), strides, "side", [])
+    assert BALANCED.balanced
+    assert evaluate_cues(summaries_of(strides), strides, "side", [], leg_tracking=BALANCED) == plain
+    assert evaluate_cues(summaries_of(strides), strides, "side", [], leg_tracking=None) == plain
+
+
+@pytest.mark.parametrize("view", ["rear", "front"])
+def test_rear_and_front_views_ignore_leg_tracking(view):
+    summaries, strides, _ = rear_clip(view=view, pelvic_drop_deg={"right": 8.0, "left": 2.0})
+    plain = evaluate_cues(summaries, strides, view, [])
+    assert by_id(plain)["pelvic_drop.side_difference"].kind == "observation"
+    assert evaluate_cues(summaries, strides, view, [], leg_tracking=UNEVEN["far leg worse"]) == plain
+
+
+def test_leg_tracking_must_be_a_leg_tracking():
+    strides = side_strides(SIDE_BASE, SIDE_BASE)
+    with pytest.raises(ValueError, match="leg_tracking"):
+        evaluate_cues(summaries_of(strides), strides, "side", [], leg_tracking={"balanced": False})
+
+
 # -- every message the engine can produce ----------------------------------------------------------
 def _all_cues():
     tilt = [femur_tilt_for_heel_offset(-0.2) if i % 2 == 1 else femur_tilt_for_heel_offset(0.4) for i in range(12)]
@@ -308,6 +389,8 @@ def _all_cues():
     side_before = summaries_of(side_strides({**SIDE_BASE, "overstride_ratio": 0.0}, {**SIDE_BASE,
                                                                                     "overstride_ratio": 0.0}))
     cues += evaluate_cues(summaries_of(side), side, "side", [], baseline=side_before)
+    for tracking in UNEVEN.values():
+        cues += evaluate_cues(summaries_of(side), side, "side", [], leg_tracking=tracking)
     cues += evaluate_cues({}, [], "oblique", [])
     return cues
 

@@ -8,14 +8,17 @@ values, so the UI can jump to them.
 
 Guards (rules.py states the policy): no cue on fewer than MIN_STRIDES
 strides (per side for side differences), none on a difference at or below
-the metric's catalog `floor`; a low-confidence metric's cue says so.
+the metric's catalog `floor`; a low-confidence metric's cue says so. In a
+side view whose legs were not tracked about equally well (`leg_tracking`,
+from `formcheck.metrics.leg_tracking`), a left-right difference is a
+suggestion to film the other side and compare, never a finding.
 Per-stride and side-difference rules read the strides; change and
 suggestion rules read the summaries (and the baseline's).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -24,6 +27,8 @@ from formcheck.cues.rules import (
     MIN_STRIDES,
     RULES,
     SEVERITIES,
+    UNEVEN_TRACKING_MESSAGE,
+    UNEVEN_TRACKING_WHY,
     Alongside,
     Change,
     CueRule,
@@ -32,7 +37,8 @@ from formcheck.cues.rules import (
     check_config,
     not_measurable_reason,
 )
-from formcheck.metrics.catalog import METRICS, spec
+from formcheck.metrics.catalog import METRICS, SIDE, spec
+from formcheck.metrics.leg_tracking import LegTracking
 from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, bootstrap_difference_ci
 
 VIEWS = ("side", "rear", "front", "oblique", "unknown")
@@ -52,7 +58,8 @@ class Cue:
     strides[i] and stride_values[i] its value (catalog unit); values: the
     numbers behind the message (medians, difference, floor...);
     low_confidence: the metric is flagged so in the catalog; reason: for
-    not_measurable, what would make it measurable.
+    not_measurable, what would make it measurable; for a left-right difference
+    turned into a suggestion (legs not tracked equally well), why.
     """
 
     rule_id: str
@@ -80,7 +87,8 @@ class Cue:
 def evaluate_cues(summaries: Mapping[str, MetricSummary], strides: Sequence[StrideRecord], view: str,
                   not_measurable: Sequence[NotMeasurable], *,
                   baseline: Mapping[str, MetricSummary] | None = None,
-                  rules: tuple[CueRule, ...] = RULES) -> list[Cue]:
+                  rules: tuple[CueRule, ...] = RULES,
+                  leg_tracking: LegTracking | None = None) -> list[Cue]:
     """Cues for one clip.
 
     Args:
@@ -91,6 +99,10 @@ def evaluate_cues(summaries: Mapping[str, MetricSummary], strides: Sequence[Stri
         baseline: summaries of a comparison clip of the same runner, for the
             Change rules; None = no change cues.
         rules: the configuration (RULES unless testing another).
+        leg_tracking: how well each leg was tracked (`metrics.leg_tracking`). In a side view,
+            when given and not balanced, every SideDifference cue becomes a suggestion (severity
+            info) saying what was seen, which leg was tracked worse and to film the other side;
+            it keeps its strides, frames and values. None (or another view): no change.
 
     Returns: list of Cue (observations by severity, suggestions, not measurable).
     """
@@ -106,7 +118,10 @@ def evaluate_cues(summaries: Mapping[str, MetricSummary], strides: Sequence[Stri
         raise ValueError("not_measurable must hold NotMeasurable objects")
     for item in not_measurable:
         spec(item.name)
+    if leg_tracking is not None and not isinstance(leg_tracking, LegTracking):
+        raise ValueError(f"leg_tracking must be a LegTracking or None, got {type(leg_tracking).__name__}")
     check_config(rules)
+    uneven = view == SIDE and leg_tracking is not None and not leg_tracking.balanced
 
     blocked = {n.name for n in not_measurable}
     by_index = {s.index: s for s in strides}
@@ -115,6 +130,8 @@ def evaluate_cues(summaries: Mapping[str, MetricSummary], strides: Sequence[Stri
         if view not in rule.views or rule.metric in blocked:
             continue
         cue = _evaluate(rule, summaries, strides, baseline, fired, by_index)
+        if cue is not None and uneven and isinstance(rule.condition, SideDifference):
+            cue = _uneven_tracking(cue, rule, leg_tracking)
         if cue is not None:
             fired[rule.id] = cue
     rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
@@ -224,8 +241,10 @@ def _evaluate(rule: CueRule, summaries, strides, baseline, fired: dict[str, Cue]
 
     if isinstance(c, Alongside):
         now = summaries.get(rule.metric)
-        # A partner that went down (a Change with a negative difference) does not call for an option.
-        partners = [fired[i] for i in c.rule_ids if i in fired and fired[i].values.get("difference", 1.0) > 0]
+        # A partner that went down (a Change with a negative difference) does not call for an option,
+        # nor one that is itself only a suggestion (a side difference the tracking cannot support).
+        partners = [fired[i] for i in c.rule_ids if i in fired and fired[i].kind == "observation"
+                    and fired[i].values.get("difference", 1.0) > 0]
         if not partners or now is None or now.n < MIN_STRIDES or not np.isfinite(now.median):
             return None
         idx = sorted({i for cue in partners for i in cue.strides if i in by_index})
@@ -237,6 +256,27 @@ def _evaluate(rule: CueRule, summaries, strides, baseline, fired: dict[str, Cue]
         return _cue(rule, pairs, fields, values)
 
     raise ValueError(f"{rule.id}: unknown condition {type(c).__name__}")
+
+
+def _uneven_tracking(cue: Cue, rule: CueRule, tracking: LegTracking) -> Cue:
+    """A side difference whose legs were not tracked about equally well: a suggestion (rules.py)."""
+    m = spec(cue.metric)
+    v = cue.values
+    worse = tracking.worse
+    better = None if worse is None else "left" if worse == "right" else "right"
+    case = ("both" if worse is None else "unknown" if tracking.far is None
+            else "far" if worse == tracking.far else "near")
+    why = UNEVEN_TRACKING_WHY[case].format(worse=worse, better=better, detail=tracking.detail)
+    message = UNEVEN_TRACKING_MESSAGE.format(
+        metric=m.label[0].lower() + m.label[1:], diff=_fmt(v["difference"], m.unit),
+        left=_fmt(v["left"], m.unit, rule.signed), right=_fmt(v["right"], m.unit, rule.signed),
+        tracking=why)
+    if m.low_confidence:
+        message = f"Low confidence: {message}"
+    figures = {f"{name}_{side}": float(getattr(tracking.leg(side), name))
+               for side in ("left", "right") for name in ("visibility", "knee_share", "roughness_deg")}
+    return replace(cue, kind="suggestion", severity="info", message=message, values={**v, **figures},
+                   reason=tracking.reason)
 
 
 # -- what cannot be measured -----------------------------------------------------------

@@ -36,6 +36,13 @@ Policy
 * Severity: info = description or an option, nothing to act on; note = a
   pattern beyond the method's noise floor; check = the same, at least
   `check_at` times the floor: worth looking at the marked strides.
+* Far-leg honesty (issue 17): from one side the far leg is seen through or
+  behind the near one. In a side view whose legs were not tracked about
+  equally well (`formcheck.metrics.leg_tracking`), a SideDifference cue is
+  a suggestion (severity info) worded by UNEVEN_TRACKING_MESSAGE: what was
+  seen, which leg was tracked worse, and to film the other side and
+  compare. It keeps its strides, frames and values, and prompts no
+  Alongside option. Rear and front views are not affected.
 """
 
 from __future__ import annotations
@@ -57,6 +64,19 @@ FORBIDDEN_PHRASES = (
     "belt pull", "belt pulls", "pulls the leg", "pulls your leg",
     "fault", "poor", "bad ", "wrong", "must ", "you should", "fix ", "correct your",
 )
+
+# A side-view left-right difference whose legs were not tracked about equally well. Fields:
+# metric (label, lower case), diff, left, right (formatted with the unit), tracking (one of
+# UNEVEN_TRACKING_WHY, filled with worse, better and detail: the figures in words).
+UNEVEN_TRACKING_MESSAGE = (
+    "Left and right {metric} differ by {diff} (left {left}, right {right}), but {tracking}. "
+    "Film from the other side too and compare before reading anything into it.")
+UNEVEN_TRACKING_WHY = {
+    "far": "from this side the {worse} leg is seen behind the {better} one and was tracked less well ({detail})",
+    "near": "the {worse} leg, nearer the camera, was tracked less well than the {better} ({detail})",
+    "unknown": "the {worse} leg was tracked less well than the {better} ({detail})",
+    "both": "from this side the two legs were not tracked equally well ({detail})",
+}
 
 VIEW_ADVICE = {
     SIDE: "film from the side, camera at hip height and square to the running direction",
