@@ -47,16 +47,36 @@ Cameras: SIDE (runner facing image-left or -right, near side left or
 right), REAR or FRONT; pinhole at `distance_m` or orthographic. Recording:
 any fps (or explicit / variable frame times), treadmill or overground, pixel
 noise, random dropouts (NaN + visibility 0), low far-side visibility as
-MediaPipe gives in side views, and leg label swaps; one seeded generator.
+MediaPipe gives in side views, the far leg lost for spans of time (side
+view), leg label swaps, and repeated pictures; one seeded generator.
+
+Repeated pictures (`Recording.hold_frames`, `Recording.repeat_every`): the
+clip's frames keep their times (1/fps apart), but not every frame shows a new
+picture. Pictures are captured evenly, at fps / hold_frames (slow motion
+stored by showing each picture `hold_frames` times) or at fps·(N-1)/N with
+`repeat_every` = N (a frame-rate conversion such as 25 -> 30 fps, N = 6), and
+every frame shows the latest picture captured by its time, so a repeated row
+is an exact copy of the row before it (landmarks, noise, dropouts and all).
+The motion runs in video time: the truth's events are those of the
+underlying motion, at the video time they happen, whatever the pictures.
 
 Truth: contact and toe-off times per foot, and per-stride metric values
 computed from the noise-free landmarks at the exact (continuous) event
-times with the METRICS.md §1 formulas (`formcheck.kinematics.angles`).
+times with the METRICS.md §1 formulas (`formcheck.kinematics.angles`);
+which rows repeat the picture before them, and when each row's picture was
+captured. A detector that reads pictures cannot see an event before the
+first picture captured at or after it: with held pictures the best it can do
+is the first frame showing that picture (`RunnerTruth.first_frame_showing`),
+up to `hold_frames` frames after the true time. With `repeat_every` the
+pictures are captured evenly, so the true event times stay reachable by
+retiming the new pictures evenly; each first shows up to a frame after its
+capture (0, 0.8, 0.6, 0.4, 0.2 frame for N = 6: 0.4 on average), so a line
+through the first showings alone runs that much late.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -80,6 +100,7 @@ HEEL_F = np.array([-0.05, -0.07])
 TOE_F = np.array([0.16, -0.07])
 FOOT_LEN = float(TOE_F[0] - HEEL_F[0])
 FINE_HZ = 2000.0  # grid on which the truth takes extrema and means
+FAR_HIDDEN_S = (0.2, 0.6)  # shortest and longest span with the far leg lost (Recording.far_hidden_share)
 
 
 @dataclass(frozen=True)
@@ -184,7 +205,15 @@ class Recording:
     setting "treadmill" or "overground", start_phase_s (time of a right contact), and artefacts:
     noise_px (Gaussian sd), dropout_rate (share of (frame, landmark) cells missing),
     far_visibility (visibility of the far side's landmarks in a side view; MediaPipe gives
-    ~0.5-0.9), swaps (number of leg label swaps, each `swap_s` long), seed."""
+    ~0.5-0.9), swaps (number of leg label swaps, each `swap_s` long), seed.
+
+    Repeated pictures (module docstring): hold_frames (each picture shown this many frames:
+    slow motion stored by repeating pictures; 1 = none), repeat_every (N >= 2: every Nth frame
+    repeats the one before, as a conversion from fps·(N-1)/N to fps does; 0 = none). Frame
+    times advance at 1/fps either way. far_hidden_share (side view only, 0..1): the far leg's
+    knee, ankle, heel and foot index are missing (NaN xy/z/world, visibility 0) on about this
+    share of the clip, in separate spans of FAR_HIDDEN_S seconds (seeded by `seed`, apart from
+    the noise so the noise stays the same)."""
 
     fps: float = 60.0
     duration_s: float = 4.0
@@ -198,10 +227,42 @@ class Recording:
     swaps: int = 0
     swap_s: tuple[float, float] = (0.1, 0.4)
     seed: int = 0
+    hold_frames: int = 1
+    repeat_every: int = 0
+    far_hidden_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.setting not in ("treadmill", "overground"):
             raise ValueError(f"setting must be treadmill or overground, got {self.setting!r}")
+        if int(self.hold_frames) != self.hold_frames or self.hold_frames < 1:
+            raise ValueError(f"hold_frames must be an integer >= 1, got {self.hold_frames!r}")
+        if int(self.repeat_every) != self.repeat_every or self.repeat_every == 1 or self.repeat_every < 0:
+            raise ValueError(f"repeat_every must be 0 (none) or an integer >= 2, got {self.repeat_every!r}")
+        if not 0.0 <= self.far_hidden_share <= 1.0:
+            raise ValueError(f"far_hidden_share must lie in [0, 1], got {self.far_hidden_share!r}")
+
+    def pictures(self, n: int) -> np.ndarray:
+        """(n,) int64: the picture each of n frames shows (0, 0, 0, 1, 1, 1, ... with hold_frames=3;
+        0, 0, 1, 2, 3, 4, 5, 5, 6, ... with repeat_every=6): frame j shows the latest picture
+        captured by its time."""
+        j = np.arange(n, dtype=np.int64)
+        if self.repeat_every:
+            N = int(self.repeat_every)
+            return (j * (N - 1)) // (N * int(self.hold_frames))
+        return j // int(self.hold_frames)
+
+    def capture_times(self, t: np.ndarray) -> np.ndarray:
+        """(n,) seconds: when the picture each frame (at times t) shows was captured; t itself
+        when no picture repeats. Picture k is captured k·hold_frames·N/(N-1) frames in
+        (k·hold_frames without repeat_every), read off the frame times."""
+        t = np.asarray(t, dtype=np.float64)
+        if self.hold_frames == 1 and not self.repeat_every:
+            return t
+        pic = self.pictures(t.shape[0])
+        per_picture = float(self.hold_frames) * (self.repeat_every / (self.repeat_every - 1)
+                                                 if self.repeat_every else 1.0)
+        position = np.arange(int(pic[-1]) + 1 if pic.size else 0) * per_picture
+        return np.interp(position, np.arange(t.shape[0]), t)[pic]
 
     def times(self) -> np.ndarray:
         if self.t_s is not None:
@@ -559,10 +620,13 @@ class TrueStride:
 class RunnerTruth:
     """What the synthetic runner really did.
 
-    contacts / toe_offs: side -> (n,) seconds inside the clip; strides: every complete stride
-    (contact to next contact of the same foot) inside the clip; direction: +1/-1 (side view);
-    speed_m_s: running speed; leg_px: side -> L (median hip-ankle length in pixels, noise-free);
-    xy_at(t) -> (N, 33, 2) noise-free image landmarks at any times.
+    contacts / toe_offs: side -> (n,) seconds inside the clip, video time, of the underlying
+    motion (with held pictures, not when a frame first shows them: `first_frame_showing`);
+    strides: every complete stride (contact to next contact of the same foot) inside the clip;
+    direction: +1/-1 (side view); speed_m_s: running speed; leg_px: side -> L (median hip-ankle
+    length in pixels, noise-free); xy_at(t) -> (N, 33, 2) noise-free image landmarks at any
+    times; repeated: (T,) bool, True where the row repeats the previous row's picture (all False
+    without repeated pictures); capture_s: (T,) seconds, when each row's picture was captured.
     """
 
     params: RunnerParams
@@ -576,6 +640,16 @@ class RunnerTruth:
     leg_px: dict[str, float]
     model: RunnerModel = field(repr=False)
     projector: _Projector = field(repr=False)
+    repeated: np.ndarray | None = field(default=None, repr=False)
+    capture_s: np.ndarray | None = field(default=None, repr=False)
+
+    def first_frame_showing(self, t_s: float) -> int | None:
+        """Row of the first frame whose picture was captured at or after `t_s` (None if none is):
+        the earliest frame at which an event at `t_s` can be seen in the pictures. Without
+        repeated pictures, the first frame at or after `t_s`."""
+        capture = self.capture_s if self.capture_s is not None else self.recording.times()
+        later = np.flatnonzero(capture >= t_s - 1e-9)
+        return int(later[0]) if later.size else None
 
     def xy_at(self, t) -> np.ndarray:
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
@@ -602,9 +676,14 @@ def synthetic_run(params: RunnerParams | None = None, camera: Camera | None = No
     camera = camera or Camera()
     rec = recording or Recording()
     model = RunnerModel(params)
+    if rec.far_hidden_share > 0 and camera.view != "side":
+        raise ValueError(f"far_hidden_share needs a side view, got view {camera.view!r}")
     t = rec.times()
     t0 = rec.start_phase_s
-    pts = model.points_3d(t, t0, rec.setting)
+    picture = rec.pictures(t.shape[0])
+    repeated = np.concatenate(([False], picture[1:] == picture[:-1])) if t.shape[0] else np.zeros(0, bool)
+    capture = rec.capture_times(t)
+    pts = model.points_3d(capture, t0, rec.setting)
     hip_mid = (pts[:, L.LEFT_HIP] + pts[:, L.RIGHT_HIP]) / 2
     height = camera.height_m if camera.height_m is not None else float(np.mean(hip_mid[:, 1]))
     if camera.view == "side":
@@ -628,7 +707,8 @@ def synthetic_run(params: RunnerParams | None = None, camera: Camera | None = No
 
     # Truth from the noise-free model, before any artefact.
     direction = camera.facing if camera.view == "side" else 0
-    truth = _truth(model, proj, camera, rec, params, t, xy, direction)
+    truth = replace(_truth(model, proj, camera, rec, params, t, xy, direction), repeated=repeated,
+                    capture_s=capture)
 
     rng = np.random.default_rng(rec.seed)
     if rec.noise_px > 0:
@@ -642,8 +722,52 @@ def synthetic_run(params: RunnerParams | None = None, camera: Camera | None = No
         arrays["z"][drop] = np.nan
         arrays["world_m"][drop] = np.nan
         arrays["visibility"][drop] = 0.0
+    if rec.far_hidden_share > 0:
+        hidden = _far_hidden_rows(t, rec)
+        far = "left" if camera.near == "right" else "right"
+        cells = np.ix_(hidden, [int(lm) for lm in LEG[far][1:]])  # knee, ankle, heel, foot index
+        for key in ("xy_px", "z", "world_m"):
+            arrays[key][cells] = np.nan
+        arrays["visibility"][cells] = 0.0
+    if repeated.any():  # a repeated picture is the same picture: every artefact repeats too
+        first_row = np.flatnonzero(~repeated)[picture]
+        arrays = {k: v[first_row] for k, v in arrays.items()}
     track = PoseTrack(t_s=t, frame_index=np.arange(n, dtype=np.int64), frame_size=camera.frame_size, **arrays)
     return track, truth
+
+
+def _far_hidden_rows(t: np.ndarray, rec: Recording) -> np.ndarray:
+    """Rows where the far leg is lost: spans of FAR_HIDDEN_S seconds adding up to about
+    `rec.far_hidden_share` of the clip (within FAR_HIDDEN_S[0]), apart from each other (0.1 s
+    or more while the clip leaves room), at random places (their own generator, so the other
+    artefacts do not change)."""
+    rng = np.random.default_rng(rec.seed + 104729)
+    lo, hi = FAR_HIDDEN_S
+    total = float(t[-1] - t[0]) if t.shape[0] > 1 else 0.0
+    left = rec.far_hidden_share * total
+    lengths = []
+    while left >= lo:
+        length = rng.uniform(lo, min(hi, left))
+        lengths.append(length)
+        left -= length
+    if lengths and left > 0:  # the remainder, to the shortest span that can take it
+        k = int(np.argmin(lengths))
+        if lengths[k] + left <= hi:
+            lengths[k] += left
+    hidden = np.zeros(t.shape[0], dtype=bool)
+    if not lengths:
+        return hidden
+    lengths = list(rng.permutation(lengths))
+    # Spans apart: at least 0.1 s between two (less only when the rest of the clip is short).
+    k, visible = len(lengths), max(total - sum(lengths), 0.0)
+    apart = min(0.1, 0.5 * visible / (k + 1))
+    gaps = rng.dirichlet(np.ones(k + 1)) * (visible - (k - 1) * apart)
+    gaps[1:-1] += apart
+    start = float(t[0]) + gaps[0]
+    for length, gap in zip(lengths, gaps[1:]):
+        hidden |= (t >= start) & (t < start + length)
+        start += length + gap
+    return hidden
 
 
 def _inject_swaps(arrays: dict, t: np.ndarray, rec: Recording, rng) -> dict:
