@@ -65,7 +65,9 @@ class FramePeople:
     in x-pixel scale; visibility: (P, K) in [0, 1]; world_m: (P, K, 3) metres;
     signature: the frame's own look (`video.cuts.frame_signature`), taken while
     the frame was decoded for pose, so shot cuts need no second decode; None
-    where it was not taken.
+    where it was not taken. change: grey levels by which the frame differs from
+    the one decoded before it (`video.repeats.change_level`), for repeated
+    frames; NaN where unknown.
     """
 
     xy_px: np.ndarray
@@ -73,6 +75,7 @@ class FramePeople:
     visibility: np.ndarray
     world_m: np.ndarray
     signature: np.ndarray | None = None
+    change: float = float("nan")
 
     @classmethod
     def nobody(cls) -> "FramePeople":

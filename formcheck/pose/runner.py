@@ -35,7 +35,8 @@ from formcheck.pose.chunks import Chunk, plan_chunks, seek_cost
 from formcheck.pose.handover import HandoverBoard, handover_frame, sees_everyone
 from formcheck.pose.landmarker import FramePeople, LandmarkerSettings, PoseLandmarker, make_landmarker
 from formcheck.video import FrameReader, VideoInfo, iter_frames
-from formcheck.video.cuts import frame_signature
+from formcheck.video.cuts import halved, signature_of_halved
+from formcheck.video.repeats import change_level, small_grey
 from formcheck.video.reader import to_rgb
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,11 @@ class RawPose:
         """(N, S) every frame's signature (`video.cuts.frame_signature`), None if any is missing."""
         looks = [f.signature for f in self.frames]
         return np.stack(looks) if looks and all(x is not None for x in looks) else None
+
+    def changes(self) -> np.ndarray:
+        """(N,) every frame's change from the frame before (`video.repeats.change_level`), NaN
+        where unknown."""
+        return np.array([f.change for f in self.frames], dtype=np.float64)
 
 
 # -- the pool of warm workers -------------------------------------------
@@ -300,8 +306,8 @@ def _detect_chunk(info, model_path, settings: LandmarkerSettings, plan: _Plan, k
     try:
         frames = iter_frames(info, start=chunk.warmup_start, stop=run_to, threads=decode_threads)
         with landmarker or make_landmarker(model_path, settings) as detector:
-            for index, t_s, rgb, look in _prefetch(frames):
-                people = replace(detector.detect(rgb, t_s), signature=look)
+            for index, t_s, rgb, look, change in _prefetch(frames):
+                people = replace(detector.detect(rgb, t_s), signature=look, change=change)
                 if index < chunk.start:  # warm-up frames only settle the tracking
                     continue
                 kept.append((index, t_s, people))
@@ -336,9 +342,10 @@ def _next_sees_everyone(board: HandoverBoard, later: int, seam: int, unchecked: 
 
 
 def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES
-              ) -> Iterator[tuple[int, float, np.ndarray, np.ndarray]]:
-    """Decode, convert to RGB and take the frame's signature (for shot cuts) on a thread
-    while the caller runs inference (OpenCV and MediaPipe both release the GIL)."""
+              ) -> Iterator[tuple[int, float, np.ndarray, np.ndarray, float]]:
+    """Decode, convert to RGB and take the frame's signature (for shot cuts) and its change from
+    the frame before (for repeated frames) on a thread while the caller runs inference (OpenCV
+    and MediaPipe both release the GIL)."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     end = object()
     stop = threading.Event()
@@ -353,9 +360,14 @@ def _prefetch(frames: Iterator, depth: int = _DECODE_QUEUE_FRAMES
         return False
 
     def produce() -> None:
+        previous = None
         try:
             for frame in frames:
-                if not put((frame.index, frame.t_s, to_rgb(frame.image), frame_signature(frame.image))):
+                small = halved(frame.image)
+                grey = small_grey(small)
+                change = change_level(previous, grey)
+                previous = grey
+                if not put((frame.index, frame.t_s, to_rgb(frame.image), signature_of_halved(small), change)):
                     return
             put(end)
         except BaseException as exc:  # handed to the consumer and raised there

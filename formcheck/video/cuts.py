@@ -238,6 +238,12 @@ def frame_signature(image_bgr: np.ndarray) -> np.ndarray:
     Args:
         image_bgr: (H, W, 3) uint8 BGR picture, H and W >= 1 (not modified).
     """
+    return signature_of_halved(halved(image_bgr))
+
+
+def halved(image_bgr: np.ndarray) -> np.ndarray:
+    """The frame box-halved until its shorter side is under 128 px (uint8 BGR): what the
+    signature and the repeated-frame check (`video.repeats`) read, computed once a frame."""
     img = np.asarray(image_bgr)
     if img.ndim != 3 or img.shape[2] != 3 or img.shape[0] < 1 or img.shape[1] < 1:
         raise ValueError(f"image_bgr must have shape (H, W, 3), got {img.shape}")
@@ -247,6 +253,11 @@ def frame_signature(image_bgr: np.ndarray) -> np.ndarray:
         h, w = img.shape[:2]
         # Exactly half with INTER_LINEAR averages each 2x2 block: a box filter.
         img = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_LINEAR)
+    return img
+
+
+def signature_of_halved(img: np.ndarray) -> np.ndarray:
+    """`frame_signature` of a frame already `halved`."""
     thumb = cv2.resize(img.astype(np.float32), (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(thumb, cv2.COLOR_BGR2GRAY)
     structure = (grey - grey.mean()) / max(float(grey.std()), STD_FLOOR_GREY)
