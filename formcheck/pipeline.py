@@ -39,6 +39,8 @@ class PoseAnalysis:
     athlete partly seen or small, dark, upside down), empty for a good clip;
     cuts: frames where a new shot starts, found during the pose pass (or, for a
     pose cache entry older than that, by decoding the clip once more).
+    repeated: frames that show the previous picture again (held images of slow
+    motion, frame-rate conversions: `video.repeats`), found the same way.
     """
 
     info: VideoInfo
@@ -52,6 +54,7 @@ class PoseAnalysis:
     seconds: float
     warnings: tuple = ()
     cuts: tuple[int, ...] | None = None
+    repeated: tuple[int, ...] | None = None
 
     @property
     def track(self):
@@ -99,18 +102,24 @@ def analyze_pose(
         people = cached.people
         cuts = cached.meta.get("cut_frames")
         cuts = tuple(int(c) for c in cuts) if isinstance(cuts, list) else None
+        repeated = cached.meta.get("repeated_frames")
+        repeated = tuple(int(c) for c in repeated) if isinstance(repeated, list) else None
         log.info("pose: loaded from cache %s", key)
     else:
         raw = run_pose(info, str(model.path), settings.landmarker, settings.run, progress, pool=pool)
         people = link_people(raw.frames, raw.t_s, info.upright_size, raw.frame_index, settings.link)
         cuts = _cuts_from(raw, info)
+        repeated = _repeats_from(raw)
         if use_cache:
             cache.save(key, people, {"clip_sha256": clip_sha, "model_id": model.model_id,
                                      "settings": settings.pose_cache_settings(),
                                      "formcheck_version": __version__, "pose_seconds": raw.seconds,
-                                     **({"cut_frames": list(cuts)} if cuts is not None else {})})
+                                     **({"cut_frames": list(cuts)} if cuts is not None else {}),
+                                     **({"repeated_frames": list(repeated)} if repeated is not None else {})})
     if people and cuts is None:  # a pose cache entry from before cuts were taken in the pose pass
         cuts = _found_cuts(info, clip_sha, cache if use_cache else None)
+    if people and repeated is None:  # one from before the pose pass measured repeated frames
+        repeated = _found_repeats(info, clip_sha, cache if use_cache else None)
     choice = settings.athlete
     chosen = choice.index is not None or choice.point_px is not None
     if people:
@@ -140,7 +149,7 @@ def analyze_pose(
         log.info("%s: %s", info.path.name, w.message)
     return PoseAnalysis(info, model, settings, clip_sha, people, athlete, cleaned,
                         from_cache=cached is not None, seconds=time.perf_counter() - started, warnings=warnings,
-                        cuts=cuts)
+                        cuts=cuts, repeated=repeated)
 
 
 def _cuts_from(raw, info: VideoInfo) -> tuple[int, ...] | None:
@@ -152,6 +161,16 @@ def _cuts_from(raw, info: VideoInfo) -> tuple[int, ...] | None:
         return None
     index = raw.frame_index
     return tuple(int(index[i]) for i in cuts_from_signatures(looks, info.fps or 30.0))
+
+
+def _repeats_from(raw) -> tuple[int, ...] | None:
+    """Repeated frames from the changes the pose pass measured on every frame (no second decode)."""
+    from formcheck.video.repeats import repeated_frames
+
+    changes = raw.changes()
+    if changes.size < 2:
+        return None
+    return tuple(int(raw.frame_index[i]) for i in np.flatnonzero(repeated_frames(changes)))
 
 
 #: [H] A default athlete seen on fewer frames than this may be one the whole picture is too
@@ -234,7 +253,7 @@ def analyze_running(clip: str | Path, settings: Settings | None = None, options=
     from formcheck.running.analysis import RunningOptions, analyze_running_track
 
     pose = analyze_pose(clip, settings, progress=progress, pool=pool)
-    return pose, analyze_running_track(pose, options or RunningOptions())
+    return pose, analyze_running_track(pose, options or RunningOptions(), running_timing(pose, clip_timeline(pose)))
 
 
 def compare_clips(clip_a: str | Path, clip_b: str | Path, settings: Settings | None = None, options=None,
@@ -303,6 +322,16 @@ def clip_timeline(pose: PoseAnalysis):
     return activity_timeline(pose.track, shot_cuts(pose))
 
 
+def running_timing(pose: PoseAnalysis, timeline=None):
+    """What the running analysis needs about the clip's time base (`events.timebase.ClipTiming`):
+    the frames that repeat the previous picture, the shot cuts, and the timeline's reading of
+    slow motion."""
+    from formcheck.events.timebase import clip_timing
+
+    hint = next((n for n in getattr(timeline, "notes", ()) if "slow motion" in n), "")
+    return clip_timing(pose.track, pose.repeated or (), shot_cuts(pose), hint)
+
+
 def shot_cuts(pose: PoseAnalysis) -> tuple[int, ...]:
     """Frames where a new shot starts (edited clips); () for a one-shot clip."""
     return pose.cuts or ()
@@ -322,6 +351,22 @@ def _found_cuts(info: VideoInfo, clip_sha: str, cache: PoseCache | None) -> tupl
     if cache is not None:
         cache.save_json(key, {"cut_frames": list(cuts)})
     return cuts
+
+
+def _found_repeats(info: VideoInfo, clip_sha: str, cache: PoseCache | None) -> tuple[int, ...]:
+    """Repeated frames found by decoding the clip once more (video.repeats), kept in the record
+    cache by clip hash: only for pose results cached before the pose pass measured them."""
+    from formcheck.cache import record_key
+    from formcheck.video.repeats import find_repeated_frames
+
+    key = record_key("repeats", clip_sha, __version__)
+    found = cache.load_json(key) if cache is not None else None
+    if found is not None:
+        return tuple(int(c) for c in found["repeated_frames"])
+    repeated = find_repeated_frames(info)
+    if cache is not None:
+        cache.save_json(key, {"repeated_frames": list(repeated)})
+    return repeated
 
 
 def timeline_recognition(timeline):
@@ -404,7 +449,8 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
     from formcheck.running.analysis import RunningOptions, analyze_running_track
 
     if mode == "run":
-        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions()), "user",
+        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions(),
+                                                             running_timing(pose, timeline)), "user",
                                  "chosen by the user", timeline)
     if mode == "exercise":
         return _exercise_analysis(pose, analyze_exercise_track(pose.track, exercise_options or ExerciseOptions()),
@@ -414,7 +460,8 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
     chosen = next((mode_of(n) for n, _ in d.candidates if mode_of(n)), "exercise") if unsure else d.mode
     why = d.reason + (f". {d.ask}" if d.ask else "")
     if chosen == "running":
-        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions()), "auto", why,
+        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions(),
+                                                             running_timing(pose, timeline)), "auto", why,
                                  timeline, unsure)
     opts = exercise_options or ExerciseOptions()
     if opts.exercise == "auto":

@@ -27,10 +27,20 @@ The model (metres, seconds; x forward, y up, z to the runner's right)
 * Swing (toe-off to next contact): the ankle's height above the ground
   and its position relative to the hips are Hermite curves that continue
   the stance's position and velocity at toe-off (a smooth lift-off), rise
-  to `swing_ankle_height_m`, and reach furthest forward `reach_lead_s`
-  before contact; from there the foot retracts (quadratically) and lands
-  moving forward over the ground at `touchdown_forward_m_s` and down at
-  `touchdown_speed_m_s`, with the foot angle still. The foot slap about the
+  to `swing_ankle_height_m`, and reach furthest forward at contact: on
+  real clips, the heel's furthest reach ahead of the hips in MediaPipe's
+  landmarks is the frame the eye sees the foot land (home_treadmill_run_
+  side.mp4: 33 of its 34 contacts marked by eye within a frame, mean +5
+  ms; formcheck.events.stepping), so the default `reach_lead_s` is 0 and
+  the foot lands moving with the hips, then slows to the ground's speed
+  over `landing_slide_s` (0.05 s: on that clip the heel's speed over the
+  belt falls from about the hips' to nothing over about two frames at 30
+  fps, frames 14-17), so the heel turns back smoothly at contact, as real
+  heels do (on the real clip its reach comes at the same frame before and
+  after the clean stage's low-pass; here, ~5 ms earlier after it). With `reach_lead_s` > 0 it reaches
+  furthest forward that long before contact, then retracts (quadratically)
+  and lands moving forward over the ground at `touchdown_forward_m_s`; it
+  lands moving down at `touchdown_speed_m_s`, with the foot angle still. The foot slap about the
   heel that starts at contact stops the heel abruptly (the "end of
   downward velocity" of METRICS.md §1). The knee is placed by inverse
   kinematics in swing too.
@@ -107,7 +117,7 @@ FAR_HIDDEN_S = (0.2, 0.6)  # shortest and longest span with the far leg lost (Re
 class RunnerParams:
     """Gait and body of the synthetic runner. Angles in degrees, lengths in metres.
 
-    Defaults: an easy run at 170 steps/min, 35% duty factor (~2.6 m/s).
+    Defaults: an easy run at 170 steps/min, 35% duty factor (~2.9 m/s).
     """
 
     cadence_spm: float = 170.0
@@ -124,8 +134,9 @@ class RunnerParams:
     heel_off_at: float = 0.5          # fraction of stance when the heel rises
     swing_ankle_height_m: float = 0.42  # highest ankle in swing (heel towards the buttocks)
     swing_peak_at: float = 0.4        # fraction of swing when the ankle is highest
-    reach_lead_s: float = 0.06        # the heel is furthest ahead of the hips this long before contact
-    touchdown_forward_m_s: float = 0.4  # ankle/heel speed over the ground at contact, forward
+    reach_lead_s: float = 0.0         # the heel is furthest ahead of the hips this long before contact
+    landing_slide_s: float = 0.05     # (reach_lead_s 0) the heel's speed over the ground falls to 0 over this
+    touchdown_forward_m_s: float = 0.4  # ankle/heel speed over the ground at contact (with reach_lead_s > 0)
     touchdown_speed_m_s: float = 0.5  # ... and downward
     trunk_lean_deg: float = 8.0
     vertical_oscillation_m: float = 0.08
@@ -338,7 +349,10 @@ class RunnerModel:
         ankle_to = np.array([p.thigh_m * np.sin(phi) + p.shank_m * np.sin(phi - th),
                              -p.thigh_m * np.cos(phi) - p.shank_m * np.cos(phi - th)])
         toe_to = ankle_to + _rot(self.a_to, TOE_F)
-        self.v = (self.xh_flat + FOOT_LEN - toe_to[0]) / self.CT
+        # Landing: the foot arrives moving with the hips (reach_lead_s 0) and slows to the ground's
+        # speed over landing_slide_s, covering half of the hips' travel in that time.
+        self.slide_s = min(max(p.landing_slide_s, 0.0), 0.5 * self.CT) if p.reach_lead_s <= 0 else 0.0
+        self.v = (self.xh_flat + FOOT_LEN - toe_to[0]) / (self.CT - self.slide_s / 2)
         if self.v <= 0:
             raise ValueError("the toe-off pose lies ahead of the contact pose: raise overstride")
         self._build_swing()
@@ -357,6 +371,9 @@ class RunnerModel:
         """Foot angle, ankle, heel, toe (x forward rel. the hip, y up) during stance."""
         p = np.asarray(p, dtype=np.float64)
         shift = -self.v * p
+        if self.slide_s > 0:
+            u = np.clip(p / self.slide_s, 0, 1)
+            shift = shift + self.v * self.slide_s / 2 * (1 - (1 - u) ** 2)
         alpha = np.zeros_like(p)
         if self.pA > 0:
             u = np.clip(p / self.pA, 0, 1)
@@ -413,8 +430,8 @@ class RunnerModel:
         # Touchdown: the ankle (and heel: the foot angle is still) moves forward over the ground at
         # touchdown_forward_m_s and down at touchdown_speed_m_s; relative to the hips it is already
         # retracting, having reached furthest forward reach_lead_s earlier (a quadratic approach).
-        vx_ic = p.touchdown_forward_m_s - self.v
         tau = p.reach_lead_s
+        vx_ic = p.touchdown_forward_m_s - self.v if tau > 0 else 0.0  # no lead: lands at its furthest reach
         x_pk = x_ic - 0.5 * vx_ic * tau
         q_pk = p.swing_peak_at * Ts
         self._sw = dict(x=(x_to, vx_to, x_pk, Ts - tau, x_ic, vx_ic, tau),
@@ -429,7 +446,7 @@ class RunnerModel:
         x_to, vx_to, x_pk, q_x, x_ic, vx_ic, tau = self._sw["x"]
         u = np.clip(q / q_x, 0, 1)
         x = np.where(q <= q_x, _hermite(u, x_to, vx_to * q_x, x_pk, 0.0),
-                     x_pk + 0.5 * (vx_ic / tau) * (q - q_x) ** 2)
+                     x_pk + 0.5 * (vx_ic / max(tau, 1e-9)) * (q - q_x) ** 2)
         h_to, vh_to, h_max, q_pk, h_ic, vh_ic = self._sw["h"]
         rest = self.Ts - q_pk
         h = np.where(q <= q_pk, _hermite(np.clip(q / q_pk, 0, 1), h_to, vh_to * q_pk, h_max, 0.0),

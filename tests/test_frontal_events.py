@@ -16,7 +16,13 @@ and without 3% dropouts; rear and front, treadmill and overground):
 |---------|---------|---------|-------------------------------------------------------------|
 | 25-30   | 50 ms   | 55 ms   | ~35 / ~50 ms at 25 fps, ~50 / ~25 ms at 30 fps (1.5 frames) |
 | 60      | 35 ms   | 30 ms   | ~33 / ~20 ms (one 90 ms outlier in 160 with dropouts)       |
-| 120-240 | 25 ms   | 25 ms   | ~24 / ~24 ms at 120, ~10 / ~10 ms at 240                    |
+| 120-240 | 35 ms   | 25 ms   | ~32 / ~24 ms at 120, ~28 / ~10 ms at 240                    |
+
+Since the synthetic runner lands as real heels do in a side view (furthest ahead of the hips at
+contact, then slowing to the ground's speed over 50 ms), a rear camera sees the landing foot
+still moving away for those 50 ms, rising in the image: contacts come ~20-30 ms early at
+120-240 fps. On the real rear clip (park_run_rear_snow.mp4) they come ~1.2 frames (40 ms) before
+the contacts marked by eye; cadence is unaffected (within 0.5% there).
 
 Median errors are -11..+2 ms (contact) and -12..+8 ms (toe-off). Over seeds 0-7, with and without
 dropouts, 250 of the 256 runs of the first test pass: two lose an early toe-off at 25 fps, two a
@@ -60,7 +66,7 @@ def tolerance_s(fps: float) -> dict[str, float]:
         return {"contact": 0.05, "toe_off": 0.055}
     if fps <= 60:
         return {"contact": 0.035, "toe_off": 0.03}
-    return {"contact": 0.025, "toe_off": 0.025}
+    return {"contact": 0.035, "toe_off": 0.025}
 
 
 def frontal_run(view="rear", setting="treadmill", fps=30.0, noise_px=2.0, scaled_noise=True, dropout=0.0,
@@ -174,8 +180,10 @@ def test_stances_feed_rear_view_metrics_with_the_true_pelvic_drop(view, setting)
 def test_walking_from_behind_is_walking():
     # Double support: each foot lands before the other leaves. (From the front, a walker's foot
     # index hardly rises in the image, so toe-offs there are not found: a known limit.)
+    # Through the product's entry point: a contact the frontal detector loses near the clip's end
+    # (left, 3.95 s) is placed from the feet's alternation (events.stepping), 17 ms off.
     _, clean, truth = frontal_run(view="rear", fps=30, params=walking_params(), duration_s=5.0)
-    events = detect_frontal_events(clean)
+    events = detect_gait_events(clean, None, view="rear")
     errors, missed, extra = match(events, truth, kinds=("contact",))
     assert not missed and not extra
     assert np.max(np.abs(errors["contact"])) <= 0.05
@@ -305,5 +313,6 @@ def test_real_side_clip_gait_mode(shared_clip, clip, context, allowed):
     assert hips.mode in allowed, hips
     mode = gait_mode(events, hips)
     assert mode.mode in allowed, mode
-    # The detector follows the hips: Zeni's events only where they say walking.
-    assert {e.method for e in events} == {"zeni" if hips.mode == "walking" else "hybrid"}
+    # Contacts of both feet from the front-most heel (events.stepping), a missed one inferred.
+    assert {e.method for e in events} <= {"front_heel", "inferred"}
+    assert any(e.method == "front_heel" for e in events)

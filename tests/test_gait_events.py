@@ -40,6 +40,7 @@ from synthetic_tracks import inject_gap
 from formcheck.clean import clean_track
 from formcheck.events.gait import DETECTORS, detect_gait_events, make_detector, stances
 from formcheck.events.model import GaitEvent, Stance
+from formcheck.events.stepping import INFERRED_CONFIDENCE
 from formcheck.landmarks import Landmark as L
 from formcheck.metrics.gait_mode import GaitMode, gait_mode
 
@@ -92,7 +93,7 @@ def test_every_event_found_once_and_on_time(case):
     _, truth, events = run(**case)
     errors, missed, extra = match(events, truth)
     assert_events_on_time(errors, missed, extra, tolerance_s(case["fps"]))
-    assert all(e.method == "hybrid" for e in events)
+    assert {e.method for e in events} <= {"front_heel", "inferred"}
 
 
 @pytest.mark.parametrize("case", [pytest.param(dict(fps=30), id="30fps"), pytest.param(dict(fps=120), id="120fps")])
@@ -107,12 +108,16 @@ def test_sub_frame_times_and_nearest_frame(case):
         assert 0.5 <= e.confidence <= 1.0
 
 
-# Every registered detector finds every interior contact and toe-off once on a clean run. Zeni's
-# hip-relative extremes come early (contact) and late (toe-off) in running: its bounds say how much.
+# Every registered detector, on a clean run, against the synthetic runner, which lands as real heels
+# do in MediaPipe's landmarks (furthest ahead of the hips at contact, then slowing to the ground's
+# speed): Zeni's contact is the landing, its toe-off late (the toe keeps moving back after it
+# leaves); "hybrid" waits for the foot to lose 80% of its speed over the ground, late (on the real
+# treadmill clip, +1.3 frames); "heel_knee" reads the end of the heel's descent. The automatic
+# choice is none of them (events.stepping: both feet at once from the front-most heel).
 DETECTOR_BOUNDS_S = {
-    "hybrid": {"contact": (-0.017, 0.017), "toe_off": (-0.017, 0.017)},
+    "hybrid": {"contact": (0.03, 0.06), "toe_off": (-0.017, 0.017)},
     "heel_knee": {"contact": (-0.02, 0.02), "toe_off": (-0.017, 0.017)},
-    "zeni": {"contact": (-0.08, -0.03), "toe_off": (0.03, 0.09)},
+    "zeni": {"contact": (-0.005, 0.005), "toe_off": (0.06, 0.1)},
 }
 
 
@@ -121,34 +126,43 @@ def test_every_detector_on_a_clean_run(name):
     assert set(DETECTOR_BOUNDS_S) == set(DETECTORS)
     _, truth, events = run(fps=60, noise_px=0.0, method=name)
     errors, missed, extra = match(events, truth)
-    assert not missed and not extra, (missed, extra)
+    assert len(missed) <= 1 and not extra, (missed, extra)  # a late contact may push one toe-off past the end
     for kind, (lo, hi) in DETECTOR_BOUNDS_S[name].items():
         assert lo <= errors[kind].min() and errors[kind].max() <= hi, (kind, np.round(1000 * errors[kind], 1))
     assert {e.method for e in events} == {name}
 
 
-def test_far_leg_hidden_gives_only_the_near_foot():
+def test_far_leg_hidden_its_contacts_come_from_the_alternation():
     # Facing right, the camera sees the right side; the left leg's visibility is 0.3, as MediaPipe
-    # gives a hidden far leg: its events are dropped, never guessed; the near foot is complete.
+    # gives a hidden far leg: its contacts are placed halfway between the near foot's, marked
+    # "inferred" and low-confidence, with no toe-off; the near foot is complete and on time.
     _, truth, events = run(fps=60, far_visibility=0.3)
-    assert {e.side for e in events} == {"right"}
-    errors, missed, extra = match(events, truth, sides=("right",))
+    seen = [e for e in events if e.method != "inferred"]
+    assert {e.side for e in seen} == {"right"}
+    errors, missed, extra = match(seen, truth, sides=("right",))
     assert not missed and not extra
     assert np.max(np.abs(errors["contact"])) <= tolerance_s(60)["contact"]
+    inferred = [e for e in events if e.method == "inferred"]
+    assert inferred and all(e.side == "left" and e.kind == "contact" and e.confidence == INFERRED_CONFIDENCE
+                            for e in inferred)
+    errors, missed, extra = match(inferred, truth, kinds=("contact",), sides=("left",))
+    assert not missed and not extra
+    # Halfway between the near foot's contacts: as far off as the step is uneven (here 0 ms) plus timing.
+    assert np.max(np.abs(errors["contact"])) <= 0.03
 
 
-def test_a_foot_hidden_for_a_stance_loses_that_contact_only():
-    clean, truth, events = run(fps=60)
+def test_a_foot_hidden_for_a_stance_has_that_contact_inferred():
     track, truth = synthetic_run(RunnerParams(), Camera(), Recording(fps=60, noise_px=2.0))
     hidden = truth.contacts["right"][2]
     rows = np.flatnonzero(np.abs(track.t_s - hidden) <= 0.15)
     track = inject_gap(track, [L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX, L.RIGHT_ANKLE, L.RIGHT_KNEE], rows)
     events = detect_gait_events(clean_track(track).track, 1)
-    right = np.array([e.t_s for e in events if e.side == "right" and e.kind == "contact"])
-    assert not np.any(np.abs(right - hidden) <= MATCH_S)
+    right = [e for e in events if e.side == "right" and e.kind == "contact"]
+    near = [e for e in right if abs(e.t_s - hidden) <= MATCH_S]
+    assert len(near) == 1 and near[0].method == "inferred" and abs(near[0].t_s - hidden) <= 0.03
     for tt in truth.contacts["right"]:
         if tt != hidden and 0.4 <= tt <= 3.6:
-            assert np.any(np.abs(right - tt) <= MATCH_S), tt
+            assert any(abs(e.t_s - tt) <= MATCH_S and e.method == "front_heel" for e in right), tt
 
 
 def test_input_track_is_not_modified():
@@ -178,7 +192,7 @@ def test_walking_is_walking_and_running_is_running(fps):
     _, _, walk = run(fps=fps, params=walking_params(), duration_s=5.0)
     mode = gait_mode(walk)
     assert isinstance(mode, GaitMode) and mode.mode == "walking" and mode.confidence >= 0.8, mode
-    assert {e.method for e in walk} == {"zeni"}  # auto: hips highest at midstance
+    assert {e.method for e in walk} <= {"front_heel", "inferred"}
     _, _, run_events = run(fps=fps)
     mode = gait_mode(run_events)
     assert mode.mode == "running" and mode.confidence >= 0.8, mode
@@ -249,8 +263,10 @@ def test_short_track_gives_no_events():
 
 @pytest.mark.real_clip
 def test_real_treadmill_clip_events(shared_clip):
-    # Structure only: the cadence is established independently of this detector, so it is not
-    # asserted here. The runner faces image-left; the console hides the far (right) leg at times.
+    # Timing against the contacts marked by eye: tests/test_running_events_real.py. Here the
+    # detector on its own: the runner faces image-left; the console hides the far (right) leg at
+    # times and the pose model swaps the legs' labels around frames 210-300, yet every step is
+    # one contact, 0.36 s from the last (168.75 steps/min).
     from formcheck.kinematics.direction import facing_direction
     from formcheck.pipeline import analyze_pose
 
@@ -258,11 +274,9 @@ def test_real_treadmill_clip_events(shared_clip):
     direction = facing_direction(track, "treadmill")
     assert direction.sign == -1
     events = detect_gait_events(track, direction)
-    contacts = {side: np.array([e.t_s for e in events if e.kind == "contact" and e.side == side])
-                for side in ("left", "right")}
-    assert contacts["left"].size >= 12  # the near foot: most of the 17 strides in 12 s
-    for side in ("left", "right"):
-        assert np.all(np.diff(contacts[side]) >= 0.5)  # one contact per stride at most
-    both = np.sort(np.concatenate(list(contacts.values())))
-    assert np.all(np.diff(both) >= 0.2)
+    contacts = np.array([e.t_s for e in events if e.kind == "contact"])
+    assert contacts.size >= 32
+    steps = np.diff(contacts)
+    assert np.all((steps >= 0.3) & (steps <= 0.42)), np.round(steps, 3)
+    assert {e.side for e in events if e.kind == "contact"} == {"left", "right"}
     assert gait_mode(events).mode == "running"

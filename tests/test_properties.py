@@ -547,9 +547,16 @@ def test_running_analysis_of_a_side_clip_set_to_rear_measures_nothing_and_says_w
     # Found by test_running_analysis_of_any_damaged_track: the undamaged side-view runner with
     # RunningOptions(view="rear"). Its hips are in front-view order in 49 of 91 frames (they
     # overlap from the side); rear_view_stances raised ValueError through analyze_running_track.
+    # Since the synthetic runner lands as real heels do (reach at contact) the frontal detector finds
+    # one stance there, which measures nothing either.
     run = running_of(clean_track(runner("side")).track, "rear")
-    assert run.strides == [] and run.summary == {}
-    assert any("hips are in the other order" in n for n in run.notes)
+    assert run.summary == {}
+    assert all(not math.isfinite(v) for s in run.strides for v in s.values.values())
+    said = {m.name: m.reason for m in run.not_measurable}
+    assert {"pelvic_drop_deg", "hip_adduction_deg", "step_width_ratio", "cadence_spm"} <= set(said)
+    assert run.strides == [] and any("hips are in the other order" in n for n in run.notes) or \
+        all("could not be measured" in said[n] or "not measurable here" in said[n]
+            for n in ("pelvic_drop_deg", "hip_adduction_deg", "step_width_ratio"))
 
 
 def test_a_constant_rear_view_with_scattered_missing_shoulders_has_no_gait_events():

@@ -20,21 +20,23 @@ FAR_LEFT_LEG = [int(L.LEFT_KNEE), int(L.LEFT_ANKLE), int(L.LEFT_HEEL), int(L.LEF
 
 
 # -- defaults unchanged ------------------------------------------------------------------------------
-# Recorded from tests/synthetic_runner.py before hold_frames / repeat_every / far_hidden_share existed:
+# Recorded from tests/synthetic_runner.py before hold_frames / repeat_every / far_hidden_share existed,
+# with the landing of that time (the heel furthest ahead of the hips 60 ms before contact, retracting;
+# since then the default lands at the furthest reach and slides, as the real clip shows):
 # rows, nansum(xy), xy[10, LEFT_ANKLE, y], NaN count in xy, sum(visibility), nansum(world), right contacts
 # (first two), leg_px left/right, true strides.
 BEFORE = [
-    pytest.param(dict(), 241, 7916369.0822263975, 513.8765441951695, 0, 7678.26, -128.08795309801206,
+    pytest.param(dict(params=RunnerParams(reach_lead_s=0.06)), 241, 7916369.0822263975, 513.8765441951695, 0, 7678.26, -128.08795309801206,
                  [0.13, 0.83588235], (237.83050908477915, 243.44579940399643), 9, id="defaults"),
-    pytest.param(dict(recording=Recording(fps=30, duration_s=5, noise_px=2.0, dropout_rate=0.05, swaps=2,
+    pytest.param(dict(params=RunnerParams(reach_lead_s=0.06), recording=Recording(fps=30, duration_s=5, noise_px=2.0, dropout_rate=0.05, swaps=2,
                                           far_visibility=0.6, seed=4)),
                  151, 4718093.977813169, 545.2651022694203, 484, 4194.78, -83.30259237681766,
                  [0.13, 0.83588235], (238.3664510839816, 242.61333301716536), 12, id="noise-dropout-swaps"),
-    pytest.param(dict(params=walking_params(), camera=Camera(view="rear"),
+    pytest.param(dict(params=walking_params(reach_lead_s=0.06), camera=Camera(view="rear"),
                       recording=Recording(fps=60, vfr_jitter=0.2, noise_px=1.0, seed=1, setting="overground")),
                  241, 7716213.1431565825, 602.6851691065425, 0, 7555.35, -275.4448017901871,
                  [0.13, 1.22090909], (154.63998030862714, 149.19822593892673), 0, id="rear-walk-vfr"),
-    pytest.param(dict(camera=Camera(facing=-1), recording=Recording(fps=240, duration_s=2, noise_px=1.0, seed=2)),
+    pytest.param(dict(params=RunnerParams(reach_lead_s=0.06), camera=Camera(facing=-1), recording=Recording(fps=240, duration_s=2, noise_px=1.0, seed=2)),
                  481, 14318443.041294247, 580.1710395328369, 0, 15324.66, -5436.3282190975915,
                  [0.13, 0.83588235], (242.44216178143213, 238.77913080341713), 4, id="facing-left-240fps"),
 ]

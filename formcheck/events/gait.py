@@ -5,11 +5,12 @@ Detectors (METRICS.md §1 "Events"), looked up by name in `DETECTORS`:
 * "zeni": IC = max of d·(x_heel - x_hipmid), TO = min of d·(x_toe - x_hipmid)
   (Zeni et al. 2008). Relative to the hips, so it works on a treadmill,
   overground and with a panning camera, and it is robust (no thresholds
-  on heights). Validated for walking; in running the heel reaches furthest
-  ahead before contact and the toe keeps moving back after toe-off, so its
-  IC is early and its TO late (~50 ms each on the synthetic runner, more
-  on the real treadmill clip) [W]. Used for walking.
-* "hybrid" (running): Zeni's extremes give one window per stride; IC = the
+  on heights). Validated for walking (Zeni et al. 2008); in running its IC
+  is the landing too (on the real treadmill clip 30 of 34 contacts marked
+  by eye within a frame, the others lost to a stretch of swapped leg
+  labels), but the toe keeps moving back after toe-off, so its TO is late
+  (~80 ms on the synthetic runner) [W].
+* "hybrid": Zeni's extremes give one window per stride; IC = the
   first time after the heel's furthest reach that the heel (or the foot
   index, for a forefoot strike) moves over the image no faster than the
   ground under it, measured from the stance itself (at rest overground,
@@ -17,25 +18,33 @@ Detectors (METRICS.md §1 "Events"), looked up by name in `DETECTORS`:
   TO = peak knee extension between the stance and the swing knee-flexion
   peaks (Fellin et al. 2010: TO ~5 ms from force plates, treadmill and
   overground; Young et al. 2023 tell the extension peaks apart the same
-  way).
+  way). Its IC is late: the landing foot keeps moving over the ground for
+  a few tens of ms (+1.3 frames on the real treadmill clip, +45 ms on the
+  synthetic runner).
 * "heel_knee" (cross-check, METRICS.md §1 event 1): IC = end of the foot's
   downward velocity (largest drop of the vertical speed of its lowest
   landmark), TO as in "hybrid". On a real treadmill clip the heel skims
   the belt for ~0.1 s before landing and the foot index sits lower than
   the heel once the foot is flat, so the vertical cue is unreliable there.
 
-`method="auto"` runs "hybrid", or "zeni" when the hips are highest at
-midstance (walking, an inverted pendulum; running, a spring, has them
-lowest), for treadmill and overground clips alike: every cue is relative to
-the hips or to the stance foot. The hip phase is read at the midstances of
+`method="auto"` finds the contacts of both feet at once, from the front-most
+heel (`formcheck.events.stepping`): robust to the pose model swapping the
+legs' labels, and with a contact missed by the far foot placed from the feet's
+alternation (marked "inferred"). Measured on the 34 contacts marked by eye on
+home_treadmill_run_side.mp4, 33 within one frame (the per-foot "hybrid" 8,
+"zeni" 30). Toe-offs: peak knee extension in running, the toe's rearmost point
+in walking; which gait, the hips say (`hip_phase_votes`, below), or the step
+rate where they cannot. The per-foot detectors above stay for
+`method=NAME` and for comparison.
+
+The hip phase is read at the midstances of
 the Zeni events that keep the clip's rhythm, over a whole step each, and
 weighed by its size (`hip_phase_votes`): on a real walking clip
 (sports2d_demo_walk_side.mp4) a stretch of swapped leg labels made the
-plain per-stance vote inconclusive, so the running detector was used and
-its events said "unknown". Each detector's events confirm its own gait (the
-hybrid toe-off, peak knee extension, comes at terminal stance in walking
-and looks like flight; Zeni's early contacts and late toe-offs make running
-look like double support), so the choice cannot come from them.
+plain per-stance vote inconclusive. Each detector's events confirm its own
+gait (a knee toe-off comes at terminal stance in walking and looks like
+flight; Zeni's early contacts and late toe-offs make running look like
+double support), so the choice cannot come from them.
 
 Views. This module reads a side view. `detect_gait_events(..., view="rear")`
 or `view="front"` hands the track to `formcheck.events.frontal` (feet's
@@ -61,6 +70,13 @@ import numpy as np
 
 from formcheck.events.frontal import FRONTAL_VIEWS, detect_frontal_events
 from formcheck.events.model import SIDES, GaitEvent, Stance
+from formcheck.events.stepping import (
+    gait_by_step_rate,
+    step_period_s,
+    stepping_events,
+    toe_off_by_knee,
+    with_inferred_contacts,
+)
 from formcheck.events.signals import (  # noqa: F401  (public names of this module since the split)
     KINK_S,
     MAX_STRIDE_S,
@@ -127,25 +143,13 @@ def _landing(signals: GaitSignals, side: str, reach_s: float, end_s: float) -> f
     return first
 
 
-def _toe_off_by_knee(signals: GaitSignals, side: str, ic_pos: float, stride_s: float) -> float | None:
-    """Peak knee extension between the stance flexion peak (first 30% of the stride) and the swing
-    flexion peak (30-90%): the extension peak after the shallower flexion (Young et al. 2023)."""
-    knee, dt = signals.feet[side].knee_deg, signals.dt
-    t_ic = ic_pos * dt
-    stance_pk = argext(knee, t_ic, t_ic + 0.3 * stride_s, dt, 1.0)
-    swing_pk = argext(knee, t_ic + 0.3 * stride_s, t_ic + 0.9 * stride_s, dt, 1.0)
-    if stance_pk is None or swing_pk is None:
-        return None
-    return argext(knee, stance_pk * dt, swing_pk * dt, dt, -1.0)
-
-
 def _with_toe_offs(signals: GaitSignals, side: str, ics) -> Raw:
     """The contacts, and after each its knee toe-off (needs the foot's median stride)."""
     stride = median_stride_s(ics, signals.dt)
     out: Raw = [("contact", float(p)) for p in ics]
     if np.isfinite(stride):
         for p in ics:
-            to = _toe_off_by_knee(signals, side, p, stride)
+            to = toe_off_by_knee(signals, side, p, stride)
             if to is not None:
                 out.append(("toe_off", to))
     return out
@@ -346,7 +350,9 @@ def detect_gait_events(track: PoseTrack, direction, method: str = "auto", view: 
     if view in FRONTAL_VIEWS:
         if method not in ("auto", "frontal"):
             raise ValueError(f"method {method!r} needs a side view; with view={view!r} use 'auto' or 'frontal'")
-        return detect_frontal_events(track, min_visibility)
+        # The feet take turns from behind or in front too: a contact lost between two of the other
+        # foot's is placed from the alternation, as in a side view (events.stepping).
+        return with_inferred_contacts(detect_frontal_events(track, min_visibility), track)
     if not isinstance(track, PoseTrack):
         raise ValueError(f"track must be a PoseTrack, got {type(track).__name__}")
     if method == "frontal":
@@ -362,8 +368,10 @@ def detect_gait_events(track: PoseTrack, direction, method: str = "auto", view: 
     signals = gait_signals(track, d, min_visibility)
     if method == "auto":
         mode = hip_phase_mode(signals)
-        method = "zeni" if mode == "walking" else "hybrid"
-        logger.info("gait events: hips say %s, using %s", mode, method)
+        if mode == "unknown":  # the step rate says which toe-off cue holds (stepping.gait_by_step_rate)
+            mode = gait_by_step_rate(step_period_s(signals))
+        logger.info("gait events: %s; contacts from the front-most heel", mode)
+        return stepping_events(track, signals, "toe" if mode == "walking" else "knee", min_visibility)
     detector = make_detector(method)
     events = []
     for side in SIDES:
@@ -390,7 +398,8 @@ def stances(events: list[GaitEvent], track: PoseTrack) -> list[Stance]:
     out = []
     hip_y = (track.xy_px[:, Lm.LEFT_HIP, 1] + track.xy_px[:, Lm.RIGHT_HIP, 1]) / 2
     for side in SIDES:
-        mine = sorted((e for e in events if e.side == side), key=lambda e: e.t_s)
+        # Inferred contacts (events.stepping) have no toe-off and were not seen: no stance.
+        mine = sorted((e for e in events if e.side == side and e.method != "inferred"), key=lambda e: e.t_s)
         for a, b in zip(mine[:-1], mine[1:]):
             if a.kind != "contact" or b.kind != "toe_off" or not b.t_s > a.t_s:
                 continue

@@ -113,6 +113,9 @@ def _events_mode(events: Sequence[GaitEvent]) -> GaitMode:
     events = list(events)
     if not all(isinstance(e, GaitEvent) for e in events):
         raise ValueError("events must be GaitEvent objects")
+    # A contact placed halfway by the feet's alternation (events.stepping) was not seen: its time
+    # says nothing about flight or double support.
+    events = [e for e in events if e.method != "inferred"]
     double, flight = _support_votes(events)
     if double + flight >= MIN_VOTES:
         walk, run, what = double, flight, "double support vs flight between the feet"

@@ -34,6 +34,11 @@ Departures from METRICS.md, and why:
   120 / stride time when the other foot was not seen in the stride.
 * Flight time: from this toe-off to the other foot's next contact, 0 when
   that contact came first (double support, walking).
+* Foot-strike angle: the foot's angle as it lands, the extreme (most toes-up,
+  or most toes-down for a forefoot landing) within STRIKE_WINDOW_S of the
+  contact: the foot slaps flat within ~30 ms of landing, so a contact timed
+  10 ms late (contacts are good to ~20 ms; Stenum et al. 2021) would read
+  5° less at the contact itself.
 * Foot-strike pattern (`foot_strike_pattern`): rearfoot above +8°,
   forefoot below -1.6°, midfoot between: Altman & Davis's 2012 cut-offs
   for a 3-D, standing-referenced foot angle, applied to the 2-D heel ->
@@ -77,11 +82,25 @@ MIN_FRAMES = 3
 STRIDE_TOL = 0.35       # a same-foot gap beyond (1 + this) x median stride skips a contact [H]
 MAX_STRIDE_S = 2.0
 HIP_EXT_FRAMES = 2      # METRICS.md §1.4: TO ± 2 frames
+#: [H] Half-width of the span around contact whose extreme foot angle is the strike angle (s), at
+#: least one frame interval.
+STRIKE_WINDOW_S = 0.02
 REARFOOT_ABOVE_DEG = 8.0
 FOREFOOT_BELOW_DEG = -1.6
 
 _LEG = {side: tuple(L[f"{side.upper()}_{n}"] for n in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))
         for side in SIDES}
+
+
+def _strike_angle(s: "_Series", foot: np.ndarray, t_ic: float, min_coverage: float) -> float:
+    """The foot's extreme angle within STRIKE_WINDOW_S (at least a frame) of contact, on the side
+    (toes up or down) it has at contact (module docstring)."""
+    at = s.at(foot, t_ic)
+    if not math.isfinite(at):
+        return math.nan
+    half = max(STRIKE_WINDOW_S, float(np.median(np.diff(s.t))) if len(s.t) > 1 else STRIKE_WINDOW_S)
+    best = s.extreme(foot, t_ic - half, t_ic + half, 1.0 if at >= 0 else -1.0, min_coverage)
+    return best if math.isfinite(best) else at
 
 
 def foot_strike_pattern(angle_deg: float) -> str:
@@ -211,7 +230,10 @@ def side_view_strides(track, events: Sequence[GaitEvent], direction, *, min_visi
     if len(track) < 2:
         return []
     s = _Series(track, d, min_visibility)
-    contacts = {side: sorted((e for e in events if e.kind == "contact" and e.side == side), key=lambda e: e.t_s)
+    # A contact placed by the feet's alternation (events.stepping, method "inferred") was not seen:
+    # no stride is measured from it, nor a flight time to it.
+    contacts = {side: sorted((e for e in events if e.kind == "contact" and e.side == side and e.method != "inferred"),
+                             key=lambda e: e.t_s)
                 for side in SIDES}
     toe_offs = {side: sorted((e for e in events if e.kind == "toe_off" and e.side == side), key=lambda e: e.t_s)
                 for side in SIDES}
@@ -263,7 +285,7 @@ def _measure(s: _Series, side: str, ic: GaitEvent, to: GaitEvent | None, nxt: Ga
         "hip_extension_peak_deg": hip_ext,
         "overstride_ratio": s.at(leg["overstride"], t_ic),
         "shank_angle_contact_deg": s.at(leg["shank"], t_ic),
-        "foot_strike_angle_deg": s.at(leg["foot"], t_ic),
+        "foot_strike_angle_deg": _strike_angle(s, leg["foot"], t_ic, min_coverage),
         "trunk_lean_deg": s.mean(s.trunk, t_ic, t_next, min_coverage) if nxt is not None else nan,
         "vertical_oscillation_ratio": nan,
         "contact_time_ms": 1000.0 * ct,

@@ -1,26 +1,32 @@
 """A running clip from pose track to strides, summaries and cues (one place, in order).
 
-view -> context -> direction -> gait events -> gait mode -> per-stride
-metrics for the view (side, or rear/front) -> summaries -> what the view
-cannot measure, and why -> cues. Every number keeps the view and frames
-it came from and a confidence.
+view -> context -> direction -> new pictures only (repeated frames
+dropped, `events.timebase`) -> gait events -> gait mode -> cadence from all
+the steps (`events.cadence`) -> slow motion or real time -> per-stride
+metrics for the view (side, or rear/front), no stride across a shot cut ->
+summaries -> what the view cannot measure, and why -> cues. Every number
+keeps the view and frames it came from and a confidence.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from formcheck.cues.engine import Cue, evaluate_cues
-from formcheck.events.gait import detect_gait_events, side_view_hip_phase, stances
+from formcheck.events.cadence import NO_CADENCE, CadenceEstimate, cadence_from_contacts, leg_stride_s
+from formcheck.events.gait import detect_gait_events, direction_sign, side_view_hip_phase, stances
 from formcheck.events.model import GaitEvent
+from formcheck.events.timebase import ClipTiming, TimeBase, judge_time_base, on_clip_rows, unique_images
 from formcheck.kinematics.body import relabel_frontal_sides
 from formcheck.kinematics.direction import Direction
 from formcheck.kinematics.view import estimate_view
 from formcheck.metrics.catalog import FRONT, METRICS, REAR, SIDE
 from formcheck.metrics.gait_mode import GaitMode, gait_mode
+from formcheck.metrics.leg_tracking import LegTracking, leg_tracking
 from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, summarize
+from formcheck.metrics.plausibility import screen_clip
 from formcheck.metrics.running_rear import hips_in_view_order, rear_view_stances
 from formcheck.metrics.running_side import side_view_strides
 from formcheck.running.context import athlete_boxes, running_context, running_direction
@@ -61,11 +67,23 @@ class RunningAnalysis:
     cues: list[Cue]
     options: RunningOptions = field(default_factory=RunningOptions)
     notes: tuple[str, ...] = ()  # what was left out of the analysis, and why (not a metric)
+    time_base: TimeBase = TimeBase(False, "")  # slow motion or real time, and why
+    cadence: CadenceEstimate = NO_CADENCE  # from all the steps; the cadence summary's value
+    leg_tracking: LegTracking | None = None  # side view: were both legs tracked alike?
 
 
-def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> RunningAnalysis:
-    """The running analysis of a `PoseAnalysis` (pipeline.analyze_pose)."""
+#: Metrics in time units: left out of a slow-motion clip until its capture rate is known.
+TIME_METRICS = ("cadence_spm", "contact_time_ms", "flight_time_ms")
+
+
+def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
+                          timing: ClipTiming | None = None) -> RunningAnalysis:
+    """The running analysis of a `PoseAnalysis` (pipeline.analyze_pose).
+
+    timing: the clip's repeated frames, shot cuts and the timeline's slow-motion reading
+    (`events.timebase.clip_timing`); None: every frame a new picture, one shot."""
     track = pose.track
+    timing = timing or ClipTiming()
     view = estimate_view(track, options.view)
     # Measured once, for both the context (is the camera following?) and the direction.
     motion = None
@@ -78,12 +96,27 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
         # MediaPipe labels a whole frontal body the other way round at times (pose2sim cam02):
         # put left and right back where this view has them before telling the feet apart.
         track, _ = relabel_frontal_sides(track, facing_camera=view.view == FRONT)
+    images = unique_images(track, timing.repeated)
+    sign = direction_sign(direction) if view.view == SIDE else None
     if view.view in (SIDE, REAR, FRONT):
-        events = detect_gait_events(track, direction, method=options.event_method, view=view.view)
+        events = on_clip_rows(detect_gait_events(images.track, sign, method=options.event_method,
+                                                 view=view.view), images)
     else:  # oblique or unknown: neither the side nor the frontal geometry holds
         events = []
-    mode = gait_mode(events, side_view_hip_phase(track, direction) if view.view == SIDE else None)
+    hips = side_view_hip_phase(images.track, sign) if view.view == SIDE else None
+    # A contact placed by the feet's alternation counts as a step (cadence), never as a measurement:
+    # gait mode, strides and stances read only the events that were seen.
+    mode = gait_mode(events, hips)
+    cut_times = tuple(float(track.t_s[r]) for r in timing.cuts if 0 <= r < len(track))
+    cadence = cadence_from_contacts(events, leg_stride_s(images.track), cut_times,
+                                    float(np.median(np.diff(images.track.t_s))) if len(images.track) > 1 else 1 / 30)
+    # Only the hips' own verdict says "a running stride" for slow motion: the events' flight and
+    # double support depend on the toe-off cue, which the step rate itself chose.
+    time_base = judge_time_base(timing, images, cadence, hips.mode if hips is not None else "unknown",
+                                _rate_given(pose.info))
     notes = []
+    if time_base.slow_motion:
+        notes.append(time_base.reason)
     if view.view == SIDE:
         strides = side_view_strides(track, events, direction)
     elif view.view in (REAR, FRONT) and hips_in_view_order(track, view.view):
@@ -96,19 +129,58 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions()) -> R
     else:
         strides = []
     strides, small = _large_enough(strides, track)
+    strides, across = _within_shots(strides, timing.cuts)
+    if time_base.slow_motion:
+        strides = [replace(s, values={k: (float("nan") if k in TIME_METRICS else v) for k, v in s.values.items()})
+                   for s in strides]
+    # A value outside what a body does is no measurement (metrics.plausibility); rear/front metrics
+    # also need enough stances and a steady hip width.
+    strides, implausible = screen_clip(track, strides, view.view)
     measured = {name for s in strides for name, v in s.values.items() if v == v}
     confidence = min(view.confidence, context.confidence)
     summary = {name: summarize(name, strides, confidence) for name in METRICS if name in measured}
+    low, high = METRICS["cadence_spm"].plausible
+    if "cadence_spm" in summary and low <= cadence.spm <= high:  # at least one whole stride, in real time
+        summary["cadence_spm"] = _cadence_summary(cadence, summary["cadence_spm"], confidence)
     missing = _not_measurable(view.view, measured)
+    reasons = {m.name: m for m in implausible}
+    missing = [reasons.get(m.name, m) for m in missing]
+    if time_base.slow_motion:
+        missing = [NotMeasurable(m.name, f"not measured: {time_base.reason}") if m.name in TIME_METRICS else m
+                   for m in missing]
+    if across:
+        notes.append(f"{across} strides left out: a shot cut comes between their contacts")
     # A note, not a NotMeasurable: that list names catalog metrics only (cues and the JSON schema check).
     if small:
         notes.append(f"{small} strides left out: the athlete was smaller than {MIN_SUBJECT_FRACTION:.0%} of the "
                      "frame height there")
-    cues = evaluate_cues(summary, strides, view.view, missing)
+    tracking = leg_tracking(track, strides) if view.view == SIDE and strides else None
+    cues = evaluate_cues(summary, strides, view.view, missing, leg_tracking=tracking)
     return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options,
-                           tuple(notes))
+                           tuple(notes), time_base, cadence, tracking)
 
 
+def _rate_given(info) -> bool:
+    """The capture frame rate was given for a slowed-down clip: times are already real time."""
+    return bool(getattr(info, "capture_fps", None)) and getattr(info, "time_scale", 1.0) != 1.0
+
+
+def _within_shots(strides: list[StrideRecord], cuts: tuple[int, ...]) -> tuple[list[StrideRecord], int]:
+    """Strides that do not span a shot cut: a cut ends a stride sequence, it never joins one."""
+    if not cuts:
+        return strides, 0
+    cut = np.asarray(cuts)
+    keep = [s for s in strides if not np.any((cut > s.frames[0]) & (cut <= s.frames[1]))]
+    return keep, len(strides) - len(keep)
+
+
+def _cadence_summary(cadence: CadenceEstimate, per_stride: MetricSummary, confidence: float) -> MetricSummary:
+    """The cadence summary: its value and interval from all the steps (`events.cadence`); spread,
+    left/right, n and frames from the per-stride values. Less sure when the legs' own period
+    disagrees."""
+    sure = confidence * (1.0 if cadence.agrees or not np.isfinite(cadence.period_spm) else 0.6)
+    return replace(per_stride, median=float(cadence.spm), ci95=tuple(float(v) for v in cadence.ci95),
+                   confidence=min(per_stride.confidence, sure))
 def _large_enough(strides: list[StrideRecord], track) -> tuple[list[StrideRecord], int]:
     """Strides whose athlete, at contact, is at least MIN_SUBJECT_FRACTION of the frame tall."""
     height = track.frame_size[1]

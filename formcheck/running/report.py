@@ -2,8 +2,11 @@
 
 Schema "formcheck.running/1". Top level: schema, formcheck_version, clip,
 model, view, context, gait_mode, strides (one object per stride), summary
-(metric -> value, unit, spread, n, ...), not_measurable, notes (what was left
-out of the analysis and why), cues, settings.
+(metric -> value, unit, spread, n, ...), not_measurable, time_base (slow
+motion or real time, and why), cadence (from all the steps: count, span,
+interval, the legs' own period), leg_tracking (side view: were both legs
+tracked alike), notes (what was left out of the analysis and why), cues,
+settings.
 NaN becomes null; times are seconds, frames are track rows (0-based).
 """
 
@@ -61,6 +64,9 @@ def running_json(running, pose) -> dict:
                     for name, m in running.summary.items()},
         "foot_strike_pattern": _strike(running),
         "not_measurable": [{"metric": n.name, "reason": n.reason} for n in running.not_measurable],
+        "time_base": running.time_base.to_dict(),
+        "cadence": running.cadence.to_dict(),
+        "leg_tracking": running.leg_tracking.to_dict() if running.leg_tracking is not None else None,
         "notes": list(getattr(running, "notes", ())),
         "cues": [dataclasses.asdict(c) for c in running.cues],
         "settings": {"running": dataclasses.asdict(running.options), "pose": pose.settings.to_dict()},

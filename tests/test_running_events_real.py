@@ -1,0 +1,115 @@
+"""Running events on the real clips, against the contacts and cadences marked by eye in
+../shared/clips/labels.json: what `formcheck analyze --mode run` gives a user.
+
+Figures at the time of writing (bench/gait_events.py prints them all):
+* home_treadmill_run_side.mp4 (30 fps, side, treadmill): 33 of 34 contacts within one frame
+  (mean error +0.15 frames), cadence 168.5 against 168.75;
+* park_run_rear_snow.mp4 (30 fps, rear): cadence 163.2 against 164.0 (the per-stride median said
+  156.2, -4.8%);
+* track_sprint_side_fixed.mp4 (each picture held 3 frames) and track_run_side_pan.mp4 (a screen
+  recording switching to slow motion): slow motion said, no cadence or contact time given;
+* sports2d_demo_walk_side.mp4: running mode analyses the woman who walks, not the man on the roof.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from formcheck import pipeline
+
+pytestmark = pytest.mark.real_clip
+
+
+def _labels(shared_clip) -> dict:
+    return json.loads((shared_clip("labels.json")).read_text())
+
+
+def _contacts(analysis) -> np.ndarray:
+    return np.sort([e.t_s for e in analysis.running.events if e.kind == "contact"])
+
+
+@pytest.fixture(scope="module")
+def treadmill(request):
+    find = request.getfixturevalue("shared_clip")
+    return pipeline.analyze(find("home_treadmill_run_side.mp4"), "run"), _labels(find)["home_treadmill_run_side.mp4"]
+
+
+def test_treadmill_contacts_within_one_frame_of_the_marked_ones(treadmill):
+    analysis, truth = treadmill
+    fps = analysis.pose.info.fps
+    found = _contacts(analysis) * fps
+    marked = np.array([f for f, _ in truth["contacts"]], dtype=float)
+    errors = np.array([found[np.argmin(np.abs(found - f))] - f for f in marked])
+    within = np.abs(errors) <= 1.0
+    assert within.mean() >= 0.9, np.round(errors, 1)
+    assert abs(np.mean(errors[within])) <= 0.5  # no lag or lead
+    # No extra contact: each found one is a marked one.
+    extra = [f for f in found if np.min(np.abs(marked - f)) > 2.0]
+    assert not extra, extra
+
+
+def test_treadmill_cadence_from_all_steps(treadmill):
+    analysis, truth = treadmill
+    running = analysis.running
+    cadence = running.summary["cadence_spm"]
+    assert abs(cadence.median - truth["cadence_spm"]) <= 0.02 * truth["cadence_spm"]
+    assert cadence.ci95[0] <= truth["cadence_spm"] <= cadence.ci95[1]
+    assert running.cadence.steps == len(truth["contacts"]) - 1
+    assert running.cadence.agrees
+    assert not running.time_base.slow_motion
+    data = analysis.data
+    assert data["cadence"]["steps"] == running.cadence.steps
+    assert data["time_base"]["slow_motion"] is False
+
+
+def test_treadmill_far_leg_difference_is_a_suggestion_not_a_finding(treadmill):
+    analysis, _ = treadmill
+    running = analysis.running
+    assert running.leg_tracking is not None and not running.leg_tracking.balanced
+    assert running.leg_tracking.worse == "right"
+    first = next(c for c in running.cues if c.kind != "not_measurable")
+    assert not (first.kind == "observation" and first.rule_id.startswith("side")), first
+    assert not any(c.kind == "observation" and "differ" in c.message for c in running.cues)
+
+
+def test_rear_view_cadence(shared_clip):
+    truth = _labels(shared_clip)["park_run_rear_snow.mp4"]
+    analysis = pipeline.analyze(shared_clip("park_run_rear_snow.mp4"), "run")
+    assert analysis.running.view.view == "rear"
+    cadence = analysis.running.summary["cadence_spm"].median
+    assert abs(cadence - truth["cadence_spm"]) <= 0.02 * truth["cadence_spm"], cadence
+
+
+@pytest.mark.parametrize("clip", ["track_sprint_side_fixed.mp4", "track_run_side_pan.mp4"])
+def test_slow_motion_is_said_and_no_time_is_invented(shared_clip, clip):
+    analysis = pipeline.analyze(shared_clip(clip), "run")
+    running = analysis.running
+    assert running.time_base.slow_motion
+    assert "slow motion" in running.time_base.reason and "capture" in running.time_base.reason
+    for name in ("cadence_spm", "contact_time_ms", "flight_time_ms"):
+        assert name not in running.summary
+        reason = next(m.reason for m in running.not_measurable if m.name == name)
+        assert "slow motion" in reason
+    assert any("slow motion" in n for n in running.notes)
+    assert analysis.data["time_base"]["slow_motion"] is True
+
+
+def test_held_pictures_are_found_from_the_pixels(shared_clip):
+    pose = pipeline.analyze_pose(shared_clip("track_sprint_side_fixed.mp4"))
+    # Each picture is shown three times: two frames in three repeat the one before.
+    share = len(pose.repeated) / pose.info.frame_count
+    assert 0.6 <= share <= 0.7, share
+    treadmill = pipeline.analyze_pose(shared_clip("home_treadmill_run_side.mp4"))
+    assert treadmill.repeated == ()
+
+
+def test_running_mode_follows_the_walker(shared_clip):
+    analysis = pipeline.analyze(shared_clip("sports2d_demo_walk_side.mp4"), "run")
+    contacts = _contacts(analysis)
+    # She crosses the frame from 2 s to 7 s; the man on the roof takes no steps.
+    assert contacts.size >= 5 and 2.0 <= contacts[0] and contacts[-1] <= 7.5
+    assert analysis.running.gait_mode.mode == "walking"
+    assert not analysis.running.time_base.slow_motion
