@@ -331,10 +331,22 @@ def _write_json(path: Path, data: dict) -> None:
 def _format_running(data: dict) -> str:
     lines = [f"{data['clip']['path']}: {data['gait_mode']['value']}, {data['view']['value']} view, "
              f"{data['context']['value']} ({len(data['strides'])} strides)"]
+    base = data.get("time_base") or {}
+    if base.get("slow_motion"):
+        lines.append(f"  ! {base['reason']}")
+    cadence = data.get("cadence") or {}
     for name, m in data["summary"].items():
-        if m["value"] is not None:
-            lines.append(f"  {m['label']}: {m['value']:.1f} {m['unit']} (spread {m['spread']}, n={m['n']}) "
+        if m["value"] is None:
+            continue
+        if name == "cadence_spm" and cadence.get("steps"):
+            low, high = cadence["ci95"]
+            lines.append(f"  {m['label']}: {m['value']:.1f} {m['unit']} (95% {low:.1f}-{high:.1f}, "
+                         f"{cadence['steps']} steps in {cadence['span_s']:.1f} s"
+                         f"{', %d inferred' % cadence['inferred_steps'] if cadence['inferred_steps'] else ''}) "
                          f"[{m['evidence']}]")
+            continue
+        lines.append(f"  {m['label']}: {m['value']:.1f} {m['unit']} (spread {m['spread']}, n={m['n']}) "
+                     f"[{m['evidence']}]")
     lines += [f"  - {c['message']}" for c in data["cues"] if c["kind"] != "not_measurable"]
     lines += [f"  (not measurable: {n['metric']}: {n['reason']})" for n in data["not_measurable"][:3]]
     return "\n".join(lines)

@@ -113,3 +113,29 @@ def test_running_mode_follows_the_walker(shared_clip):
     assert contacts.size >= 5 and 2.0 <= contacts[0] and contacts[-1] <= 7.5
     assert analysis.running.gait_mode.mode == "walking"
     assert not analysis.running.time_base.slow_motion
+
+
+def test_given_the_capture_rate_times_are_measured(shared_clip):
+    # The held-picture sprint with its capture rate given: real time, nothing flagged, cadence
+    # counted from the contacts (in real time: ~3.3 x the video's 79).
+    from formcheck.settings import Settings
+
+    analysis = pipeline.analyze(shared_clip("track_sprint_side_fixed.mp4"), "run", Settings(capture_fps=100.0))
+    running = analysis.running
+    assert running.time_base.rate_given and not running.time_base.slow_motion
+    assert running.cadence.steps >= 3 and 200.0 < running.cadence.spm < 330.0
+    assert analysis.data["time_base"]["capture_rate_given"] is True
+
+
+def test_the_report_and_the_app_say_slow_motion_first(shared_clip):
+    from formcheck.ui.results_view import input_warnings
+
+    analysis = pipeline.analyze(shared_clip("track_sprint_side_fixed.mp4"), "run")
+    report = analysis.report
+    assert "looks like slow motion" in report.capture["Frame rate"]
+    assert report.quiet_cues().startswith("Nothing was measured in this clip") and "slow motion" in report.quiet_cues()
+    assert "slow motion" in input_warnings(analysis)[0] and "Capture check" in input_warnings(analysis)[0]
+    treadmill = pipeline.analyze(shared_clip("home_treadmill_run_side.mp4"), "run")
+    assert "slow motion" not in treadmill.report.capture["Frame rate"]
+    assert not any("slow motion" in w for w in input_warnings(treadmill))
+    assert treadmill.report.quiet_cues().startswith("No pattern stood out")

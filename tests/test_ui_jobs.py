@@ -108,3 +108,12 @@ def test_housekeeping_removes_stale_half_exports_and_old_uploads_only(tmp_path):
     assert sorted(p.name for p in removed) == [".b.x1.tmp", "old.mp4"]
     assert fresh.is_dir() and new.is_file() and (results / "a" / "report.html").is_file()
     assert sweep(tmp_path / "missing", tmp_path / "missing2", now_s=now) == []
+
+
+def test_an_analysis_request_carries_the_capture_rate():
+    from formcheck.ui.tasks import AnalysisRequest
+
+    plain = AnalysisRequest("clip.mp4", "ab" * 32, mode="running")
+    slowed = AnalysisRequest("clip.mp4", "ab" * 32, mode="running", capture_fps=240.0)
+    assert plain.settings().capture_fps is None and slowed.settings().capture_fps == 240.0
+    assert plain.key != slowed.key  # another rate, another analysis

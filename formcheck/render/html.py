@@ -158,7 +158,7 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
                 f'{escape(c.message)}<div class="muted">where: {escape(_where(c, word))}</div></div>'
                 for c in observations]
     if not observations:
-        cue_html.append("<p>No pattern stood out beyond the method's measurement noise.</p>")
+        cue_html.append(f"<p>{escape(report.quiet_cues())}</p>")
     if suggestions:
         cue_html.append("<h3>Options (only if you want to experiment)</h3>")
         cue_html += [f'<div class="cue sev-info">{_badge(c.evidence)} {escape(c.message)}</div>' for c in suggestions]

@@ -13,6 +13,8 @@ name ends in (`_deg`, `_ms`, ...); NaN = not measured.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -292,6 +294,16 @@ class ReportModel:
     panel: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
     activity: Activity | None = None
+
+    def quiet_cues(self) -> str:
+        """What the cues say when none fired: nothing stood out, or, when nothing was measured at
+        all, that nothing could be judged, and the first reason given."""
+        if any(math.isfinite(m.value) for m in self.metrics):
+            return "No pattern stood out beyond the method's measurement noise."
+        # Slow motion first: it is why nothing was timed, whatever else limits the clip.
+        slow = [n for n in self.notes if "slow motion" in n]
+        why = (slow or list(self.notes) or [m[1] for m in self.not_measurable] or [""])[0]
+        return "Nothing was measured in this clip, so nothing could be judged" + (f": {why}" if why else ".")
 
     def __post_init__(self) -> None:
         n = len(self.track)

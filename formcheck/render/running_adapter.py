@@ -170,6 +170,10 @@ def running_report_model(pose, running) -> ReportModel:
     fps_text = f"{info.fps:.2f} frames/s" + (" (variable)" if info.is_variable_frame_rate else "")
     if info.capture_fps and info.time_scale != 1.0:
         fps_text += f", slow motion captured at {info.capture_fps:.0f} frames/s"
+    base = getattr(running, "time_base", None)
+    if base is not None and base.slow_motion:
+        held = f", each picture shown {base.held:.1f} times" if base.held >= 1.5 else ""
+        fps_text += f": looks like slow motion{held}; give the capture frame rate for times"
     seen = int(pose.athlete.track.detected_frames.sum())
     capture = {
         "Clip": Path(info.path).name,

@@ -67,8 +67,14 @@ def _choose_request(clip: ChosenClip) -> AnalysisRequest | None:
         context = cols[1].selectbox("Where", ["auto", "treadmill", "overground"], key="analyse-context",
                                     format_func=lambda v: "Automatic" if v == "auto" else v)
     athlete = st.session_state.get(("athlete", clip.sha256))
+    # Set in the capture check (show_capture_check); 0 = as the file says.
+    capture_fps = float(st.session_state.get(_capture_key(clip), 0.0) or 0.0) or None
     return AnalysisRequest(str(clip.path), clip.sha256, mode, model, exercise, exercise_view, running_view,
-                           context, athlete)
+                           context, athlete, capture_fps)
+
+
+def _capture_key(clip: ChosenClip) -> str:
+    return f"capture-fps-{clip.sha256}"
 
 
 MODEL_LABELS = {None: "Best installed", "full": "full", "heavy": "heavy (more accurate, ~2.5x slower)"}
@@ -122,6 +128,11 @@ def show_capture_check(clip: ChosenClip, model: str | None, mode: str = "auto") 
     st.caption(f"{video['width']}x{video['height']} · {video['codec']} · rotation {video['rotation_deg']}° · "
                f"{video['frame_count']} frames{' · variable frame rate' if video['variable_frame_rate'] else ''} · "
                f"checked {capture['frames_with_person']} of {capture['frames_sampled']} sampled frames")
+    st.number_input("Slow motion? Frames per second it was captured at (0: as the file says)",
+                    min_value=0.0, max_value=1000.0, step=1.0, format="%.0f", key=_capture_key(clip),
+                    help="A phone's slow motion is captured at 120 or 240 frames/s and plays at 30. Web clips "
+                         "often lose that in re-encoding: without it, FormCheck says the clip looks slowed "
+                         "down and leaves cadence and contact times out.")
     warnings = [w for w in capture["warnings"] if not (mode == "exercise" and w.startswith(RUNNING_ONLY))]
     for warning in warnings:
         st.warning(warning)

@@ -91,8 +91,13 @@ def headline(analysis) -> str:
 
 def input_warnings(analysis) -> list[str]:
     """What about the clip itself limits the analysis (several people, athlete partly out of view,
-    dark, upside down, small): shown above the results, not only among the notes."""
-    return [w.get("message", "") for w in analysis.data.get("warnings") or [] if w.get("message")]
+    dark, upside down, small; a running clip that looks slowed down): shown above the results, not
+    only among the notes."""
+    out = [w.get("message", "") for w in analysis.data.get("warnings") or [] if w.get("message")]
+    base = analysis.data.get("time_base") or {}
+    if base.get("slow_motion") and base.get("reason"):
+        out.insert(0, base["reason"] + " Set it under Capture check, then analyse again.")
+    return out
 
 
 def shown_width(width_px: int, height_px: int):
@@ -199,7 +204,8 @@ def _cues(report: ReportModel, key: str) -> None:
     observations = [c for c in report.cues if c.kind != "suggestion" and c.message not in report.notes]
     st.markdown("**Cues**")
     if not observations:
-        st.success("No pattern stood out beyond the method's measurement noise.")
+        quiet = report.quiet_cues()
+        (st.success if quiet.startswith("No pattern") else st.info)(quiet)
     for n, cue in enumerate(observations):
         text, button = st.columns([6, 1])
         evidence = EVIDENCE_TEXT.get(cue.evidence, "")
@@ -261,7 +267,8 @@ def _metrics(report: ReportModel, analysis) -> None:
         st.markdown("**What could not be measured or judged, and why**")
         st.dataframe([{"metric": a, "why / what to film instead": b} for a, b in report.not_measurable],
                      hide_index=True, width="stretch")
-    notes = [n for n in report.notes if n not in input_warnings(analysis)]  # those are shown above
+    above = " ".join(input_warnings(analysis))
+    notes = [n for n in report.notes if n not in above]  # those are shown above
     if notes:
         st.markdown("**What these numbers do not say**")
         st.markdown("\n".join(f"- {n}" for n in notes))

@@ -28,7 +28,9 @@ class AnalysisRequest:
     """One clip and the user's choices. mode: auto|exercise|running; exercise and
     exercise_view: "auto" or a catalog name / view; running_view and context:
     "auto" or the user's override; athlete_index: None = the most present and
-    largest person, else that rank (0-based)."""
+    largest person, else that rank (0-based); capture_fps: the frame rate a
+    slow-motion clip was captured at, when its file does not say (None: as the
+    file says)."""
 
     clip: str
     clip_sha256: str
@@ -39,6 +41,7 @@ class AnalysisRequest:
     running_view: str = "auto"
     context: str = "auto"
     athlete_index: int | None = None
+    capture_fps: float | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -51,7 +54,7 @@ class AnalysisRequest:
 
         # The operator's FORMCHECK_MAX_* limits, as the limit messages tell them to set.
         return Settings(model=self.model, athlete=AthleteChoice(index=self.athlete_index),
-                        limits=VideoLimits.from_env())
+                        limits=VideoLimits.from_env(), capture_fps=self.capture_fps)
 
     def exercise_options(self):
         from formcheck.exercises.analysis import ExerciseOptions
