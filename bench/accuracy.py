@@ -108,6 +108,17 @@ def synthetic_cases() -> list[Case]:
                                  Recording(fps=fps, duration_s=6.0, noise_px=1.0, seed=2))
         cases.append(Case(f"synthetic:running:{view}:{fps:g}fps", {"activity": "running", "view": view,
                                                                    "synthetic": True}, track=track))
+    # A runner filmed at 120 / 240 frames/s and played at 24 (5x and 10x slow motion, no held
+    # pictures): video-time cadence 34 and 17 steps/min. Right is "running" and "slow motion".
+    from dataclasses import replace
+
+    for slow, fps in ((5, 120.0), (10, 240.0)):
+        track, _ = synthetic_run(RunnerParams(), Camera(view="side"),
+                                 Recording(fps=fps, duration_s=12.0 / slow, noise_px=1.0, seed=2))
+        track = replace(track, t_s=track.t_s * slow)
+        cases.append(Case(f"synthetic:running:side:{slow}x-slow-motion",
+                          {"activity": "running", "view": "side", "slowmo": True,
+                           "cadence_spm": RunnerParams().cadence_spm / slow, "synthetic": True}, track=track))
     return cases
 
 

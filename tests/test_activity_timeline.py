@@ -569,3 +569,29 @@ def test_pipeline_track_athlete_in_view_and_not_confidently_wrong(activity, view
     timeline = timeline_of(track)
     assert rep_peaks_outside(timeline, track, truth, (activity, UNSURE, OTHER_EXERCISE)) == [], describe(timeline)
     assert confidently_wrong(timeline, activity) == "", describe(timeline)
+
+
+# -- slow motion seen whole ---------------------------------------------------------------------------
+def _slowed_runner(slow: float, capture_fps: float, duration_s: float = 12.0, view: str = "side") -> PoseTrack:
+    """A runner filmed at `capture_fps` and played `slow` times slower (no held pictures)."""
+    track, _ = synthetic_run(RunnerParams(), Camera(view=view),
+                             Recording(fps=capture_fps, duration_s=duration_s / slow, noise_px=1.0, seed=2))
+    return clean_track(replace(track, t_s=track.t_s * slow)).track
+
+
+@pytest.mark.parametrize("slow, fps", [(5, 120.0), (10, 240.0)])
+def test_a_runner_slowed_five_or_ten_times_is_running_in_slow_motion(slow, fps):
+    # 4-s windows hold under one stride of video (3.5-7 s): each reads as another exercise. Read
+    # whole, the legs take turns with a running swing at 34 / 17 steps/min: slowed-down running.
+    timeline = activity_timeline(_slowed_runner(slow, fps))
+    assert timeline.decision.mode == "running" and timeline.decision.label == "running"
+    assert "slowed down" in timeline.segments[0].reasons[0]
+    assert any("slow motion" in n for n in timeline.notes)
+
+
+def test_a_slow_exercise_read_whole_is_not_made_running():
+    # Walking lunges take turns slowly too, but with both knees bent: never a slowed runner.
+    track, _ = make_exercise_clip("walking_lunge", "side", recording=RecordingSpec(seed=3))
+    timeline = activity_timeline(clean_track(track).track)
+    assert timeline.decision.mode != "running"
+    assert not any("slow motion" in n for n in timeline.notes)

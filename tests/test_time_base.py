@@ -183,6 +183,9 @@ def test_slow_motion_from_a_running_stride_at_a_walking_rate():
     assert not judge_time_base(ClipTiming(), images, _cadence(80), "unknown", False).slow_motion
     assert not judge_time_base(ClipTiming(), images, _cadence(80, steps=2), "running", False).slow_motion
     assert not judge_time_base(ClipTiming(), images, _cadence(MIN_RUNNING_SPM + 30), "running", False).slow_motion
+    # Slower than anyone walks: slow motion whatever the hips say (a 10x slowed runner).
+    crawl = judge_time_base(ClipTiming(), images, _cadence(18, steps=3), "unknown", False)
+    assert crawl.slow_motion and "18 steps/min" in crawl.reason
     hint = judge_time_base(ClipTiming(slow_motion_hint="This looks like slow motion: x."), images, NO_CADENCE,
                            "unknown", False)
     assert hint.slow_motion and hint.reason == "This looks like slow motion: x."
@@ -239,3 +242,25 @@ def test_a_period_that_disagrees_is_said():
 def test_too_few_contacts_give_no_cadence():
     assert cadence_from_contacts(_contacts([1.0])) is NO_CADENCE
     assert not np.isfinite(cadence_from_contacts([]).spm)
+
+
+# -- the running analysis of a slowed-down runner -------------------------------------------------------
+@pytest.mark.parametrize("slow, fps", [(1, 30.0), (5, 120.0), (10, 240.0)])
+def test_a_slowed_runner_is_said_to_be_slow_motion_not_timed(slow, fps):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from synthetic_runner import Camera, Recording, RunnerParams, synthetic_run
+    from test_properties import fake_info
+
+    from formcheck.clean import clean_track
+    from formcheck.running.analysis import RunningOptions, analyze_running_track
+
+    track, _ = synthetic_run(RunnerParams(), Camera(), Recording(fps=fps, duration_s=12.0 / slow, noise_px=1.0))
+    track = clean_track(replace(track, t_s=track.t_s * slow)).track
+    run = analyze_running_track(SimpleNamespace(track=track, info=fake_info(track)),
+                                RunningOptions(view="side", context="treadmill"), ClipTiming())
+    # Counted right in video time either way; said slow motion, and no time given, when slowed.
+    assert run.cadence.spm == pytest.approx(170.0 / slow, rel=0.02)
+    assert run.time_base.slow_motion == (slow > 1)
+    assert ("cadence_spm" in run.summary) == (slow == 1)

@@ -17,6 +17,12 @@
    frames; where the best
    label does not beat the next by `MARGIN`, or is below `MIN_CONFIDENCE`, the segment is
    UNSURE with both candidates. Its view is estimated on its own frames.
+4b. Slow motion seen whole: a segment left as another exercise (or unsure) is read once more
+   as one window (`_slowed_gait`): 4-s windows hold too little of a runner slowed 5 or 10
+   times (a stride of 3.5-7 s of video) to see the legs take turns. If, over the whole
+   segment (at least `SLOW_GAIT_MIN_S`), the legs alternate as in gait with a runner's swing
+   at a step rate no runner has in real time, it is running, and the clip gets the
+   slow-motion note.
 5. The decision is the longest active segment's (not still, not out of view): running
    mode for gait, exercise mode for an exercise, UNSURE (the user is asked, with what
    would settle it) when the candidates lead to different analyses.
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.activity.classify import WindowLabel, label_window, ramp
+from formcheck.activity.classify import WindowLabel, gait_evidence, label_window, ramp
 from formcheck.activity.features import knee_flexion_deg, leg_vectors, local_motion, window_features
 from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Decision, Segment, Timeline, label_title
 from formcheck.exercises.analysis import rep_view
@@ -333,6 +339,31 @@ def decide(segments: tuple[Segment, ...]) -> Decision:
     return Decision(UNSURE, UNSURE, main.confidence, main.candidates, why, i, ask)
 
 
+#: [H] Shortest segment read whole for a slowed-down runner (two strides at 5x slow motion).
+SLOW_GAIT_MIN_S = 6.0
+#: [H] Gait evidence over the whole segment that makes it running.
+SLOW_GAIT_MIN_PROBABILITY = 0.6
+SLOWED = "a runner's stride slowed down"
+SLOW_MOTION_NOTE = ("This looks like slow motion: the strides are a runner's but the steps come at a walking "
+                    "rate. Give the capture frame rate (--capture-fps, or the capture check in the app) to "
+                    "measure times.")
+
+
+def _slowed_gait(track: PoseTrack, a: int, b: int, segment: Segment, legs, knees) -> Segment:
+    """The segment, or, when it was left as another exercise or unsure but reads whole as a
+    runner's stride at a step rate no runner has in real time, running (module docstring, 4b)."""
+    if segment.label not in (OTHER_EXERCISE, UNSURE) or segment.end_s - segment.start_s < SLOW_GAIT_MIN_S:
+        return segment
+    gait = gait_evidence(window_features(track, a, b, legs, knees))
+    if not (gait.slow_motion and gait.probability >= SLOW_GAIT_MIN_PROBABILITY):
+        return segment
+    why = (f"over the whole {segment.end_s - segment.start_s:.0f} s the legs take turns with a running swing at "
+           f"{gait.spm:.0f} steps/min of video time: {SLOWED}")
+    return Segment(segment.start_frame, segment.end_frame, segment.start_s, segment.end_s, "running",
+                   float(gait.probability), (("running", float(gait.probability)),), (why, *segment.reasons[:3]),
+                   segment.view, segment.view_confidence, segment.shot)
+
+
 def _slow_motion_notes(windows: list[WindowLabel]) -> tuple[str, ...]:
     """A note when most gait windows show a running stride at a walking step rate."""
     gait = [w for w in windows if sum(w.probabilities.get(g, 0.0) for g in GAIT) >= 0.5]
@@ -340,9 +371,7 @@ def _slow_motion_notes(windows: list[WindowLabel]) -> tuple[str, ...]:
     # Several windows' worth of strides: a step rate read on one short window (a runner crossing
     # the frame, the first steps out of the blocks) is too uncertain to say so.
     if len(gait) >= MIN_SLOW_MOTION_WINDOWS and len(slow) >= 0.5 * len(gait):
-        return ("This looks like slow motion: the strides are a runner's but the steps come at a walking "
-                "rate. Give the capture frame rate (--capture-fps, or the capture check in the app) to "
-                "measure times.",)
+        return (SLOW_MOTION_NOTE,)
     return ()
 
 
@@ -359,8 +388,11 @@ def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
     shots = _shots(track, tuple(cuts))
     best = _bridge_pauses(best, _key_is_still(track, labels, probs, windows, best), track.t_s, opts.pause_s, shots)
     best = _merge_short(_runs(best, shots), best, track.t_s, opts.min_segment_s, shots)
-    segments = tuple(_segment(track, a, b, labels, probs, k, windows)
+    legs, knees = leg_vectors(track), knee_flexion_deg(track)
+    segments = tuple(_slowed_gait(track, a, b, _segment(track, a, b, labels, probs, k, windows), legs, knees)
                      for k, (sa, sb) in enumerate(shots) for a, b in _runs(best, [(sa, sb)]))
     notes = _slow_motion_notes(windows)
+    if not notes and any(s.label == "running" and s.reasons and SLOWED in s.reasons[0] for s in segments):
+        notes = (SLOW_MOTION_NOTE,)
     return Timeline(segments, tuple(int(c) for c in cuts), decide(segments), opts.window_s, opts.hop_s, notes)
 

@@ -21,6 +21,8 @@
     `MIN_STEPS_SLOW` steps, the whole 95% interval below it: nobody runs that
     slowly in real time (the slowest jog is ~140; Lieberman et al. 2015, 150-190
     typical);
+  - any gait under `MIN_GAIT_SPM` steps a minute (5x or 10x slow motion of a
+    runner: 34 or 18 in video time), over at least two steps;
   - the activity timeline read a runner's stride at a walking step rate
     (`slow_motion_hint`).
   Metrics in time units are then left out, with what settles it (the capture
@@ -46,6 +48,9 @@ HELD_SHARE = 0.4
 MIN_RUNNING_SPM = 120.0
 #: [H] Steps a slow cadence must be counted over before it says slow motion.
 MIN_STEPS_SLOW = 4
+#: [H] Fewer steps a minute than this is no gait in real time, walking or running (the slowest
+#: walking ~60; the catalog's plausible cadence starts at 40): slow motion, whatever the hips say.
+MIN_GAIT_SPM = 40.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +160,9 @@ def judge_time_base(timing: ClipTiming, images: ImageTrack, cadence, gait: str, 
         return TimeBase(True, f"This looks like slow motion: a running stride (the hips lowest at midstance, "
                               f"a spring) at {cadence.spm:.0f} steps/min of video time, slower than anyone runs; "
                               f"{ASK_RATE}.", images.held)
+    if cadence.steps >= 2 and cadence.ci95[1] < MIN_GAIT_SPM:
+        return TimeBase(True, f"This looks like slow motion: {cadence.spm:.0f} steps/min of video time, slower than "
+                              f"anyone walks or runs; {ASK_RATE}.", images.held)
     if timing.slow_motion_hint:  # the timeline's note already says what settles it
         return TimeBase(True, timing.slow_motion_hint, images.held)
     return TimeBase(False, "", images.held)
