@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="where the phone stood around the body (default: estimated); foot_end is for exercises")
     p.add_argument("--context", choices=["auto", "treadmill", "overground"], default="auto", help="running only")
     p.add_argument("--model", default=None, help="full, heavy, or a .task path")
+    _capture_option(p)
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("exercise", help="exercise analysis: recognise, count reps, check alignment rep by rep")
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="full, heavy, or a .task path")
     p.add_argument("--json", type=Path, help="write the analysis as JSON (schema formcheck.exercise/1)")
     p.add_argument("--csv", type=Path, help="write one row per rep")
+    _capture_option(p)
     p.set_defaults(func=_cmd_exercise)
 
     p = sub.add_parser("compare", help="two running clips of one runner (e.g. treadmill, outdoor)")
@@ -168,7 +170,7 @@ def _cmd_exercise(args) -> int:
     from formcheck.settings import Settings
 
     options = _exercise_options(args.exercise, args.view)
-    pose, analysis = analyze_exercise(args.clip, Settings(model=args.model, limits=_limits(args)), options,
+    pose, analysis = analyze_exercise(args.clip, Settings(model=args.model, limits=_limits(args), capture_fps=args.capture_fps), options,
                                       ProgressBar("pose"))
     data = {**exercise_json(analysis, pose), "timeline": clip_timeline(pose).to_dict()}
     if args.json:
@@ -235,8 +237,15 @@ def _format_exercise(data: dict) -> str:
     return "\n".join(lines)
 
 
+def _capture_option(p) -> None:
+    p.add_argument("--capture-fps", type=float, default=None,
+                   help="frames per second a slow-motion clip was captured at, when its file does not say "
+                        "(without it such a clip gets no cadence or contact times)")
+
+
 def _running_options(p) -> None:
     _limit_option(p)
+    _capture_option(p)
     p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
     p.add_argument("--context", choices=["auto", "treadmill", "overground"], default="auto")
     p.add_argument("--model", default=None, help="full, heavy, or a .task path")
@@ -249,7 +258,7 @@ def _cmd_run(args) -> int:
     from formcheck.running.report import running_json, write_strides_csv
     from formcheck.settings import Settings
 
-    pose, running = analyze_running(args.clip, Settings(model=args.model, limits=_limits(args)),
+    pose, running = analyze_running(args.clip, Settings(model=args.model, limits=_limits(args), capture_fps=args.capture_fps),
                                     RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
     data = running_json(running, pose)
     if args.json:
@@ -279,7 +288,7 @@ def _cmd_analyze(args) -> int:
         mode = "exercise"  # a named exercise, or a view only exercises are filmed from (the feet end)
     check_output_dir(args.out, args.overwrite)  # before minutes of pose, not after
     running_view = args.view if args.view in RUNNING_VIEWS else "auto"
-    result = analyze(args.clip, mode, Settings(model=args.model, limits=_limits(args)),
+    result = analyze(args.clip, mode, Settings(model=args.model, limits=_limits(args), capture_fps=args.capture_fps),
                      RunningOptions(view=running_view, context=args.context), ProgressBar("pose"),
                      exercise_options=exercise_options)
     done = export_analysis(result, args.out, progress=ProgressBar("video"), slowmo=args.slowmo,
@@ -305,7 +314,7 @@ def _cmd_compare(args) -> int:
     from formcheck.running.analysis import RunningOptions
     from formcheck.settings import Settings
 
-    result = compare_clips(args.clip_a, args.clip_b, Settings(model=args.model, limits=_limits(args)),
+    result = compare_clips(args.clip_a, args.clip_b, Settings(model=args.model, limits=_limits(args), capture_fps=args.capture_fps),
                            RunningOptions(view=args.view, context=args.context), ProgressBar("pose"))
     data = result.to_dict()
     if args.json:

@@ -14,6 +14,7 @@ Figures at the time of writing (bench/gait_events.py prints them all):
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -139,3 +140,30 @@ def test_the_report_and_the_app_say_slow_motion_first(shared_clip):
     assert "slow motion" not in treadmill.report.capture["Frame rate"]
     assert not any("slow motion" in w for w in input_warnings(treadmill))
     assert treadmill.report.quiet_cues().startswith("No pattern stood out")
+
+
+def test_a_runner_seen_on_part_of_a_panning_broadcast_is_timed(shared_clip):
+    # The sprinter is in view from 7.3 s on (41% of the frames): his legs' visibility counts
+    # over the frames he is seen, not the whole clip, so his steps are found (none were).
+    analysis = pipeline.analyze(shared_clip("sprint_100m_pan_several.mp4"), "run")
+    contacts = _contacts(analysis)
+    assert contacts.size >= 15 and contacts[0] >= 7.0
+    cadence = analysis.running.summary["cadence_spm"].median
+    assert 240.0 <= cadence <= 320.0  # a 100-m sprint: 4-5 steps a second
+    assert not analysis.running.time_base.slow_motion
+
+
+def test_the_cli_takes_the_capture_rate_and_says_slow_motion(shared_clip, capsys):
+    from formcheck.cli import _parser, main
+
+    for command in (["run"], ["analyze", "--out", "x"], ["exercise"], ["compare", "b.mp4"]):
+        args = _parser().parse_args([command[0], "a.mp4", *command[1:], "--capture-fps", "240"])
+        assert args.capture_fps == 240.0
+    assert main(["run", str(shared_clip("track_sprint_side_fixed.mp4"))]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"! This looks like slow motion: each picture is shown (2\.[6-9]|3\.0) times", out), out
+    assert main(["run", str(shared_clip("home_treadmill_run_side.mp4"))]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"Cadence: ([\d.]+) steps/min \(95% ([\d.]+)-([\d.]+), (\d+) steps in ([\d.]+) s", out)
+    assert found, out
+    assert abs(float(found[1]) - 168.75) <= 0.02 * 168.75 and int(found[4]) >= 30
