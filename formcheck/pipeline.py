@@ -338,35 +338,34 @@ def shot_cuts(pose: PoseAnalysis) -> tuple[int, ...]:
 
 
 def _found_cuts(info: VideoInfo, clip_sha: str, cache: PoseCache | None) -> tuple[int, ...]:
-    """Shot cuts found by decoding the clip once more (video.cuts.find_cuts), kept in the record
-    cache by clip hash: only for pose results cached before the pose pass took them."""
-    from formcheck.cache import record_key
+    """Shot cuts found by decoding the clip once more (video.cuts.find_cuts): only for pose
+    results cached before the pose pass took them."""
     from formcheck.video.cuts import find_cuts
 
-    key = record_key("cuts", clip_sha, __version__)
+    return _found_by_decoding("cuts", "cut_frames", lambda: find_cuts(info).cut_frames, clip_sha, cache)
+
+
+def _found_by_decoding(kind: str, field: str, find, clip_sha: str, cache: PoseCache | None) -> tuple[int, ...]:
+    """Frame numbers `find()` gets by decoding the clip once more, kept in the record cache by
+    clip hash (under `kind`, as `field`)."""
+    from formcheck.cache import record_key
+
+    key = record_key(kind, clip_sha, __version__)
     found = cache.load_json(key) if cache is not None else None
     if found is not None:
-        return tuple(int(c) for c in found["cut_frames"])
-    cuts = tuple(int(c) for c in find_cuts(info).cut_frames)
+        return tuple(int(c) for c in found[field])
+    frames = tuple(int(c) for c in find())
     if cache is not None:
-        cache.save_json(key, {"cut_frames": list(cuts)})
-    return cuts
+        cache.save_json(key, {field: list(frames)})
+    return frames
 
 
 def _found_repeats(info: VideoInfo, clip_sha: str, cache: PoseCache | None) -> tuple[int, ...]:
-    """Repeated frames found by decoding the clip once more (video.repeats), kept in the record
-    cache by clip hash: only for pose results cached before the pose pass measured them."""
-    from formcheck.cache import record_key
+    """Repeated frames found by decoding the clip once more (video.repeats): only for pose
+    results cached before the pose pass measured them."""
     from formcheck.video.repeats import find_repeated_frames
 
-    key = record_key("repeats", clip_sha, __version__)
-    found = cache.load_json(key) if cache is not None else None
-    if found is not None:
-        return tuple(int(c) for c in found["repeated_frames"])
-    repeated = find_repeated_frames(info)
-    if cache is not None:
-        cache.save_json(key, {"repeated_frames": list(repeated)})
-    return repeated
+    return _found_by_decoding("repeats", "repeated_frames", lambda: find_repeated_frames(info), clip_sha, cache)
 
 
 def timeline_recognition(timeline):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.events.model import GaitEvent
-from formcheck.events.rhythm import rhythm
+from formcheck.events.rhythm import channels_period_s
 from formcheck.events.signals import leg_landmarks
 from formcheck.landmarks import Landmark as Lm
 from formcheck.track import PoseTrack
@@ -45,6 +45,8 @@ MAX_GAP_STEPS = 4.5
 #: [H] Cadence from the legs' period and from the contacts agree within this share (the
 #: autocorrelation peak is read to the nearest sample: ~5% of a stride at 30 fps).
 PERIOD_AGREEMENT = 0.06
+#: [H] A rhythm weaker than this (autocorrelation) gives no period to cross-check with.
+MIN_RHYTHM = 0.2
 #: [H] A gap within this of a whole number of steps is that number whatever the feet's order says.
 CLEAR_COUNT = 0.25
 
@@ -92,14 +94,7 @@ def leg_stride_s(track: PoseTrack) -> float:
             x = (xy[:, part, 0] - hip) / length
             if np.mean(np.isfinite(x)) >= 0.5:
                 channels.append(x)
-    if not channels:
-        return float("nan")
-    sig = np.column_stack(channels)
-    rows = np.all(np.isfinite(sig), axis=1)
-    if rows.sum() < 8:
-        return float("nan")
-    period, strength = rhythm(sig[rows], track.t_s[rows])
-    return period if strength > 0.2 else float("nan")
+    return channels_period_s(channels, track.t_s, MIN_RHYTHM)
 
 
 def steps_in_gap(gap_s: float, step_s: float, same_foot: bool | None) -> int:

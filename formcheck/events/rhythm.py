@@ -85,3 +85,16 @@ def rhythm(signal: np.ndarray, t_s: np.ndarray) -> tuple[float, float]:
     if first is None:
         return float("nan"), 0.0
     return float(first * dt), float(min(1.0, ac[first]))
+
+
+def channels_period_s(channels: list[np.ndarray], t_s: np.ndarray, min_strength: float) -> float:
+    """The period (s) of `rhythm` over the rows where every channel is seen (at least 8), or NaN
+    when there is none or it is weaker than `min_strength`."""
+    if not channels:
+        return float("nan")
+    sig = np.column_stack(channels)
+    rows = np.all(np.isfinite(sig), axis=1)
+    if rows.sum() < 8:
+        return float("nan")
+    period, strength = rhythm(sig[rows], t_s[rows])
+    return period if np.isfinite(period) and strength >= min_strength else float("nan")

@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.events.model import SIDES, GaitEvent
-from formcheck.events.rhythm import rhythm
+from formcheck.events.rhythm import channels_period_s
 from formcheck.events.signals import (
     GaitSignals,
     argext,
@@ -91,14 +91,7 @@ def step_period_s(signals: GaitSignals) -> float:
     """Half the legs' stride period (s): autocorrelation of both heels' positions about the hips
     (`events.rhythm.rhythm`, 0.2-8 s); NaN without a clear rhythm."""
     channels = [signals.feet[s].rel_heel for s in SIDES if signals.feet[s].usable]
-    if not channels:
-        return float("nan")
-    sig = np.column_stack(channels)
-    rows = np.all(np.isfinite(sig), axis=1)
-    if rows.sum() < 8:
-        return float("nan")
-    stride, strength = rhythm(sig[rows], signals.t[rows])
-    return stride / 2 if np.isfinite(stride) and strength >= MIN_RHYTHM else float("nan")
+    return channels_period_s(channels, signals.t, MIN_RHYTHM) / 2
 
 
 def front_heel(signals: GaitSignals) -> np.ndarray:
