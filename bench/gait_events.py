@@ -22,9 +22,12 @@ as [frame, foot]: 0-based frame indices of the clip, timed by the clip's own tim
 
 Synthetic runners (tests/synthetic_runner.py: side view, treadmill, 1 px noise, 170 steps/min,
 SYNTH_DURATION_S long, exact truth) at 24, 30, 60, 120 and 240 frames/s, each plain, with every
-picture held 3 frames (`hold_frames=3`: slow motion stored by repeating pictures), with every 6th
-frame repeating the one before (`repeat_every=6`: a 25 -> 30 fps style conversion) and with the
-far leg lost half of the time (`far_hidden_share=0.5`). Each track is cleaned as `analyze_pose`
+picture held 3 frames in real time (`hold_frames=3`: a camera capturing a third as many pictures,
+stored at the clip's rate; the motion is not slowed), slowed 3 times and stored by showing each
+picture 3 times (*slowed3held*: captured at fps, every row repeated 3 times, times at fps: the
+motion and its cadence 3 times slower in video time, which is slow motion), with every 6th frame
+repeating the one before (`repeat_every=6`: a 25 -> 30 fps style conversion) and with the far leg
+lost half of the time (`far_hidden_share=0.5`). Each track is cleaned as `analyze_pose`
 cleans it and run through `analyze_running_track` (treadmill context, view decided by FormCheck)
 with the truth's repeated rows as `ClipTiming(repeated=...)` when `formcheck.events.timebase`
 exists (without it otherwise: the line says "timing no"). Per case:
@@ -35,9 +38,9 @@ exists (without it otherwise: the line says "timing no"). Per case:
   counted (on time or missed); a detection paired with one nearer an end is neither on time nor
   extra. |err|: mean absolute error over the pairs counted, against the reference, in ms, with
   the mean signed error (detected - reference: + late) in brackets (the same on real clips);
-* cadence: against the truth's 170 steps/min (video time), within 1%; a held-picture case also
-  counts when it is flagged as slow motion (held pictures are slow motion by construction);
-* slow motion: flagged on the held-picture cases only.
+* cadence: against the truth's 170 steps/min (video time; 170/3 when slowed), within 1%; a slowed
+  case also counts when it is flagged as slow motion (FormCheck then rightly gives no cadence);
+* slow motion: flagged on the slowed cases only (*hold3* is real time at a low capture rate).
 
 Last line (every figure a count, "/" its total):
 `gait_events: real contacts_1frame X/Y extra E cadence C/J slowmo S/K synthetic contacts_1frame
@@ -75,7 +78,7 @@ EDGE_S = 0.4  # true contacts nearer the clip's ends may be missed (as tests/tes
 SYNTH_FPS = (24.0, 30.0, 60.0, 120.0, 240.0)
 SYNTH_DURATION_S = 6.0
 SYNTH_SEED = 2
-VARIANTS = {"plain": {}, "hold3": {"hold_frames": 3}, "every6": {"repeat_every": 6},
+VARIANTS = {"plain": {}, "hold3": {"hold_frames": 3}, "slowed3held": {"slowed": 3}, "every6": {"repeat_every": 6},
             "farhidden50": {"far_hidden_share": 0.5}}
 
 
@@ -242,11 +245,15 @@ def run_synthetic(name: str, fps: float, variant: dict) -> Outcome:
     from formcheck.settings import Settings
 
     params = RunnerParams()
-    held = variant.get("hold_frames", 1) > 1
-    out = Outcome(name, synthetic=True, slowmo_expected=held, cadence_truth=params.cadence_spm)
+    variant = dict(variant)
+    slowed = int(variant.pop("slowed", 1))
+    held = variant.get("hold_frames", 1) > 1 or slowed > 1
+    out = Outcome(name, synthetic=True, slowmo_expected=slowed > 1, cadence_truth=params.cadence_spm / slowed)
     track, truth = synthetic_run(params, Camera(view="side"),
-                                 Recording(fps=fps, duration_s=SYNTH_DURATION_S, noise_px=1.0, seed=SYNTH_SEED,
-                                           setting="treadmill", **variant))
+                                 Recording(fps=fps, duration_s=SYNTH_DURATION_S / slowed, noise_px=1.0,
+                                           seed=SYNTH_SEED, setting="treadmill", **variant))
+    if slowed > 1:
+        track, truth = _slowed_and_held(track, truth, slowed, fps)
     started = time.perf_counter()
     clip_timing = _timing_class()
     try:
@@ -292,10 +299,34 @@ def run_synthetic(name: str, fps: float, variant: dict) -> Outcome:
     side_pairs = [(sides[i], found[j].side) for i, j in counted]
     out.sides_right, out.sides_n = sum(1 for a, b in side_pairs if a == b), len(side_pairs)
     out.cadence = _cadence(running)
-    within = out.cadence is not None and abs(out.cadence - params.cadence_spm) <= (
-        SYNTH_CADENCE_TOLERANCE * params.cadence_spm)
-    out.cadence_ok = within or (held and bool(out.slowmo))
+    within = out.cadence is not None and abs(out.cadence - out.cadence_truth) <= (
+        SYNTH_CADENCE_TOLERANCE * out.cadence_truth)
+    out.cadence_ok = within or (slowed > 1 and bool(out.slowmo))
     return out
+
+
+def _slowed_and_held(track, truth, k: int, fps: float):
+    """The runner captured at `fps`, stored `k` times slower by showing each picture `k` times at
+    `fps`: rows repeated, times 1/fps apart, the truth's events and capture times k times later."""
+    from dataclasses import replace
+
+    n = len(track) * k
+    rows = np.repeat(np.arange(len(track)), k)
+    held = replace(track, t_s=np.arange(n) / fps, frame_index=np.arange(n, dtype=np.int64), xy_px=track.xy_px[rows],
+                   z=track.z[rows], visibility=track.visibility[rows], world_m=track.world_m[rows])
+    repeated = np.arange(n) % k != 0
+    first = {int(r): int(r) * k for r in range(len(track))}
+
+    class Slowed:
+        contacts = {s: np.asarray(v) * k for s, v in truth.contacts.items()}
+
+        @staticmethod
+        def first_frame_showing(t_s: float):
+            r = truth.first_frame_showing(t_s / k)
+            return None if r is None else first.get(int(r))
+
+    Slowed.repeated = repeated
+    return held, Slowed
 
 
 # -- report ------------------------------------------------------------------------------------------

@@ -168,10 +168,14 @@ def test_slow_motion_from_held_pictures():
     repeated = np.array([i % 3 != 0 for i in range(90)])
     images = unique_images(_track(t), repeated)
     assert images.repeated_share >= HELD_SHARE
-    base = judge_time_base(ClipTiming(repeated), images, _cadence(170), "unknown", rate_given=False)
+    base = judge_time_base(ClipTiming(repeated), images, _cadence(80), "unknown", rate_given=False)
     assert base.slow_motion and "3.0 times" in base.reason and "--capture-fps" in base.reason
+    # Too few steps to tell the rate: held pictures say slow motion.
+    assert judge_time_base(ClipTiming(repeated), images, _cadence(170, steps=2), "running", False).slow_motion
+    # The steps on the new pictures come at a jogger's rate: a low-frame-rate capture, not slowed.
+    assert not judge_time_base(ClipTiming(repeated), images, _cadence(170), "running", rate_given=False).slow_motion
     # Given the capture rate, times are real time: nothing to flag.
-    assert not judge_time_base(ClipTiming(repeated), images, _cadence(170), "unknown", rate_given=True).slow_motion
+    assert not judge_time_base(ClipTiming(repeated), images, _cadence(80), "unknown", rate_given=True).slow_motion
 
 
 def test_slow_motion_from_a_running_stride_at_a_walking_rate():

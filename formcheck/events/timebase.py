@@ -15,7 +15,9 @@
 * **Slow motion** (`judge_time_base`): said, with its reason, instead of timed
   when any of these holds and the capture rate is unknown:
   - most pictures are shown more than once (`HELD_SHARE`): slow motion stored
-    by holding images (or a capture far below any phone's frame rate);
+    by holding images, unless the steps counted on the new pictures already
+    come at a real-time rate for the gait (then the camera captured few
+    pictures, a webcam's 15 a second stored at 30, and the times stand);
   - a running gait by the hips (lowest at midstance: a spring, `gait.hip_phase`)
     at fewer than `MIN_RUNNING_SPM` steps a minute of video time, over at least
     `MIN_STEPS_SLOW` steps, the whole 95% interval below it: nobody runs that
@@ -46,6 +48,8 @@ HELD_SHARE = 0.4
 #: [E] Fewest steps a minute anyone runs at in real time (jogging ~140-150; Lieberman et al. 2015;
 #: Heiderscheit et al. 2011): a running gait slower than this in video time is slow motion.
 MIN_RUNNING_SPM = 120.0
+#: [E] Fewest steps a minute of walking in real time (slow walking ~70-90; preferred 100-120).
+MIN_WALKING_SPM = 70.0
 #: [H] Steps a slow cadence must be counted over before it says slow motion.
 MIN_STEPS_SLOW = 4
 #: [H] Fewer steps a minute than this is no gait in real time, walking or running (the slowest
@@ -154,8 +158,15 @@ def judge_time_base(timing: ClipTiming, images: ImageTrack, cadence, gait: str, 
     if rate_given:
         return TimeBase(False, "", images.held, True)
     if images.repeated_share >= HELD_SHARE:
-        return TimeBase(True, f"This looks like slow motion: each picture is shown {images.held:.1f} times on "
-                              f"average; {ASK_RATE}.", images.held)
+        # Held pictures are slow motion unless the steps, counted on the new pictures, already come
+        # at a real-time rate for the gait: then the camera captured few pictures (a webcam at 15
+        # frames/s stored at 30), and the times stand.
+        slowest = MIN_WALKING_SPM if gait == "walking" else MIN_RUNNING_SPM
+        if not (cadence.steps >= MIN_STEPS_SLOW and cadence.ci95[0] >= slowest):
+            rate = images.track.fps if len(images.track) > 1 else float("nan")
+            return TimeBase(True, f"This looks like slow motion: each picture is shown {images.held:.1f} times on "
+                                  f"average (or the camera took only {rate:.0f} pictures a second, too few to time "
+                                  f"steps); {ASK_RATE}.", images.held)
     if gait == "running" and cadence.steps >= MIN_STEPS_SLOW and cadence.ci95[1] < MIN_RUNNING_SPM:
         return TimeBase(True, f"This looks like slow motion: a running stride (the hips lowest at midstance, "
                               f"a spring) at {cadence.spm:.0f} steps/min of video time, slower than anyone runs; "
