@@ -268,3 +268,37 @@ def test_a_slowed_runner_is_said_to_be_slow_motion_not_timed(slow, fps):
     assert run.cadence.spm == pytest.approx(170.0 / slow, rel=0.02)
     assert run.time_base.slow_motion == (slow > 1)
     assert ("cadence_spm" in run.summary) == (slow == 1)
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0, 120.0])
+def test_held_pictures_of_real_time_motion_are_timed_and_of_slowed_motion_are_not(fps):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from synthetic_runner import Camera, Recording, RunnerParams, synthetic_run
+    from test_properties import fake_info
+
+    from formcheck.clean import clean_track
+    from formcheck.running.analysis import RunningOptions, analyze_running_track
+
+    def analysed(track, repeated):
+        clean = clean_track(track).track
+        return analyze_running_track(SimpleNamespace(track=clean, info=fake_info(clean)),
+                                     RunningOptions(view="side", context="treadmill"), ClipTiming(repeated))
+
+    # A camera taking fps/3 pictures a second, stored at fps: real time, each picture held 3 frames.
+    track, truth = synthetic_run(RunnerParams(), Camera(), Recording(fps=fps, duration_s=6.0, noise_px=1.0,
+                                                                     hold_frames=3))
+    low_rate = analysed(track, truth.repeated)
+    assert not low_rate.time_base.slow_motion
+    assert low_rate.summary["cadence_spm"].median == pytest.approx(170.0, rel=0.01)
+    # Captured at fps and stored 3 times slower by showing each picture 3 times: slow motion.
+    track, _ = synthetic_run(RunnerParams(), Camera(), Recording(fps=fps, duration_s=2.0, noise_px=1.0))
+    rows = np.repeat(np.arange(len(track)), 3)
+    n = rows.size
+    slowed = replace(track, t_s=np.arange(n) / fps, frame_index=np.arange(n, dtype=np.int64),
+                     xy_px=track.xy_px[rows], z=track.z[rows], visibility=track.visibility[rows],
+                     world_m=track.world_m[rows])
+    run = analysed(slowed, np.arange(n) % 3 != 0)
+    assert run.time_base.slow_motion and "3.0 times" in run.time_base.reason
+    assert "cadence_spm" not in run.summary
