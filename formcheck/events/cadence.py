@@ -87,7 +87,8 @@ def leg_stride_s(track: PoseTrack) -> float:
     channels = []
     for side in ("left", "right"):
         h, _, a, heel, toe = leg_landmarks(side)
-        length = np.nanmedian(np.linalg.norm(xy[:, h] - xy[:, a], axis=-1)) if np.isfinite(xy[:, a]).any() else np.nan
+        span = np.linalg.norm(xy[:, h] - xy[:, a], axis=-1)
+        length = float(np.median(span[np.isfinite(span)])) if np.isfinite(span).any() else np.nan
         if not (np.isfinite(length) and length > 0):
             continue
         for part in (heel, toe):
