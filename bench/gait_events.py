@@ -32,9 +32,10 @@ cleans it and run through `analyze_running_track` (treadmill context, view decid
 with the truth's repeated rows as `ClipTiming(repeated=...)` when `formcheck.events.timebase`
 exists (without it otherwise: the line says "timing no"). Per case:
 * contacts: paired with the truth's contacts as above; on time within one frame (1/fps) of the
-  true contact time, except with held pictures, where no detector can see a contact before the
-  first frame showing a picture captured at or after it (`RunnerTruth.first_frame_showing`): the
-  reference is that frame's time. Only true contacts at least EDGE_S from the clip's ends are
+  true contact time, held pictures too: they are captured evenly, the time base retimes the new
+  pictures to their capture times and the contact between two of them is placed by
+  interpolation (the first frame showing a picture after the contact, which a detector reading
+  frames one by one could at best reach, is up to three frames late). Only true contacts at least EDGE_S from the clip's ends are
   counted (on time or missed); a detection paired with one nearer an end is neither on time nor
   extra. |err|: mean absolute error over the pairs counted, against the reference, in ms, with
   the mean signed error (detected - reference: + late) in brackets (the same on real clips);
@@ -274,12 +275,9 @@ def run_synthetic(name: str, fps: float, variant: dict) -> Outcome:
     true_s = np.sort(np.concatenate([truth.contacts[s] for s in ("left", "right")]))
     sides = [s for tt in true_s for s in ("left", "right") if np.any(truth.contacts[s] == tt)]
     interior = (true_s >= t[0] + EDGE_S) & (true_s <= t[-1] - EDGE_S)
-    if held:  # the first frame showing a picture captured at or after the contact
-        rows = [truth.first_frame_showing(tc) for tc in true_s]
-        interior &= np.array([r is not None for r in rows])
-        ref = np.array([t[r] if r is not None else tc for r, tc in zip(rows, true_s)])
-    else:
-        ref = true_s
+    # Held pictures are captured evenly and retimed to their capture times (events.timebase), so
+    # a contact between two pictures is placed by interpolation: the true time is the reference.
+    ref = true_s
     out.contacts_truth = int(interior.sum())
     if running is None:
         out.missed = out.contacts_truth
