@@ -292,6 +292,12 @@ def test_held_pictures_of_real_time_motion_are_timed_and_of_slowed_motion_are_no
     low_rate = analysed(track, truth.repeated)
     assert not low_rate.time_base.slow_motion
     assert low_rate.summary["cadence_spm"].median == pytest.approx(170.0, rel=0.01)
+    if fps >= 60:  # 20+ pictures a second: the contact between two is placed within a frame
+        found = np.array([e.t_s for e in low_rate.events if e.kind == "contact" and e.method != "inferred"])
+        true = np.sort(np.concatenate([truth.contacts["left"], truth.contacts["right"]]))
+        true = true[(true > 0.4) & (true < 5.6)]
+        errors = np.array([np.min(np.abs(found - t)) for t in true])
+        assert np.mean(errors <= 1.0 / fps) >= 0.9, np.round(errors * 1000, 1)
     # Captured at fps and stored 3 times slower by showing each picture 3 times: slow motion.
     track, _ = synthetic_run(RunnerParams(), Camera(), Recording(fps=fps, duration_s=2.0, noise_px=1.0))
     rows = np.repeat(np.arange(len(track)), 3)
