@@ -74,6 +74,13 @@ def test_treadmill_far_leg_difference_is_a_suggestion_not_a_finding(treadmill):
     first = next(c for c in running.cues if c.kind != "not_measurable")
     assert not (first.kind == "observation" and first.rule_id.startswith("side")), first
     assert not any(c.kind == "observation" and "differ" in c.message for c in running.cues)
+    # Shown as what to film to know, not as an option to try.
+    from formcheck.render.html import report_html
+
+    rows = [c for c in analysis.report.cues if "differ" in c.message]
+    assert rows and all(c.kind == "suggestion" and c.film_again for c in rows)
+    html = report_html(analysis.report)
+    assert "To know more, film again" in html and html.index("film again") < html.index("Metrics")
 
 
 def test_rear_view_cadence(shared_clip):

@@ -153,12 +153,16 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
              + "</section>")
 
     observations = [c for c in report.cues if c.kind != "suggestion"]
-    suggestions = [c for c in report.cues if c.kind == "suggestion"]
+    film_again = [c for c in report.cues if c.kind == "suggestion" and c.film_again]
+    suggestions = [c for c in report.cues if c.kind == "suggestion" and not c.film_again]
     cue_html = [f'<div class="cue sev-{escape(c.severity)}">{_badge(c.evidence)} <b>{escape(c.severity)}</b> '
                 f'{escape(c.message)}<div class="muted">where: {escape(_where(c, word))}</div></div>'
                 for c in observations]
     if not observations:
         cue_html.append(f"<p>{escape(report.quiet_cues())}</p>")
+    if film_again:
+        cue_html.append("<h3>To know more, film again</h3>")
+        cue_html += [f'<div class="cue sev-info">{_badge(c.evidence)} {escape(c.message)}</div>' for c in film_again]
     if suggestions:
         cue_html.append("<h3>Options (only if you want to experiment)</h3>")
         cue_html += [f'<div class="cue sev-info">{_badge(c.evidence)} {escape(c.message)}</div>' for c in suggestions]

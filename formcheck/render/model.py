@@ -65,6 +65,7 @@ class CueRow:
     metric: str = ""
     frames: tuple[tuple[int, int], ...] = ()
     intervals: tuple[int, ...] = ()
+    film_again: bool = False  # a suggestion to film again (another side or view), not an option to try
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

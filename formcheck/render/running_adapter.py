@@ -207,8 +207,12 @@ def running_report_model(pose, running) -> ReportModel:
         if c.kind == "not_measurable":
             not_measurable.append((spec(c.metric).label, c.reason or c.message))
             continue
+        # A left-right difference the far leg's tracking cannot support (cues.engine, leg_tracking):
+        # what to film to know, not something to try.
+        film_again = c.kind == "suggestion" and c.rule_id.endswith("side_difference")
         cues.append(CueRow(c.message, _cue_short(c), c.evidence, c.severity, c.kind, c.metric,
-                           tuple(tuple(f) for f in c.frames), tuple(by_index.get(i, -1) for i in c.strides)))
+                           tuple(tuple(f) for f in c.frames), tuple(by_index.get(i, -1) for i in c.strides),
+                           film_again))
     marks = []
     for e in running.events:
         if e.frame not in row_of:

@@ -216,7 +216,9 @@ def _cues(report: ReportModel, key: str) -> None:
         if cue.frames:
             button.button("Show", key=f"{key}-cue-{n}", on_click=_jump, args=(key, cue.frames[0][0]),
                           help=f"Jump the frame viewer to frame {cue.frames[0][0]}")
-    suggestions = [c for c in report.cues if c.kind == "suggestion"]
+    for cue in (c for c in report.cues if c.kind == "suggestion" and c.film_again):
+        st.info(f"**To know more, film again.** {cue.message}")
+    suggestions = [c for c in report.cues if c.kind == "suggestion" and not c.film_again]
     if suggestions:
         with st.expander("Options, only if you want to experiment"):
             for cue in suggestions:
