@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/gait_events.py [--clips ../shared/clips] [--no-real] [--no-synthetic] [--only NAME ...]
 
-Real clips: every entry of `labels.json` (beside the clips) with "contacts" or "slowmo" runs through
+Real clips: every entry of `labels.json` (beside the clips, and the project's own
+docs/ground_truth/labels.json) with "contacts" or "slowmo" runs through
 `pipeline.analyze(clip, "run")` (pose cached after the first run). The labels mark contacts by eye
 as [frame, foot]: 0-based frame indices of the clip, timed by the clip's own timestamps; feet L/R
 (the runner's left/right) or A/B (one foot and the other, sides unknown). Per clip:
@@ -147,9 +148,15 @@ def _time_base(out: Outcome, running) -> None:
 
 # -- real clips --------------------------------------------------------------------------------------
 def real_cases(clips: Path) -> list[tuple[str, Path, dict]]:
-    labels = json.loads((clips / "labels.json").read_text())
-    return [(name, clips / name, t) for name, t in labels.items()
-            if not name.startswith("_") and ("contacts" in t or "slowmo" in t) and (clips / name).is_file()]
+    """Labelled clips: `labels.json` beside the clips, then the project's own ground truth
+    (docs/ground_truth/labels.json, clips in the same folder)."""
+    out = []
+    for source in (clips / "labels.json", REPO / "docs" / "ground_truth" / "labels.json"):
+        if not source.is_file():
+            continue
+        out += [(name, clips / name, t) for name, t in json.loads(source.read_text()).items()
+                if not name.startswith("_") and ("contacts" in t or "slowmo" in t) and (clips / name).is_file()]
+    return out
 
 
 def run_real(name: str, path: Path, label: dict) -> Outcome:
