@@ -21,6 +21,13 @@ the legs' own rhythm (`step_period_s`, autocorrelation, 0.2-8 s): so the same
 rule holds at 24 or 240 frames/s and in slow motion, where a fixed shortest
 stride in seconds would reject every step.
 
+**Landing.** A jogger's foot is down when the heel is furthest ahead (the
+treadmill clip); a sprinter's swing leg pulls back before touchdown, so the
+heel's reach comes while the foot still falls, 2 frames (70 ms) before the
+contacts marked by eye on sprint_100m_pan_several.mp4. Where the foot is
+still descending faster than `LANDING_DESCENT_L_S` at the reach, contact is
+where that descent has slowed to it.
+
 **Side.** Each contact belongs to the label whose heel is in front at its peak
 (the landmarks the stride's metrics then read are that foot's).
 
@@ -49,6 +56,7 @@ from formcheck.events.rhythm import channels_period_s
 from formcheck.events.signals import (
     GaitSignals,
     argext,
+    crossing,
     find_extrema,
     leg_landmarks,
     to_events,
@@ -69,6 +77,11 @@ PROMINENCE_L = 0.15
 MIN_RHYTHM = 0.2
 #: [H] Half-width of the parabola fitted to a contact's peak (a flat top spans ~40 ms at a jog).
 PEAK_FIT_S = 0.02
+#: [H] A foot descending faster than this (leg lengths/s) at the heel's reach is still in the air:
+#: a swinging foot comes down at 3-6 L/s (a sprinter's, sprint_100m_pan_several.mp4), a landed one
+#: drifts at under 1 L/s (the treadmill clip's, perspective and the belt; the synthetic runner lands
+#: at 0.55 L/s).
+LANDING_DESCENT_L_S = 1.5
 #: Shortest step whatever the rhythm says: 300 steps/min in real time.
 MIN_STEP_S = 0.2
 
@@ -162,6 +175,7 @@ def stepping_events(track: PoseTrack, signals: GaitSignals, toe_offs: str = "kne
         pos = _peak_position(front, pos, dt)
         side = _label_at(signals, pos)
         if side is not None:
+            pos = _landed(signals, side, pos, step)
             seen += to_events(track, t0, dt, side, [("contact", float(pos))],
                               lambda kind, s=side: _support(kind, s, toe_offs), method, min_visibility)
     contacts = sorted(seen, key=lambda e: e.t_s)
@@ -195,6 +209,19 @@ def _peak_position(y: np.ndarray, pos: float, dt: float) -> float:
     if c2 >= 0:
         return pos
     return float(i + np.clip(-c1 / (2 * c2), -half, half))
+
+
+def _landed(signals: GaitSignals, side: str, reach: float, step_s: float) -> float:
+    """Contact from the heel's furthest reach (grid position): the reach itself when the foot is
+    already down there, else the end of its descent (module docstring, "Landing")."""
+    y, dt = signals.feet[side].foot_y, signals.dt
+    down = np.gradient(y, dt)  # image y points down: > 0 while the foot descends
+    i = int(round(reach))
+    if not (0 <= i < down.shape[0] and np.isfinite(down[i])) or down[i] <= LANDING_DESCENT_L_S:
+        return reach
+    span = 0.5 * step_s if np.isfinite(step_s) else MIN_STEP_S
+    end = crossing(down, LANDING_DESCENT_L_S, dt, reach * dt, reach * dt + span)
+    return end if end is not None else reach
 
 
 def _median_gap(contacts: list[GaitEvent]) -> float:
