@@ -69,17 +69,16 @@ class Outcome:
 
 
 def load_labels(clips: Path) -> list[Case]:
-    cases = []
+    """One case per labelled clip: `labels.json` beside the clips, then the project's own ground
+    truth, whose fields add to (or correct) the shared entry of the same clip."""
+    merged: dict[str, dict] = {}
     for source in (clips / "labels.json", REPO / "docs" / "ground_truth" / "labels.json"):
         if not source.is_file():
             continue
         for name, truth in json.loads(source.read_text()).items():
-            if name.startswith("_"):
-                continue
-            path = clips / name
-            if path.is_file():
-                cases.append(Case(name, truth, path=path))
-    return cases
+            if not name.startswith("_"):
+                merged[name] = {**merged.get(name, {}), **truth}
+    return [Case(name, truth, path=clips / name) for name, truth in merged.items() if (clips / name).is_file()]
 
 
 def synthetic_cases() -> list[Case]:

@@ -150,13 +150,14 @@ def _time_base(out: Outcome, running) -> None:
 def real_cases(clips: Path) -> list[tuple[str, Path, dict]]:
     """Labelled clips: `labels.json` beside the clips, then the project's own ground truth
     (docs/ground_truth/labels.json, clips in the same folder)."""
-    out = []
+    merged: dict[str, dict] = {}
     for source in (clips / "labels.json", REPO / "docs" / "ground_truth" / "labels.json"):
-        if not source.is_file():
-            continue
-        out += [(name, clips / name, t) for name, t in json.loads(source.read_text()).items()
-                if not name.startswith("_") and ("contacts" in t or "slowmo" in t) and (clips / name).is_file()]
-    return out
+        if source.is_file():
+            for name, t in json.loads(source.read_text()).items():
+                if not name.startswith("_"):
+                    merged[name] = {**merged.get(name, {}), **t}  # the ground truth adds to the shared entry
+    return [(name, clips / name, t) for name, t in merged.items()
+            if ("contacts" in t or "slowmo" in t) and (clips / name).is_file()]
 
 
 def run_real(name: str, path: Path, label: dict) -> Outcome:

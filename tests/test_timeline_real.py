@@ -27,12 +27,15 @@ import accuracy  # noqa: E402  (bench/accuracy.py)
 
 
 def _labelled() -> list[tuple[str, dict]]:
+    """Every labelled clip once: the project's ground truth adds to the shared entry of a clip."""
     clips = REPO.parent / "shared" / "clips"
-    out = []
+    merged: dict[str, dict] = {}
     for source in (clips / "labels.json", REPO / "docs" / "ground_truth" / "labels.json"):
         if source.is_file():
-            out += [(n, t) for n, t in json.loads(source.read_text()).items() if not n.startswith("_")]
-    return out
+            for n, t in json.loads(source.read_text()).items():
+                if not n.startswith("_"):
+                    merged[n] = {**merged.get(n, {}), **t}
+    return list(merged.items())
 
 
 LABELLED = _labelled()
