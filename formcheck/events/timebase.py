@@ -101,33 +101,42 @@ def unique_images(track: PoseTrack, repeated: np.ndarray | None) -> ImageTrack:
     keep = ~repeated
     keep[0] = True
     rows = np.flatnonzero(keep)
-    t = _retimed(track.t_s[rows])
-    sub = PoseTrack(t_s=t, frame_index=track.frame_index[rows], xy_px=track.xy_px[rows], z=track.z[rows],
-                    visibility=track.visibility[rows], world_m=track.world_m[rows], frame_size=track.frame_size)
+    sub = replace(track[rows], t_s=_retimed(track.t_s[rows]))
     share = float(np.mean(repeated))
     return ImageTrack(sub, rows, n / max(rows.size, 1), share)
 
 
 def _retimed(first_shown: np.ndarray) -> np.ndarray:
-    """Capture times of pictures from their first showings: a local straight line against the
-    picture's number, kept increasing."""
-    k = np.arange(first_shown.size, dtype=np.float64)
-    out = first_shown.astype(np.float64).copy()
-    for i in range(first_shown.size):
-        near = np.abs(first_shown - first_shown[i]) <= RETIME_WINDOW_S
-        if near.sum() >= 3:
-            slope, icpt = np.polyfit(k[near], first_shown[near], 1)
-            out[i] = slope * k[i] + icpt
+    """Capture times of pictures from their first showings: a straight line against the picture's
+    number, fitted (least squares) to the pictures first shown within RETIME_WINDOW_S of each,
+    kept increasing. Running sums make it linear in the number of pictures."""
+    t = first_shown.astype(np.float64)
+    k = np.arange(t.size, dtype=np.float64)
+    lo = np.searchsorted(t, t - RETIME_WINDOW_S, side="left")
+    hi = np.searchsorted(t, t + RETIME_WINDOW_S, side="right")
+    # The window is |t_j - t_i| <= RETIME_WINDOW_S as computed; t - W rounds differently: one step.
+    last = t.size - 1
+    lo = np.where((lo > 0) & (t - t[np.maximum(lo - 1, 0)] <= RETIME_WINDOW_S), lo - 1, lo)
+    lo = np.where((lo <= last) & (t - t[np.minimum(lo, last)] > RETIME_WINDOW_S), lo + 1, lo)
+    hi = np.where((hi <= last) & (t[np.minimum(hi, last)] - t <= RETIME_WINDOW_S), hi + 1, hi)
+    hi = np.where((hi > 0) & (t[np.maximum(hi - 1, 0)] - t > RETIME_WINDOW_S), hi - 1, hi)
+
+    def window_sum(x: np.ndarray) -> np.ndarray:
+        c = np.concatenate(([0.0], np.cumsum(x)))
+        return c[hi] - c[lo]
+
+    n, sk, st, skk, skt = (hi - lo).astype(np.float64), window_sum(k), window_sum(t), window_sum(k * k), window_sum(k * t)
+    den = n * skk - sk * sk
+    ok = (n >= 3) & (den > 0)
+    slope = np.where(ok, (n * skt - sk * st) / np.where(ok, den, 1.0), 0.0)
+    out = np.where(ok, slope * k + (st - slope * sk) / np.maximum(n, 1.0), t)
     # A picture's capture time cannot come before the previous one's: keep the order.
-    if np.any(np.diff(out) <= 0):
-        return first_shown.astype(np.float64)
-    return out
+    return t if np.any(np.diff(out) <= 0) else out
 
 
 def on_clip_rows(events: list[GaitEvent], images: ImageTrack) -> list[GaitEvent]:
     """Events found on `images.track`, with `frame` the clip track's row of that picture."""
-    if images.rows.size == len(images.track) and np.array_equal(images.rows, np.arange(len(images.track))) \
-            and images.held == 1.0:
+    if images.held == 1.0:  # no picture repeated: the rows are the clip's
         return events
     return [replace(e, frame=int(images.rows[min(max(e.frame, 0), images.rows.size - 1)])) for e in events]
 
