@@ -618,7 +618,7 @@ def test_version_1_database_is_migrated_with_its_data(url, media, source):
     (media / "clips" / "0000.mp4").write_bytes(b"0123456789")
 
     with Library.open(url, media) as lib:
-        assert lib.schema_version() == LATEST_VERSION == 2
+        assert lib.schema_version() == LATEST_VERSION == 3
         old = lib.athlete(7)
         assert (old.name, old.notes, old.created_at, old.clip_count) == ("Old Timer", "from v1", now, 1)
         clip = lib.clip(3)
@@ -633,7 +633,7 @@ def test_version_1_database_is_migrated_with_its_data(url, media, source):
         assert "pinned_frame" in _columns(engine)["notes"]
         assert "ix_metrics_name_analysis" in {i["name"] for i in inspect(engine).get_indexes("metrics")}
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2]
+            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3]
     finally:
         engine.dispose()
 
@@ -660,8 +660,8 @@ def test_newer_database_is_refused(url, media):
                                                                applied_at=datetime.now(timezone.utc)))
     finally:
         engine.dispose()
-    with pytest.raises(SchemaTooNewError, match=r"newer version of FormCheck \(library format 3; this version "
-                                                r"reads up to 2\)\. Update FormCheck"):
+    with pytest.raises(SchemaTooNewError, match=r"newer version of FormCheck \(library format 4; this version "
+                                                r"reads up to 3\)\. Update FormCheck"):
         Library.open(url, media)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from formcheck.store import batch_log
 from formcheck.store import media as fs
 from formcheck.store import queries as q
 from formcheck.store import schema as t
@@ -88,7 +89,37 @@ class Library:
                 return q.referenced_media(conn)
         return fs.sweep(self.media_dir, referenced)
 
+    # -- batch runs -----------------------------------------------------
+    def batch_item(self, clip_sha256: str, settings_key: str) -> batch_log.BatchItemRecord | None:
+        """What a batch run recorded for this clip and settings, if anything."""
+        with read_tx(self._engine) as conn:
+            return batch_log.find(conn, clip_sha256, settings_key)
+
+    def batch_items(self, run_id: str | None = None) -> list[batch_log.BatchItemRecord]:
+        with read_tx(self._engine) as conn:
+            return batch_log.listing(conn, run_id)
+
+    def record_batch_failure(self, **item) -> bool:
+        """A clip a batch could not analyse (`batch_log.record_failed`); False if it is done already."""
+        with write_tx(self._engine) as conn:
+            return batch_log.record_failed(conn, **item)
+
     # -- athletes -------------------------------------------------------
+    def athlete_named(self, name: str) -> AthleteRecord:
+        """The athlete of that name (case-insensitive), added if there is none yet."""
+        name = validate.athlete_name(name)
+        for attempt in range(2):
+            with read_tx(self._engine) as conn:
+                found = q.athlete_by_key(conn, validate.name_key(name))
+            if found is not None:
+                return found
+            try:
+                return self.add_athlete(name)
+            except DuplicateError:  # added by another process since our look
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
     def add_athlete(self, name: str, notes: str = "") -> AthleteRecord:
         name, notes = validate.athlete_name(name), validate.athlete_notes(notes)
         try:
@@ -187,10 +218,15 @@ class Library:
                 raise
 
     def add_clip_with_analysis(self, athlete_id: int, source: Path, original_name: str, session_id: int | None = None,
-                               duration_s: float | None = None, **analysis) -> AnalysisRecord:
+                               duration_s: float | None = None, batch: dict | None = None,
+                               **analysis) -> AnalysisRecord:
         """A new clip and its first analysis (the keyword arguments of `add_analysis`) committed in
         one transaction: a failure or a kill at any point leaves neither row (the next open sweeps
-        the files), never a clip without the analysis it was saved with."""
+        the files), never a clip without the analysis it was saved with.
+
+        batch: the keyword arguments of `batch_log.record_done` (clip_sha256, settings_key,
+        source_path, run_id, seconds), recorded in the same transaction; raises
+        `batch_log.AlreadyRecorded` (and stores nothing) when that clip and settings are done."""
         original_name = validate.original_name(original_name)
         duration_s = validate.optional_seconds(duration_s, "duration_s")
         write_files, metric_rows = analysis.pop("write_files"), _metric_rows(analysis.pop("metrics"))
@@ -205,7 +241,10 @@ class Library:
                 with write_tx(self._engine) as conn:
                     clip_id = self._insert_clip(conn, athlete_id, session_id, day, original_name, rel, sha256,
                                                 size_bytes, duration_s)
-                    return self._insert_analysis(conn, clip_id, folder, files, row, metric_rows)
+                    record = self._insert_analysis(conn, clip_id, folder, files, row, metric_rows)
+                    if batch is not None:
+                        batch_log.record_done(conn, record.id, **batch)
+                    return record
             except BaseException as exc:
                 fs.remove(folder)
                 fs.remove(fs.safe_path(self.media_dir, rel))

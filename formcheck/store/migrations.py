@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     insert,
     inspect,
@@ -133,9 +134,28 @@ def _v2(conn: Connection) -> None:
     Index("ix_metrics_name_analysis", metrics.c.name, metrics.c.analysis_id).create(conn)
 
 
+def _v3(conn: Connection) -> None:
+    md = MetaData()
+    Table("analyses", md, Column("id", Integer, primary_key=True))
+    Table("batch_items", md,
+          Column("id", Integer, primary_key=True),
+          Column("clip_sha256", String(64), nullable=False),
+          Column("settings_key", String(64), nullable=False),
+          Column("status", String(10), nullable=False),
+          Column("message", Text, nullable=False),
+          Column("source_path", Text, nullable=False),
+          Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"), nullable=True, index=True),
+          Column("run_id", String(32), nullable=False),
+          Column("seconds", Float, nullable=True),
+          Column("created_at", DateTime(timezone=True), nullable=False),
+          UniqueConstraint("clip_sha256", "settings_key", name="uq_batch_items_clip_settings"))
+    md.tables["batch_items"].create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "athletes, sessions, clips, analyses, metrics, notes", _v1),
     Migration(2, "notes.pinned_frame; index on metrics(name, analysis_id) for trends", _v2),
+    Migration(3, "batch_items: what a batch run analysed or could not, per clip and settings", _v3),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

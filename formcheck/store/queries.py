@@ -52,6 +52,11 @@ def athlete(conn: Connection, athlete_id: int) -> AthleteRecord:
     return _athlete(row)
 
 
+def athlete_by_key(conn: Connection, name_key: str) -> AthleteRecord | None:
+    row = conn.execute(athlete_select().where(athletes.c.name_key == name_key)).first()
+    return None if row is None else _athlete(row)
+
+
 def athlete_list(conn: Connection, search: str) -> list[AthleteRecord]:
     query = athlete_select()
     if search.strip():

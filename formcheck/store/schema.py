@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    UniqueConstraint,
     MetaData,
     String,
     Table,
@@ -117,4 +118,22 @@ notes = Table(
     Column("author", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("pinned_frame", Integer, nullable=True),  # migration 2
+)
+
+# migration 3: one row per clip a batch run finished (formcheck.batch): analysed, or failed with the
+# message the user sees. (clip_sha256, settings_key) is unique: a clip is analysed once per settings,
+# whichever worker or run gets there first; a retried or repeated task finds the row and skips.
+batch_items = Table(
+    "batch_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clip_sha256", String(64), nullable=False),
+    Column("settings_key", String(64), nullable=False),
+    Column("status", String(10), nullable=False),  # "done" | "failed"
+    Column("message", Text, nullable=False),  # "" when done
+    Column("source_path", Text, nullable=False),
+    Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("run_id", String(32), nullable=False),
+    Column("seconds", Float, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("clip_sha256", "settings_key", name="uq_batch_items_clip_settings"),
 )
