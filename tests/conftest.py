@@ -55,3 +55,59 @@ def use_home(monkeypatch, model_path):
         monkeypatch.delenv("FORMCHECK_MEDIA", raising=False)
         return home
     return use
+
+
+# -- the coach's library on SQLite and on PostgreSQL --------------------------------------------------
+LIBRARY_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a PostgreSQL server this test process started (tests/postgres_server.py), stopped at the end.
+
+    One server per process (pytest-xdist runs two), started by the first test that needs it. Missing
+    PostgreSQL binaries are a failure, not a skip: `./scripts/test` installs them.
+    """
+    from postgres_server import PostgresUnavailable, check_available, postgres_server
+
+    try:
+        bindir = check_available()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with postgres_server(bindir) as url:
+        yield url
+
+
+@pytest.fixture
+def new_postgres_database(postgres_url):
+    """Factory: each call creates a new empty database on the test process's server and returns its URL.
+
+    Every database made is dropped after the test (connections it left open are closed), so tests
+    never see each other's rows.
+    """
+    from postgres_server import create_database, drop_database
+
+    made: list[str] = []
+
+    def new() -> str:
+        made.append(create_database(postgres_url))
+        return made[-1]
+
+    yield new
+    for url in made:
+        drop_database(url)
+
+
+@pytest.fixture(params=LIBRARY_BACKENDS)
+def new_library_url(request, tmp_path):
+    """Factory: each call gives the URL of a new empty library database; the test runs once per backend."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("new_postgres_database")
+    names = iter(["library.db"] + [f"library{i}.db" for i in range(2, 100)])
+    return lambda: f"sqlite:///{tmp_path / next(names)}"
+
+
+@pytest.fixture
+def library_url(new_library_url) -> str:
+    """A new empty library database: a SQLite file in tmp_path, or a fresh PostgreSQL database."""
+    return new_library_url()

@@ -1,4 +1,9 @@
-"""The coach's library on real SQLite files: exact values back, filters, ordering, files, migrations."""
+"""The coach's library on real SQLite files and a real PostgreSQL server: exact values back, filters,
+ordering, files, migrations.
+
+Every test that opens a library runs once per backend (`library_url` in conftest.py: ids end in
+[sqlite] or [postgresql]); the few that check SQLite's own files or settings say so and run on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ import dataclasses
 import hashlib
 import math
 import os
-import sqlite3
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy.pool import NullPool
 
 from formcheck.errors import FormCheckError
 from formcheck.store import (
@@ -36,8 +41,8 @@ VALGUS = MetricValue("knee_valgus_deg", "Knee valgus", 6.25, "deg", 8, "front", 
 
 
 @pytest.fixture
-def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'library.db'}"
+def url(library_url):
+    return library_url
 
 
 @pytest.fixture
@@ -88,11 +93,13 @@ def rel(path: Path, media: Path) -> str:
 
 
 def count_rows(url: str, table: str) -> int:
-    con = sqlite3.connect(url.removeprefix("sqlite:///"))
+    """Rows in table, read from the database itself rather than through the library."""
+    engine = create_engine(url, poolclass=NullPool)
     try:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
     finally:
-        con.close()
+        engine.dispose()
 
 
 # -- athletes -----------------------------------------------------------
@@ -244,14 +251,24 @@ def filled(lib, source):
     return _fill(lib, source)
 
 
-@pytest.fixture(scope="module")
-def filled_lib(tmp_path_factory):
-    """A filled library shared by the read-only filter cases."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def filled_lib(request, tmp_path_factory):
+    """A filled library shared by the read-only filter cases, one per backend."""
     root = tmp_path_factory.mktemp("filled")
     source = root / "upload.mp4"
     source.write_bytes(b"clip bytes")
-    with Library.open(f"sqlite:///{root / 'library.db'}", root / "media") as lib:
-        yield lib, _fill(lib, source)
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'library.db'}"
+    else:
+        from postgres_server import create_database, drop_database
+
+        url = create_database(request.getfixturevalue("postgres_url"))
+    try:
+        with Library.open(url, root / "media") as lib:
+            yield lib, _fill(lib, source)
+    finally:
+        if request.param == "postgresql":
+            drop_database(url)
 
 
 def _fill(lib, source) -> dict:
@@ -529,7 +546,11 @@ def test_delete_athlete_cascades_to_everything(lib, media, source, url, filled):
 
 
 # -- opening: pragmas, sweep, media ownership ---------------------------
-def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(lib, url):
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
+    """SQLite only: these are SQLite's per-connection pragmas (PostgreSQL has no equivalent to set)."""
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    with Library.open(url, tmp_path / "media"):
+        pass
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -569,26 +590,34 @@ def test_sweep_waits_for_writers(url, media):
         assert lib.sweep() == ["analyses/busy.tmp"]
 
 
-def test_media_folder_of_another_library_is_refused(tmp_path, media, source):
-    with Library.open(f"sqlite:///{tmp_path / 'one.db'}", media) as lib:
+def test_media_folder_of_another_library_is_refused(new_library_url, media, source):
+    with Library.open(new_library_url(), media) as lib:
         clip = lib.add_clip(lib.add_athlete("Kim").id, source, "a.mp4")
     with pytest.raises(MediaMismatchError, match="belongs to a different library database"):
-        Library.open(f"sqlite:///{tmp_path / 'two.db'}", media)
+        Library.open(new_library_url(), media)
     assert clip.media_path.is_file()  # the other library's sweep never ran
 
 
-def test_defaults_come_from_the_environment(tmp_path, monkeypatch, source):
+def test_default_is_a_sqlite_file_under_the_home_folder(tmp_path, monkeypatch):
+    """SQLite only: without DATABASE_URL the library is this SQLite file."""
     monkeypatch.setenv("FORMCHECK_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("FORMCHECK_MEDIA", raising=False)
     with Library.open() as lib:
         assert lib.media_dir == tmp_path / "home" / ".formcheck" / "library" / "media"
     assert (tmp_path / "home" / ".formcheck" / "library" / "library.db").is_file()
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+
+
+def test_database_url_and_media_folder_come_from_the_environment(tmp_path, monkeypatch, source, library_url):
+    monkeypatch.setenv("FORMCHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATABASE_URL", library_url)
     monkeypatch.setenv("FORMCHECK_MEDIA", str(tmp_path / "env-media"))
     with Library.open() as lib:
         clip = lib.add_clip(lib.add_athlete("Kim").id, source, "a.mp4")
-    assert (tmp_path / "env.db").is_file() and clip.media_path.parent == tmp_path / "env-media" / "clips"
+    assert clip.media_path.parent == tmp_path / "env-media" / "clips"
+    assert not (tmp_path / "home").exists()  # nothing in the default place
+    with Library.open(library_url, tmp_path / "env-media") as lib:
+        assert lib.clip(clip.id) == clip
 
 
 # -- migrations ---------------------------------------------------------
@@ -638,10 +667,10 @@ def test_version_1_database_is_migrated_with_its_data(url, media, source):
         engine.dispose()
 
 
-def test_migrated_and_new_databases_match_schema_py(tmp_path):
+def test_migrated_and_new_databases_match_schema_py(new_library_url):
     declared = {name: {c.name for c in table.columns} for name, table in schema.metadata.tables.items()}
-    for name, steps in [("new.db", [None]), ("stepwise.db", [1, None])]:
-        engine = make_engine(f"sqlite:///{tmp_path / name}")
+    for name, steps in [("new", [None]), ("stepwise", [1, None])]:
+        engine = make_engine(new_library_url())
         try:
             for up_to in steps:
                 migrate(engine, up_to=up_to)
