@@ -40,6 +40,7 @@ from formcheck.render.video import VideoWritten, write_annotated_video, write_sl
 log = logging.getLogger(__name__)
 
 FILES = ("annotated.mp4", "report.html", "analysis.json", "frames.csv", "keyframes")
+DATA_FILES = ("analysis.json", "frames.csv")  # + reps.csv or strides.csv: nothing drawn
 # The moments slowmo.mp4 shows, ±0.3 s each: every foot contact; every rep's peak (a squat's bottom).
 SLOWMO_MARK = {"running": "contact", "exercise": "peak"}
 
@@ -110,19 +111,7 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
         collector = KeyFrameCollector(report)
         video = write_annotated_video(info, report, tmp / "annotated.mp4", progress=progress, on_frame=collector)
         collector.save(tmp / "keyframes")
-        files = list(FILES)
-        (tmp / "analysis.json").write_text(json.dumps(analysis.data, indent=1))
-        write_frames_csv(report, tmp / "frames.csv")
-        if analysis.mode == "exercise":
-            from formcheck.exercises.report import write_reps_csv
-
-            write_reps_csv(analysis.exercise, tmp / "reps.csv")
-            files.append("reps.csv")
-        if analysis.mode == "running":
-            from formcheck.running.report import write_strides_csv
-
-            write_strides_csv(analysis.running, tmp / "strides.csv")
-            files.append("strides.csv")
+        files = list(FILES) + [f for f in _write_data(analysis, tmp) if f not in FILES]
         moments = [m.t_s for m in report.marks if m.kind == SLOWMO_MARK.get(analysis.mode)]
         if slowmo and moments:
             write_slowmo_video(info, report, tmp / "slowmo.mp4", moments)
@@ -137,3 +126,37 @@ def export_analysis(analysis, out_dir: str | os.PathLike, *, progress=None, slow
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Exported(out_dir, tuple(files), video, len(html.encode("utf-8")), time.perf_counter() - started)
+
+
+def write_data_files(analysis, out_dir: str | os.PathLike) -> tuple[str, ...]:
+    """Only the numbers of `analysis` into a new `out_dir` (analysis.json, frames.csv and
+    reps.csv or strides.csv): no video is decoded or drawn. The folder appears whole or not at all."""
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        tmp.chmod(0o755)
+        files = _write_data(analysis, tmp)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tuple(files)
+
+
+def _write_data(analysis, folder: Path) -> list[str]:
+    (folder / "analysis.json").write_text(json.dumps(analysis.data, indent=1))
+    write_frames_csv(analysis.report, folder / "frames.csv")
+    files = list(DATA_FILES)
+    if analysis.mode == "exercise":
+        from formcheck.exercises.report import write_reps_csv
+
+        write_reps_csv(analysis.exercise, folder / "reps.csv")
+        files.append("reps.csv")
+    if analysis.mode == "running":
+        from formcheck.running.report import write_strides_csv
+
+        write_strides_csv(analysis.running, folder / "strides.csv")
+        files.append("strides.csv")
+    return files

@@ -34,6 +34,7 @@ import types
 from pathlib import Path
 
 from formcheck import cache as pose_cache
+from formcheck import library_entry
 from formcheck.cache import file_sha256
 from formcheck.paths import data_dir
 from formcheck.store import Library
@@ -107,7 +108,7 @@ def stop_in_cache_json(stop: Stopper) -> None:
 
 
 def stop_in_library_copy(stop: Stopper) -> None:
-    """library_save.copy_files copies with shutil.copy2 file by file: stop before the third."""
+    """library_entry.copy_files (the app's save goes through it) copies with shutil.copy2 file by file: stop before the third."""
     copied = []
 
     def copy2(src, dst, *args, **kwargs):
@@ -116,7 +117,7 @@ def stop_in_library_copy(stop: Stopper) -> None:
         result = shutil.copy2(src, dst, *args, **kwargs)
         copied.append(Path(src).name)
         return result
-    library_save.shutil = types.SimpleNamespace(copy2=copy2, copytree=shutil.copytree)
+    library_entry.shutil = types.SimpleNamespace(copy2=copy2, copytree=shutil.copytree)
 
 
 def main(clip: str, stage: str, signal_dir: str, athlete_id: str, session_id: str) -> None:

@@ -14,6 +14,7 @@ landmarkers ready (the app holds one for the life of the server).
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
 import logging
@@ -198,10 +199,14 @@ def run_pose(
         parts = _run_in_pool(pool, info, model_path, landmarker, plan, progress)
     elif len(chunks) == 1:
         board = HandoverBoard(1, 0, plan.people)
+        spare = _worker.take(model_path, landmarker) if _worker else None  # a batch worker's (keep_warm_here)
         try:
-            parts = [_detect_chunk(info, model_path, landmarker, plan, 0, board, _progress_reporter(board, progress, info))]
+            parts = [_detect_chunk(info, model_path, landmarker, plan, 0, board, _progress_reporter(board, progress, info),
+                                   landmarker=spare)]
         finally:
             board.close(unlink=True)
+            if _worker:
+                threading.Thread(target=_worker.make_spare, args=(model_path, landmarker), daemon=True).start()
     elif len(chunks) == workers:
         with PosePool(workers - 1, model_path, warm=(landmarker,), replenish=False) as own_pool:
             parts = _run_in_pool(own_pool, info, model_path, landmarker, plan, progress, run_first_here=True)
@@ -428,6 +433,18 @@ _worker: _WorkerState | None = None  # one per worker process, set by its initia
 
 
 _WORKER_START_TIMEOUT_S = 300.0  # a loaded machine can take long; a dead worker breaks the pool anyway
+
+
+def keep_warm_here(model_path: str, warm: Sequence[LandmarkerSettings] = (LandmarkerSettings(),)) -> None:
+    """Make this process a long-lived single-core worker (a batch worker, `formcheck.batch`): a
+    clip that runs as one chunk here takes a landmarker built ahead, and the next is built in
+    the background after it, so no clip waits for the model to load."""
+    global _worker
+    if _worker is None:
+        _worker = _WorkerState()
+        atexit.register(_worker.close)  # before the interpreter tears MediaPipe down
+    for settings in warm:
+        _worker.make_spare(model_path, settings)
 
 
 def _all_workers_up() -> None:

@@ -4,38 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
-import shutil
 from pathlib import Path
 
 import streamlit as st
 
 from formcheck.errors import FormCheckError
+from formcheck.library_entry import analysis_fields
 from formcheck.ui.state import library
 
 log = logging.getLogger(__name__)
 
 CONTEXTS = ("warm-up", "treadmill", "outdoor", "track", "gym", "other")
 NEW_ATHLETE = "New athlete…"
-
-
-def metric_values(report) -> list:
-    """The report's metrics as the library stores them (finite values only)."""
-    from formcheck.store import MetricValue
-
-    return [MetricValue(m.name, m.label, float(m.value), m.unit, int(m.n), m.view, bool(m.low_confidence))
-            for m in report.metrics if m.value is not None and math.isfinite(m.value)]
-
-
-def copy_files(src: Path):
-    """A `write_files` for the library: copy the exported files of an analysis into its folder."""
-    def write(dst: Path) -> None:  # None: the library lists what was written
-        for path in sorted(src.iterdir()):
-            if path.is_dir():
-                shutil.copytree(path, dst / path.name)
-            else:
-                shutil.copy2(path, dst / path.name)
-    return write
 
 
 def save_analysis(result, clip_name: str, athlete_id: int, session_id: int | None, library_clip_id: int | None = None):
@@ -51,16 +31,7 @@ def save_analysis(result, clip_name: str, athlete_id: int, session_id: int | Non
 
 def _analysis_fields(result) -> dict:
     """The keyword arguments of `Library.add_analysis` for one app result."""
-    analysis, report = result.analysis, result.analysis.report
-    exercise = analysis.data.get("exercise", {}).get("name") if analysis.mode == "exercise" else None
-    view = report.capture.get("View", "") or next((v for w, v, _, _ in report.decisions if "view" in w.lower()), "")
-    provenance = analysis.pose.provenance()
-    return dict(mode=analysis.mode, title=report.title, exercise=exercise, view=view,
-                confidence=float(report.confidence), settings={"request": result.request.choices(),
-                                                               "pose": provenance["settings"]},
-                model_id=provenance["model_id"], formcheck_version=provenance["formcheck_version"],
-                clip_sha256=provenance["clip_sha256"], data=analysis.data, metrics=metric_values(report),
-                write_files=copy_files(result.out_dir))
+    return analysis_fields(result.analysis, result.request.choices(), result.out_dir)
 
 
 def save_form(result, clip) -> None:
