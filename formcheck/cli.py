@@ -105,6 +105,31 @@ def _parser() -> argparse.ArgumentParser:
     _capture_option(p)
     p.set_defaults(func=_cmd_exercise)
 
+    p = sub.add_parser("batch", help="many clips (files or folders) into the coach's library, on Ray")
+    p.add_argument("paths", nargs="+", help="clips, or folders searched for clips")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--athlete", default=None, help="the athlete of every clip (added if new)")
+    who.add_argument("--athlete-from-folder", action="store_true",
+                     help="each clip's athlete is the name of its folder (else: Unassigned)")
+    _limit_option(p)
+    p.add_argument("--mode", choices=["auto", "run", "exercise"], default="auto")
+    p.add_argument("--exercise", default="auto", help="auto, or one of: " + ", ".join(_exercise_names()))
+    p.add_argument("--view", choices=["auto", *_exercise_views()], default="auto")
+    p.add_argument("--context", choices=["auto", "treadmill", "overground"], default="auto", help="running only")
+    p.add_argument("--model", default=None, help="full, heavy, or a .task path")
+    _capture_option(p)
+    p.add_argument("--data-only", action="store_true",
+                   help="keep the numbers only (analysis.json, CSVs): no annotated video, key frames or report")
+    p.add_argument("--exports", type=Path, default=None,
+                   help="also write each clip's files (video, report, JSON, CSV) to DIR/<clip>-<hash>/")
+    p.add_argument("--workers", type=int, default=0, help="clips analysed at once (0 = one per core)")
+    p.add_argument("--address", default=None,
+                   help="join a running Ray cluster (auto, or ray://HOST:PORT); default: a local Ray for this run")
+    p.add_argument("--library", default=None, help="library database URL (default: DATABASE_URL, else SQLite)")
+    p.add_argument("--summary", type=Path, default=None, help="where to write the closing table as CSV")
+    p.add_argument("--retry-failed", action="store_true", help="analyse again the clips that failed before")
+    p.set_defaults(func=_cmd_batch)
+
     p = sub.add_parser("compare", help="two running clips of one runner (e.g. treadmill, outdoor)")
     p.add_argument("clip_a", type=Path)
     p.add_argument("clip_b", type=Path)
@@ -306,6 +331,13 @@ def _cmd_analyze(args) -> int:
     if ask:
         print(ask)
     return 0
+
+
+def _cmd_batch(args) -> int:
+    from formcheck.batch.command import run_command
+
+    exercise_options = _exercise_options(args.exercise, args.view)  # the same checks as `analyze`
+    return run_command(args, _limits(args), exercise_options)
 
 
 def _cmd_compare(args) -> int:
