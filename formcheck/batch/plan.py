@@ -72,12 +72,13 @@ def gather(paths: list[str | os.PathLike], athlete: str | None = None,
     seen: set[str] = set()
 
     def add(path: Path) -> None:
-        key = str(path.resolve())
+        key = str(path.resolve())  # one file under two names (a link) is one clip
         if key in seen:
             return
         seen.add(key)
+        path = Path(os.path.abspath(path))  # as given, not where a link points: its folder names the athlete
         who = athlete or (path.parent.name if athlete_from_folder and path.parent.name else UNASSIGNED)
-        jobs.append(ClipJob(key, who))
+        jobs.append(ClipJob(str(path), who))
 
     for given in paths:
         path = Path(given).expanduser()

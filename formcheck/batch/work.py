@@ -147,11 +147,9 @@ def _activity(analysis) -> str:
 
 
 def headline(analysis) -> tuple[str, ...]:
-    """The report's title and its first measured metrics, as short text."""
-    report = analysis.report
-    numbers = [f"{m.label} {m.value:.3g} {m.unit}".strip() for m in report.metrics
-               if m.value is not None and m.value == m.value][:HEADLINE_METRICS]
-    return (report.title, *numbers)
+    """The report's first measured metrics as short text (the table names the clip and activity)."""
+    return tuple(f"{m.label}: {m.value:.3g} {m.unit}".strip() for m in analysis.report.metrics
+                 if m.value is not None and m.value == m.value)[:HEADLINE_METRICS]
 
 
 def with_hash(job: ClipJob) -> ClipJob:

@@ -100,9 +100,13 @@ class Library:
             return batch_log.listing(conn, run_id)
 
     def record_batch_failure(self, **item) -> bool:
-        """A clip a batch could not analyse (`batch_log.record_failed`); False if it is done already."""
-        with write_tx(self._engine) as conn:
-            return batch_log.record_failed(conn, **item)
+        """A clip a batch could not analyse (`batch_log.record_failed`); False if it is done already
+        or another worker recorded it at the same moment (PostgreSQL: the unique row, not a lock, decides)."""
+        try:
+            with write_tx(self._engine) as conn:
+                return batch_log.record_failed(conn, **item)
+        except IntegrityError:
+            return False
 
     # -- athletes -------------------------------------------------------
     def athlete_named(self, name: str) -> AthleteRecord:
