@@ -128,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--library", default=None, help="library database URL (default: DATABASE_URL, else SQLite)")
     p.add_argument("--summary", type=Path, default=None, help="where to write the closing table as CSV")
     p.add_argument("--retry-failed", action="store_true", help="analyse again the clips that failed before")
+    p.add_argument("--progress-file", type=Path, default=None, metavar="FILE",
+                   help="keep FILE (JSON, replaced atomically) saying where the run is, then how it ended "
+                        "(the app's Library page reads it)")
     p.set_defaults(func=_cmd_batch)
 
     p = sub.add_parser("compare", help="two running clips of one runner (e.g. treadmill, outdoor)")

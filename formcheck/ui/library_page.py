@@ -1,5 +1,6 @@
 """The Library page: a coach's athletes, their sessions and clips, history, trends, notes,
-side-by-side review, exports, and deleting what is no longer wanted."""
+side-by-side review, exports, deleting what is no longer wanted, and adding a whole folder of clips
+(formcheck/ui/batch_panel.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ MODES = {"": "any", "running": "running", "exercise": "exercise"}
 
 def page() -> None:
     st.title("Library")
+    from formcheck.ui.batch_panel import panel
+
+    panel()  # "Add a folder", or the batch under way / just finished
     lib = library()
     athlete = _athlete_picker(lib)
     if athlete is None:
