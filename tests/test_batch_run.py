@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -277,3 +279,68 @@ def test_unassigned_is_the_athlete_of_clips_without_one(tmp_path, clips, media):
     again = run_batch(jobs, DATA_ONLY, workers=1, library_url=f"sqlite:///{tmp_path / 'l.db'}", media_dir=media,
                       retry_failed=False)
     assert again.outcomes[0].status == SKIPPED
+
+
+# -- joining a cluster that is already running --------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_cli_batch_joins_a_running_cluster_by_address(clips, tmp_path, media, model_path):
+    """A head node started with `ray start` (token authentication on, as Ray's default): the batch
+    joins it with --address, its workers there read the clips at their path and write the library."""
+    port = _free_port()
+    token = os.urandom(16).hex()
+    temp = tempfile.mkdtemp(prefix="fcray-")  # short: Unix socket paths are limited to 107 bytes
+    ray_env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
+    head = subprocess.Popen([str(Path(sys.executable).with_name("ray")), "start", "--head", "--block",
+                             "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
+                             "--include-dashboard=false", "--disable-usage-stats", "--temp-dir", temp],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ray_env, start_new_session=True)
+    try:
+        _wait_for(lambda: head.poll() is not None or _answers(port), 60, "the head node to listen")
+        assert head.poll() is None, head.communicate()[0]
+        url = f"sqlite:///{tmp_path / 'library.db'}"
+        env = {"FORMCHECK_MEDIA": str(media), "FORMCHECK_MODEL": model_path, "RAY_AUTH_MODE": "token",
+               "RAY_AUTH_TOKEN": token}
+        done = run_cli(clips / CLIPS[0], "--data-only", "--library", url, "--address", f"127.0.0.1:{port}",
+                       env=env, timeout=240)
+        assert done.returncode == 0, done.stderr
+        assert f"joining Ray at 127.0.0.1:{port}" in done.stderr
+        assert done.stdout.splitlines()[-2].startswith("1 clips: 1 analysed, 0 failed, 0 skipped, in ")
+        assert done.stdout.splitlines()[-2].endswith(" on 1 worker(s)")  # the cluster's one CPU
+        assert batch_rows(url, media)[CLIPS[0]][0] == DONE
+    finally:
+        for pid in _group_pids(head.pid):  # the test's own head node and everything it started
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        head.communicate(timeout=30)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _answers(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_cli_batch_says_so_at_once_when_no_cluster_answers(clips, tmp_path, media):
+    port = _free_port()
+    started = time.monotonic()
+    done = run_cli(clips / CLIPS[0], "--data-only", "--library", f"sqlite:///{tmp_path / 'l.db'}",
+                   "--address", f"127.0.0.1:{port}", env={"FORMCHECK_MEDIA": str(media)}, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"No Ray cluster answers at 127.0.0.1:{port} (Connection refused)." in done.stderr
+    assert time.monotonic() - started < 30

@@ -16,13 +16,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "formcheck"
 STAGES = ["base", "video", "pose", "clean", "kinematics", "events", "metrics", "cues", "running",
           "exercises", "activity", "render", "export"]
 BASE = {"landmarks", "track", "errors", "paths", "__init__"}
-EDGE = {"pipeline", "cli", "ui", "cache", "settings", "capture", "track_io", "progress", "setup", "store"}
+EDGE = {"pipeline", "cli", "ui", "cache", "settings", "capture", "track_io", "progress", "setup", "store", "batch",
+        "library_entry"}
 
 # Who may import third-party modules that bind us to one backend.
 ALLOWED = {
     "mediapipe": {"pose/landmarker.py", "setup/task_bundle.py"},  # runtime, and model building at setup
     "cv2": {"video/", "render/"},
     "streamlit": {"ui/"},
+    "ray": {"batch/ray_run.py"},  # the batch's one runner; everything else stays plain Python
 }
 
 

@@ -112,6 +112,9 @@ def _command(run: AppRun, workers: int) -> list[str]:
         cmd.append("--athlete-from-folder")
     if run.data_only:
         cmd.append("--data-only")
+    cluster = os.environ.get("RAY_ADDRESS", "")
+    if cluster and cluster != "local":  # the operator's cluster; else `formcheck batch` starts its own Ray
+        cmd += ["--address", cluster]
     return cmd
 
 
@@ -139,12 +142,8 @@ def start(folder: str, athlete: str = "", athlete_from_folder: bool = False, dat
 
 
 def _environment() -> dict:
-    """The app's environment; Ray started for this run unless RAY_ADDRESS names a cluster (else
-    ray.init() would join whatever cluster /tmp/ray/ray_current_cluster last named, live or not)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    if not env.get("RAY_ADDRESS"):
-        env["RAY_ADDRESS"] = "local"
-    return env
+    """The app's environment (RAY_ADDRESS, if set, becomes --address in `_command`)."""
+    return dict(os.environ, PYTHONUNBUFFERED="1")
 
 
 def _remember(root: Path, run: AppRun | None) -> None:

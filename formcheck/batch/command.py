@@ -68,7 +68,7 @@ def _run(args, limits, exercise_options, progress_file: ProgressFile | None) -> 
     exports = args.exports.expanduser().resolve() if args.exports else None
     if progress_file:
         progress_file.begin(len(jobs))
-    print(f"formcheck batch: {len(jobs)} clip(s), {args.workers or 'one per core'} worker(s)"
+    print(f"formcheck batch: {len(jobs)} clip(s), {f'{args.workers} worker(s)' if args.workers else 'a worker per core'}"
           + (f", joining Ray at {args.address}" if args.address else ", a local Ray for this run"), file=sys.stderr)
     printer = ProgressPrinter(args.workers)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from formcheck.batch.plan import BatchSpec, ClipJob, settings_key
 from formcheck.batch.work import DONE_NOW, FAILED, SKIPPED, ClipOutcome, analyse_into_library, with_hash
+from formcheck.errors import FormCheckError
 from formcheck.store import Library
 from formcheck.store.batch_log import DONE
 from formcheck.store.batch_log import FAILED as RECORDED_FAILED
@@ -50,6 +51,14 @@ _PASSED_ENV = ("DATABASE_URL", "FORMCHECK_MEDIA", "FORMCHECK_HOME", "FORMCHECK_C
 
 class RayMissingError(RuntimeError):
     pass
+
+
+class ClusterError(FormCheckError):
+    """The Ray cluster named by --address could not be joined."""
+
+
+TOKEN_HINT = ("If the cluster uses token authentication (Ray's default for `ray start`), set RAY_AUTH_MODE=token "
+              "and make its token available here (~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN).")
 
 
 RAY_HINT = ('`formcheck batch` runs on Ray, which is an optional extra: install it with '
@@ -103,7 +112,7 @@ class BatchSummary:
     run_id: str
     outcomes: tuple[ClipOutcome, ...]
     seconds: float
-    workers: int
+    workers: int  # actors the clips ran on (0: none were needed)
 
 
 class ClipWorker:
@@ -155,6 +164,7 @@ def run_batch(jobs: list[ClipJob], spec: BatchSpec, *, workers: int = 0, address
     key = settings_key(spec, resolve_model(spec.model).model_id)
     progress = Progress(total=len(jobs))
     outcomes: dict[int, ClipOutcome] = {}
+    used = 0
 
     def finish(i: int, outcome: ClipOutcome) -> None:
         outcomes[i] = outcome
@@ -171,13 +181,13 @@ def run_batch(jobs: list[ClipJob], spec: BatchSpec, *, workers: int = 0, address
         if own:
             _init_ray(ray, address, workers)
         try:
-            _dispatch(ray, jobs, pending, spec, key, run_id, targets, workers, library_url, media_dir, exports_dir,
+            used = _dispatch(ray, jobs, pending, spec, key, run_id, targets, workers, library_url, media_dir, exports_dir,
                       progress, finish, on_update, on_workers)
         finally:
             if own:
                 ray.shutdown()
     ordered = tuple(outcomes[i] for i in sorted(outcomes))
-    return BatchSummary(run_id, ordered, time.perf_counter() - started, workers)
+    return BatchSummary(run_id, ordered, time.perf_counter() - started, used)
 
 
 def _triage(jobs, key, library, retry_failed, finish) -> list[int]:
@@ -217,13 +227,47 @@ def _init_ray(ray, address: str | None, workers: int) -> None:
     common = dict(include_dashboard=False, log_to_driver=False, configure_logging=False,
                   runtime_env={"env_vars": env} if env else None)
     if address:
-        ray.init(address=address, **common)
+        _check_reachable(address)
+        try:
+            ray.init(address=address, **common)
+        except (ConnectionError, RuntimeError, ray.exceptions.RayError) as exc:
+            log.info("ray.init(address=%r) failed", address, exc_info=True)
+            ray.shutdown()
+            raise ClusterError(f"Could not join the Ray cluster at {address} ({_first_line(exc)}). Is it running, "
+                               f"and is that its address (`ray status` on its head node)? {TOKEN_HINT}") from None
     else:
-        ray.init(num_cpus=workers or os.cpu_count() or 1, **common)
+        # "local": a new Ray for this run, even where `ray start` left an address behind
+        # (/tmp/ray/ray_current_cluster) or RAY_ADDRESS names one: joining is only ever asked for.
+        ray.init(address="local", num_cpus=workers or os.cpu_count() or 1, **common)
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """A plain message at once for an address nothing answers on (ray.init would retry for minutes).
+    `auto` is left to Ray: it reads the address `ray start` left on this machine."""
+    import socket
+
+    host_port = address.removeprefix("ray://").rsplit("/", 1)[0]
+    if address == "auto" or ":" not in host_port:
+        return
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            return
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        raise ClusterError(f"No Ray cluster answers at {address} ({reason}). Start one (`ray start --head` on its "
+                           "head node) or give the address `ray status` shows there; without --address the batch "
+                           "starts a Ray of its own on this machine.") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _dispatch(ray, jobs, pending, spec, key, run_id, targets, workers, library_url, media_dir, exports_dir,
-              progress, finish, on_update, on_workers) -> None:
+              progress, finish, on_update, on_workers) -> int:
+    """Runs the pending clips on a pool of actors; returns how many actors there were."""
     count = workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
     count = min(count, len(pending))
     actor = _actor_class(ray)
@@ -257,6 +301,7 @@ def _dispatch(ray, jobs, pending, spec, key, run_id, targets, workers, library_u
             last_poll = time.perf_counter()
             progress.current = _where(ray, running)
             on_update(progress, None)
+    return count
 
 
 def _outcome(ray, ref, job: ClipJob, key, run_id, library_url, media_dir) -> ClipOutcome:
