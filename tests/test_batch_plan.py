@@ -127,3 +127,16 @@ def test_table_and_csv(tmp_path):
 
 def test_clip_job_name():
     assert ClipJob("/a/b/c.mp4", "Ana").name == "c.mp4"
+
+
+def test_longest_clips_go_first_and_an_unreadable_one_before_them(sample_clip, tmp_path):
+    from formcheck.batch.ray_run import SORT_UP_TO_CLIPS_PER_WORKER, longest_first
+
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video")
+    short, longer = sample_clip("pose2sim_single_cam01.mp4"), sample_clip("sports2d_demo_walk_side.mp4")  # 100, 230 frames
+    jobs, _ = gather([short, sample_clip("pose2sim_single_cam02.mp4"), longer, notes])
+    assert longest_first(jobs, [0, 1, 2, 3], workers=2) == [3, 2, 0, 1]  # ties keep their order
+    assert longest_first(jobs, [1, 0], workers=2) == [1, 0]
+    many = [0, 1] * SORT_UP_TO_CLIPS_PER_WORKER + [2]  # a long batch: its end matters little, left as given
+    assert longest_first(jobs, many, workers=1) == many

@@ -260,6 +260,39 @@ def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
                            "starts a Ray of its own on this machine.") from None
 
 
+#: Above this many clips per worker the order is left as given: the end of the run, where one long
+#: clip can keep a worker busy alone, is then a small part of it, and reading every header is not.
+SORT_UP_TO_CLIPS_PER_WORKER = 64
+
+
+def longest_first(jobs: list[ClipJob], pending: list[int], workers: int) -> list[int]:
+    """The pending clips, most frames first (longest-processing-time order): the run does not end
+    on one long clip while the other workers wait. A clip whose header cannot be read goes first,
+    so its failure is recorded at once. Results keep the order given (they are keyed by index)."""
+    if len(pending) <= 1 or len(pending) > SORT_UP_TO_CLIPS_PER_WORKER * max(workers, 1):
+        return list(pending)
+    frames = {i: _frames_in(jobs[i].path) for i in pending}
+    return sorted(pending, key=lambda i: -frames[i])  # stable: ties keep the order given
+
+
+def _frames_in(path: str) -> float:
+    """Frames in the clip's first video stream, from its header only (a few ms); inf if unreadable."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            if stream.frames:
+                return float(stream.frames)
+            if stream.duration and stream.time_base and stream.average_rate:
+                return float(stream.duration * stream.time_base * stream.average_rate)
+            if container.duration and stream.average_rate:
+                return container.duration / 1e6 * float(stream.average_rate)
+    except Exception:  # not a video, truncated, no video stream: let its worker say which
+        return float("inf")
+    return float("inf")
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
@@ -275,7 +308,7 @@ def _dispatch(ray, jobs, pending, spec, key, run_id, targets, workers, library_u
     pool = [actor.remote(url, str(media_dir) if media_dir else None, spec.model) for _ in range(count)]
     if on_workers:
         on_workers(pool)
-    queue = list(pending)
+    queue = longest_first(jobs, pending, count)
     running: dict = {}  # ObjectRef -> (job index, actor)
 
     def submit(worker) -> None:
