@@ -344,3 +344,15 @@ def test_cli_batch_says_so_at_once_when_no_cluster_answers(clips, tmp_path, medi
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"No Ray cluster answers at 127.0.0.1:{port} (Connection refused)." in done.stderr
     assert time.monotonic() - started < 30
+
+
+def test_without_ray_the_batch_says_how_to_install_it(clips, tmp_path):
+    """Ray is an optional extra: where it is not installed (here: its import made to fail, as
+    Python does for a missing module), one sentence says how to get it; nothing is written."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    code = ("import sys; sys.modules['ray'] = None; from formcheck.cli import main; "
+            f"sys.exit(main(['batch', {str(clips)!r}, '--library', {url!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert 'pip install -e ".[batch]"' in done.stderr
+    assert not (tmp_path / "l.db").exists()

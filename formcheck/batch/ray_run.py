@@ -27,7 +27,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.batch.plan import BatchSpec, ClipJob, settings_key
@@ -347,7 +347,7 @@ def _outcome(ray, ref, job: ClipJob, key, run_id, library_url, media_dir) -> Cli
         with Library.open(library_url, media_dir) as library:
             library.record_batch_failure(clip_sha256=job.sha256, settings_key=key, source_path=job.path,
                                          run_id=run_id, message=message, seconds=None)
-        return replace(ClipOutcome(job.path, job.athlete, FAILED, message))
+        return ClipOutcome(job.path, job.athlete, FAILED, message)
 
 
 def _where(ray, running: dict) -> dict:
