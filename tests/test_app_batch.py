@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from app_helpers import app_home
 from playwright.sync_api import expect
-from test_app_browser import ARTIFACTS, VIEWPORT, _assert_no_traceback, _full_page_screenshot, _grid
+from test_app_browser import ARTIFACTS, _assert_no_traceback, _full_page_screenshot, _grid, _open
 from test_app_browser import browser, start_app  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.real_clip
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.real_clip
 CLIPS = ("pose2sim_single_cam01.mp4", "pose2sim_single_cam02.mp4")
 ATHLETE = "Ana Runner"
 RUN_TIMEOUT_MS = 300_000
-STEP_TIMEOUT_MS = 60_000
 DURING, AFTER = ARTIFACTS / "app_batch_running.png", ARTIFACTS / "app_batch_done.png"
 
 
@@ -36,16 +35,6 @@ def folder(tmp_path, sample_clip) -> Path:
         shutil.copy(sample_clip(name), folder / name)
     (folder / "notes.mp4").write_text("Notes from the session, not a video.\n" * 40)
     return folder
-
-
-def _library_page(browser, url: str):  # noqa: F811
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(STEP_TIMEOUT_MS)
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.goto(url + "/library")
-    page.get_by_role("heading", name="Library", exact=True).wait_for()
-    return page
 
 
 def _stop_if_running() -> None:
@@ -63,7 +52,7 @@ def test_add_a_folder_runs_the_batch_in_the_background_with_progress_table_and_c
         tmp_path, folder, use_home, browser, start_app):  # noqa: F811
     home = use_home(app_home(tmp_path, {}))
     url = start_app(home)
-    page = _library_page(browser, url)
+    page = _open(browser, url, "/library", "Library")
     page.get_by_text("No athletes yet").wait_for()  # an empty library
 
     # bad input first: a plain message, no traceback, nothing started

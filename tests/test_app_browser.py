@@ -56,14 +56,15 @@ def start_app(tmp_path, model_path):
         yield start
 
 
-def _open(browser, url: str):
-    """A page on the app's Analyse page; page errors (uncaught JS exceptions) collected."""
+def _open(browser, url: str, path: str = "/", heading: str = "FormCheck"):
+    """A page of the app (the Analyse page unless `path`), once its heading shows; page errors
+    (uncaught JS exceptions) collected."""
     page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.js_errors = []
     page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.goto(url + "/")
-    page.get_by_role("heading", name="FormCheck", exact=True).wait_for()
+    page.goto(url + path)
+    page.get_by_role("heading", name=heading, exact=True).wait_for()
     assert page.title() == "FormCheck"
     return page
 
