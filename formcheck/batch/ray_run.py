@@ -238,6 +238,8 @@ def _init_ray(ray, address: str | None, workers: int) -> None:
     else:
         # "local": a new Ray for this run, even where `ray start` left an address behind
         # (/tmp/ray/ray_current_cluster) or RAY_ADDRESS names one: joining is only ever asked for.
+        # Ray turns token authentication on for a local cluster (good) and says so on every run (noise).
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
         ray.init(address="local", num_cpus=workers or os.cpu_count() or 1, **common)
 
 
@@ -327,7 +329,9 @@ def _dispatch(ray, jobs, pending, spec, key, run_id, targets, workers, library_u
         ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
         for ref in ready:
             i, worker = running.pop(ref)
-            finish(i, _outcome(ray, ref, jobs[i], key, run_id, library_url, media_dir))
+            outcome = _outcome(ray, ref, jobs[i], key, run_id, library_url, media_dir)
+            progress.current = {pid: now for pid, now in progress.current.items() if now[0] != jobs[i].name}
+            finish(i, outcome)
             if queue:
                 submit(worker)
         if on_update and time.perf_counter() - last_poll >= POLL_S:
