@@ -356,3 +356,30 @@ def test_without_ray_the_batch_says_how_to_install_it(clips, tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert 'pip install -e ".[batch]"' in done.stderr
     assert not (tmp_path / "l.db").exists()
+
+
+def test_every_refused_input_of_the_bad_input_corpus_is_recorded_failed_and_the_batch_goes_on(
+        clips, tmp_path, media):
+    """tests/bad_inputs.py: each input FormCheck refuses (not a video, truncated, too long, nobody
+    in it...) ends as a failed row with the message a user of the CLI sees; the real clip among
+    them is analysed."""
+    from bad_inputs import CORPUS, Refused, Sources
+
+    sources, made = Sources(), {}
+    for row in CORPUS:
+        if isinstance(row.outcome, Refused):
+            (tmp_path / "bad" / row.name).mkdir(parents=True)
+            made[row.name] = (row.make(tmp_path / "bad" / row.name, sources), row.outcome)
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    jobs, _ = gather([clips / CLIPS[0], *(path for path, _ in made.values())], athlete="Ana")
+    summary = run_batch(jobs, DATA_ONLY, workers=2, library_url=url, media_dir=media)
+    outcomes = {o.path: o for o in summary.outcomes}
+    assert outcomes[str(clips / CLIPS[0])].status == DONE_NOW
+    rows = batch_rows(url, media)
+    for name, (path, refused) in made.items():
+        outcome = outcomes[str(path)]
+        assert outcome.status == FAILED, name
+        for words in refused.words:
+            assert words in outcome.message, (name, outcome.message)
+        assert rows[path.name] == (RECORDED_FAILED, outcome.message, None)
+    assert len(made) >= 8 and count_rows(url, "analyses") == 1
