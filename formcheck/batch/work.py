@@ -1,7 +1,7 @@
 """One clip of a batch, start to finish, in whatever process runs it: analyse, export, and save
 into the library in one transaction with its `batch_items` row; or record why it could not.
 
-    outcome = analyse_into_library(job, spec, key, run_id, library, exports_dir, progress)
+    outcome = analyse_into_library(job, spec, key, run_id, library, session_id, athlete_id, exports_dir, progress)
 
 The library's unique (clip, settings) row makes this safe to run twice: a task Ray retries after
 its worker was killed, a clip listed twice, or two runs at once all leave one analysis.
@@ -13,7 +13,7 @@ import logging
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from formcheck.batch.plan import BatchSpec, ClipJob
@@ -40,7 +40,6 @@ class ClipOutcome:
     seconds: float = 0.0
     analysis_id: int | None = None
     frames: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def settings_of(spec: BatchSpec):
