@@ -29,6 +29,7 @@ from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, 
 from formcheck.metrics.plausibility import screen_clip
 from formcheck.metrics.running_rear import hips_in_view_order, rear_view_stances
 from formcheck.metrics.running_side import side_view_strides
+from formcheck.metrics.step_timing import timing_from_all_steps
 from formcheck.running.context import athlete_boxes, running_context, running_direction
 from formcheck.video.motion import background_flow
 
@@ -142,6 +143,7 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
     low, high = METRICS["cadence_spm"].plausible
     if "cadence_spm" in summary and low <= cadence.spm <= high:  # at least one whole stride, in real time
         summary["cadence_spm"] = _cadence_summary(cadence, summary["cadence_spm"], confidence)
+        summary = timing_from_all_steps(summary, cadence)
     missing = _not_measurable(view.view, measured)
     reasons = {m.name: m for m in implausible}
     missing = [reasons.get(m.name, m) for m in missing]
