@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--view", choices=["auto", *_exercise_views()], default="auto",
                    help="where the phone stood around the body (default: estimated)")
     p.add_argument("--model", default=None, help="full, heavy, or a .task path")
-    p.add_argument("--json", type=Path, help="write the analysis as JSON (schema formcheck.exercise/1)")
+    p.add_argument("--json", type=Path, help="write the analysis as JSON (schema formcheck.exercise/2)")
     p.add_argument("--csv", type=Path, help="write one row per rep")
     _capture_option(p)
     p.set_defaults(func=_cmd_exercise)
@@ -192,19 +192,23 @@ def _exercise_options(exercise: str, view: str):
 
 
 def _cmd_exercise(args) -> int:
-    from formcheck.exercises.report import exercise_json, write_reps_csv
-    from formcheck.pipeline import analyze_exercise, clip_timeline
+    from formcheck.exercises.report import write_reps_csv
+    from formcheck.pipeline import analyze
     from formcheck.progress import ProgressBar
+    from formcheck.routine.report import write_routine_reps_csv
     from formcheck.settings import Settings
 
     options = _exercise_options(args.exercise, args.view)
-    pose, analysis = analyze_exercise(args.clip, Settings(model=args.model, limits=_limits(args), capture_fps=args.capture_fps), options,
-                                      ProgressBar("pose"))
-    data = {**exercise_json(analysis, pose), "timeline": clip_timeline(pose).to_dict()}
+    result = analyze(args.clip, "exercise", Settings(model=args.model, limits=_limits(args), capture_fps=args.capture_fps),
+                     progress=ProgressBar("pose"), exercise_options=options)
+    data = result.data
     if args.json:
         _write_json(args.json, data)
     if args.csv:
-        write_reps_csv(analysis, args.csv)
+        if result.routine is not None:
+            write_routine_reps_csv(result.routine, args.csv)
+        else:
+            write_reps_csv(result.exercise, args.csv)
     print(_format_timeline(data["timeline"]))
     print(_format_exercise(data))
     ask = _ask(data["timeline"]) if args.exercise == "auto" else ""
@@ -243,7 +247,33 @@ def _ask(timeline: dict) -> str:
     return f"\n>>> Not sure: {candidates}? {decision['ask']}"
 
 
+def _format_routine(routine: dict) -> str:
+    """The routine first: one line per exercise (sets, reps per side, time under work, main
+    fault), then the sets in time order and the breaks."""
+    totals = routine["totals"]
+    lines = [f"routine: {totals['exercises']} exercises, {totals['sets']} sets, {totals['reps']} reps, "
+             f"{totals['work_s']:.0f} s under work" + (f", {totals['breaks']} breaks ({totals['break_s']:.0f} s)"
+                                                       if totals["breaks"] else "")]
+    for k, card in enumerate(routine["exercises"], 1):
+        per_side = ", ".join(f"{s} {n}" for s, n in card["reps_per_side"].items()) or "none"
+        lines.append(f"  {k}. {card['title']}: {len(card['sets'])} set{'s' if len(card['sets']) != 1 else ''}, "
+                     f"{card['reps_count']} reps ({per_side}), {card['view'].replace('_', ' ')} view; "
+                     f"main fault: {card['main_fault_text']}")
+    for item in routine["order"]:
+        card = routine["exercises"][item["exercise"]]
+        st = card["sets"][item["set"] - 1]
+        lines.append(f"    {item['start_s']:6.1f}-{item['end_s']:6.1f} s  {card['title']}, set {item['set']}: "
+                     f"{st['reps']} reps")
+    return "\n".join(lines)
+
+
 def _format_exercise(data: dict) -> str:
+    if data.get("routine"):
+        return _format_routine(data["routine"]) + "\nmain exercise, all its sets:\n" + _format_one_exercise(data)
+    return _format_one_exercise(data)
+
+
+def _format_one_exercise(data: dict) -> str:
     ex, view, summary = data["exercise"], data["view"], data["summary"]
     name = ex["title"] or "not recognised"
     lines = [f"exercise: {name} (confidence {ex['confidence']:.2f}{', set by you' if ex['set_by_user'] else ''}); "

@@ -3,11 +3,12 @@
     out/annotated.mp4   every frame, annotated, source timing (render.video)
     out/report.html     self-contained report (render.html)
     out/analysis.json   machine-readable analysis (running: schema formcheck.running/1,
-                        docs/schemas/running.schema.json; exercise: formcheck.exercise/1,
+                        docs/schemas/running.schema.json; exercise: formcheck.exercise/2,
                         docs/schemas/exercise.schema.json)
     out/frames.csv      one row per frame: time and angles, units in the column names
     out/strides.csv     running: one row per stride (running.report.write_strides_csv)
-    out/reps.csv        exercise: one row per counted rep (exercises.report.write_reps_csv)
+    out/reps.csv        exercise: one row per counted rep (exercises.report.write_reps_csv; a routine:
+                        every exercise's, with exercise and set, routine.report.write_routine_reps_csv)
     out/keyframes/      annotated stills of the key frames
     out/slowmo.mp4      optional: ±0.3 s around each contact (running) or each rep's peak
                         (exercise) at 1/4 speed
@@ -149,7 +150,12 @@ def _write_data(analysis, folder: Path) -> list[str]:
     (folder / "analysis.json").write_text(json.dumps(analysis.data, indent=1))
     write_frames_csv(analysis.report, folder / "frames.csv")
     files = list(DATA_FILES)
-    if analysis.mode == "exercise":
+    if analysis.mode == "exercise" and getattr(analysis, "routine", None) is not None:
+        from formcheck.routine.report import write_routine_reps_csv
+
+        write_routine_reps_csv(analysis.routine, folder / "reps.csv")
+        files.append("reps.csv")
+    elif analysis.mode == "exercise":
         from formcheck.exercises.report import write_reps_csv
 
         write_reps_csv(analysis.exercise, folder / "reps.csv")

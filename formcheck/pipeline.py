@@ -295,9 +295,11 @@ class Analysis:
     reason: why this mode; pose: the PoseAnalysis; running: the RunningAnalysis
     (None in other modes); exercise: the ExerciseAnalysis (None in other modes);
     report: the neutral render.model.ReportModel (with the timeline as its `activity`); data: the machine-readable
-    analysis (schema formcheck.running/1 or formcheck.exercise/1); timeline: the
+    analysis (schema formcheck.running/1 or formcheck.exercise/2); timeline: the
     activity timeline (`activity.Timeline`) the automatic decision was read from,
-    also computed, for the record, when the user chose the mode; unsure: the
+    also computed, for the record, when the user chose the mode; routine: the
+    `routine.analysis.Routine` when the clip holds two or more exercise sets (then `exercise`
+    is its main exercise over all its sets); unsure: the
     automatic decision could not separate two candidates that lead to different
     analyses (the mode is the likelier one's, and `timeline.decision.ask` says
     what would settle it).
@@ -313,6 +315,7 @@ class Analysis:
     exercise: object = None
     timeline: object = None
     unsure: bool = False
+    routine: object = None
 
 
 def clip_timeline(pose: PoseAnalysis):
@@ -439,12 +442,11 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
                            exercise_options=None) -> Analysis:
     """The analysis a mode asks for ("run", "exercise") or, in "auto", the one the timeline's
     decision leads to: running for gait, exercise for an exercise (the timeline's label as
-    the recognition), and for an undecided clip the likelier candidate's, marked unsure."""
-    from dataclasses import replace as _replace
-
+    the recognition; a routine set by set), and for an undecided clip the likelier candidate's,
+    marked unsure."""
     from formcheck.activity.model import UNSURE
     from formcheck.activity.timeline import mode_of
-    from formcheck.exercises.analysis import ExerciseOptions, analyze_exercise_track
+    from formcheck.exercises.analysis import ExerciseOptions
     from formcheck.running.analysis import RunningOptions, analyze_running_track
 
     if mode == "run":
@@ -452,8 +454,8 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
                                                              running_timing(pose, timeline)), "user",
                                  "chosen by the user", timeline)
     if mode == "exercise":
-        return _exercise_analysis(pose, analyze_exercise_track(pose.track, exercise_options or ExerciseOptions()),
-                                  "user", "chosen by the user", timeline)
+        return _exercise_or_routine(pose, timeline, exercise_options or ExerciseOptions(), "user",
+                                    "chosen by the user")
     d = timeline.decision
     unsure = d.mode == UNSURE
     chosen = next((mode_of(n) for n, _ in d.candidates if mode_of(n)), "exercise") if unsure else d.mode
@@ -462,10 +464,25 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
         return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions(),
                                                              running_timing(pose, timeline)), "auto", why,
                                  timeline, unsure)
-    opts = exercise_options or ExerciseOptions()
-    if opts.exercise == "auto":
+    return _exercise_or_routine(pose, timeline, exercise_options or ExerciseOptions(), "auto", why, unsure)
+
+
+def _exercise_or_routine(pose, timeline, opts, decided_by: str, why: str, unsure: bool = False) -> Analysis:
+    """A routine (two or more exercise segments, `routine.analysis`) set by set, unless the user
+    named one exercise for the whole clip; otherwise the one exercise of the whole clip, with the
+    timeline's recognition when the user did not name it."""
+    from dataclasses import replace as _replace
+
+    from formcheck.exercises.analysis import analyze_exercise_track
+    from formcheck.routine.analysis import analyze_routine, is_routine
+
+    if opts.exercise == "auto" and is_routine(timeline):
+        routine = analyze_routine(pose.track, timeline, opts)
+        if routine is not None:
+            return _routine_analysis(pose, routine, decided_by, why, timeline, unsure)
+    if opts.exercise == "auto" and decided_by == "auto":
         opts = _replace(opts, recognition=timeline_recognition(timeline))
-    return _exercise_analysis(pose, analyze_exercise_track(pose.track, opts), "auto", why, timeline, unsure)
+    return _exercise_analysis(pose, analyze_exercise_track(pose.track, opts), decided_by, why, timeline, unsure)
 
 
 def _mode_record(value: str, decided_by: str, why: str, unsure: bool) -> dict:
@@ -486,6 +503,19 @@ def _exercise_analysis(pose, exercise, decided_by: str, why: str, timeline=None,
 
     return _assemble("exercise", pose, exercise_json(exercise, pose), exercise_report_model(pose, exercise),
                      decided_by, why, timeline, unsure, exercise=exercise)
+
+
+def _routine_analysis(pose, routine, decided_by: str, why: str, timeline=None, unsure: bool = False) -> Analysis:
+    """A routine: the JSON and `exercise` of its main exercise (all its sets) with the whole
+    routine beside them; the report shows the routine first, then a card per exercise."""
+    from formcheck.exercises.report import exercise_json
+    from formcheck.render.routine_adapter import routine_report_model
+    from formcheck.routine.report import routine_json
+
+    main = routine.main_exercise.analysis
+    data = {**exercise_json(main, pose), "routine": routine_json(routine)}
+    return _assemble("exercise", pose, data, routine_report_model(pose, routine), decided_by, why, timeline, unsure,
+                     exercise=main, routine=routine)
 
 
 def _assemble(mode: str, pose, data: dict, report, decided_by: str, why: str, timeline, unsure: bool,

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "formcheck"
 
 # Stages in data-flow order; a module may import only its own stage or earlier ones.
 STAGES = ["base", "video", "pose", "clean", "kinematics", "events", "metrics", "cues", "running",
-          "exercises", "activity", "render", "export"]
+          "exercises", "activity", "routine", "render", "export"]
 BASE = {"landmarks", "track", "errors", "paths", "__init__"}
 EDGE = {"pipeline", "cli", "ui", "cache", "settings", "capture", "track_io", "progress", "setup", "store", "batch",
         "library_entry"}

@@ -94,7 +94,7 @@ def test_analysis_json_validates_against_its_schema(exported):
     jsonschema.Draft202012Validator.check_schema(schema)
     data = json.loads((done.out_dir / "analysis.json").read_text())
     jsonschema.validate(data, schema)
-    assert data["schema"] == "formcheck.exercise/1" and data["exercise"]["name"] == "squat"
+    assert data["schema"] == "formcheck.exercise/2" and data["exercise"]["name"] == "squat"
     assert data["analysis_mode"] == {"value": "exercise", "decided_by": "user", "reason": "chosen by the user",
                                      "unsure": False}
     timeline = data["timeline"]  # computed for the record when the user chose the mode, too

@@ -1,11 +1,13 @@
 """The exercise analysis as versioned JSON and a per-rep CSV (documented in docs/exercise_json.md).
 
-Schema "formcheck.exercise/1". Top level: schema, formcheck_version, clip,
+Schema "formcheck.exercise/2". Top level: schema, formcheck_version, clip,
 model, exercise (name, title, confidence, alternatives, set_by_user,
 reason), view (value, confidence, supported, source), posture, reps (one
 object per counted rep), partial_reps, summary, checked, not_checkable,
-cues, generic (only when not recognised), notes. NaN becomes null; times
-are seconds, frames are the video's frame numbers.
+cues, generic (only when not recognised), notes, routine (null here; the
+pipeline fills it for a clip of several sets, and the top level then
+describes the routine's main exercise over all its sets). NaN becomes null;
+times are seconds, frames are the video's frame numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from formcheck.exercises.analysis import ExerciseAnalysis, RepResult
 from formcheck.exercises.feedback import exercise_cues, summarize
 from formcheck.metrics.jsonable import jsonable
 
-SCHEMA = "formcheck.exercise/1"
+SCHEMA = "formcheck.exercise/2"
 
 
 def rep_dict(r: RepResult) -> dict:
@@ -56,6 +58,7 @@ def exercise_json(analysis: ExerciseAnalysis, pose=None) -> dict:
         "cues": [c.to_dict() for c in exercise_cues(analysis)],
         "generic": analysis.generic or None,
         "notes": list(analysis.notes),
+        "routine": None,
     }
     if pose is not None:
         info = pose.info

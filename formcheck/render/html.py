@@ -128,30 +128,9 @@ def image_data_uri(data: bytes, mime: str = "image/jpeg") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]] = (),
-                plots: Sequence = (), files: Sequence[str] = ()) -> str:
-    """The whole page. key_images: (key frame, JPEG bytes); plots: `plots.Plot`s; files: names
-    of the other outputs written beside it (listed at the end)."""
+def _cue_html(report: ReportModel) -> str:
+    """The cues: observations first, then what filming again would tell, then options."""
     word = report.interval_word
-    s = []
-    s.append(f"<header><h1>{escape(report.title)}</h1><p class=\"muted\">FormCheck {escape(__version__)} · "
-             f"pose model <code>{escape(report.model_id)}</code> · overall confidence "
-             f"<b>{report.confidence:.2f}</b> (0–1: the lower of the {_CONFIDENCE_OF.get(report.mode, 'view and context')} "
-             "confidences)</p></header>")
-
-    if report.activity is not None:
-        s.append(_activity_section(report.activity, report))
-
-    cap_rows = [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in report.capture.items()]
-    cap_rows.append(f"<tr><th>Pose model</th><td><code>{escape(report.model_id)}</code></td></tr>")
-    dec_rows = [f"<tr><td>{escape(w)}</td><td>{escape(v)}</td><td class=\"num\">{c:.2f}</td>"
-                f"<td class=\"muted\">{escape(r)}</td></tr>" for w, v, c, r in report.decisions]
-    s.append("<section id=\"capture\"><h2>Capture</h2><div class=\"tablewrap\"><table>"
-             + "".join(cap_rows) + "</table></div>"
-             + ("<h3>What FormCheck decided, and how sure it is</h3>"
-                + _table(["decision", "value", "confidence", "why"], dec_rows, stack=True) if dec_rows else "")
-             + "</section>")
-
     observations = [c for c in report.cues if c.kind != "suggestion"]
     film_again = [c for c in report.cues if c.kind == "suggestion" and c.film_again]
     suggestions = [c for c in report.cues if c.kind == "suggestion" and not c.film_again]
@@ -166,16 +145,81 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
     if suggestions:
         cue_html.append("<h3>Options (only if you want to experiment)</h3>")
         cue_html += [f'<div class="cue sev-info">{_badge(c.evidence)} {escape(c.message)}</div>' for c in suggestions]
-    s.append("<section id=\"cues\"><h2>Cues</h2>" + "".join(cue_html)
-             + "<p class=\"muted\">Evidence: " + " · ".join(f"{_badge(k)} {escape(v)}" for k, v in
-                                                           EVIDENCE_TEXT.items() if k) + "</p></section>")
+    return "".join(cue_html) + ("<p class=\"muted\">Evidence: " + " · ".join(
+        f"{_badge(k)} {escape(v)}" for k, v in EVIDENCE_TEXT.items() if k) + "</p>")
 
+
+def _metrics_html(report: ReportModel, table_id: str = "metrics") -> str:
+    word = report.interval_word
     rows = [_metric_row(m) for m in report.metrics]
-    s.append(f"<section><h2>Metrics</h2><p class=\"muted\">Value = median over {word}s; 95% CI = bootstrap "
-             f"interval of the median; spread = interquartile range; n = {word}s measured; frames = first–last "
-             "frame used. Hover a row for its definition.</p>"
-             + _table(["metric", "value", "95% CI", "spread", "left", "right", f"n {word}s", "view", "frames",
-                       "evidence"], rows, "metrics") + "</section>")
+    return (f"<p class=\"muted\">Value = median over {word}s; 95% CI = bootstrap "
+            f"interval of the median; spread = interquartile range; n = {word}s measured; frames = first–last "
+            "frame used. Hover a row for its definition.</p>"
+            + _table(["metric", "value", "95% CI", "spread", "left", "right", f"n {word}s", "view", "frames",
+                      "evidence"], rows, table_id))
+
+
+def _routine_section(report: ReportModel) -> str:
+    """The routine first: one row per exercise, then the breaks between sets."""
+    routine = report.routine
+    rows = [f"<tr><td>{k}</td><td><a href=\"#card-{k}\">{escape(r.title)}</a></td><td class=\"num\">{r.sets}</td>"
+            f"<td class=\"num\">{r.reps}</td><td>{escape(r.per_side)}</td><td class=\"num\">{r.work_s:.0f} s</td>"
+            f"<td>{escape(r.main_fault)}</td><td class=\"num\">{r.start_s:.1f}–{r.end_s:.1f} s</td>"
+            f"<td>{escape(r.view.replace('_', ' '))}</td></tr>" for k, r in enumerate(routine.rows, 1)]
+    breaks = ", ".join(f"{escape(t.lower())} {a:.1f}–{b:.1f} s" for t, a, b in routine.breaks)
+    return ("<section id=\"routine\"><h2>The routine</h2>"
+            f"<p class=\"decision\">{escape(routine.summary)}</p>"
+            + _table(["#", "exercise", "sets", "reps", "per side", "under work", "main fault", "time", "view"],
+                     rows, "routine-table", stack=True)
+            + (f"<p class=\"muted\">Between the sets: {breaks}.</p>" if breaks else "")
+            + "<p class=\"muted\">Each exercise has its card below: its own view, start pose, reps and checks.</p>"
+            + "</section>")
+
+
+def _card_section(card: ReportModel, k: int) -> str:
+    """One exercise of a routine: its decisions, cues, metrics and what it could not check."""
+    nm = [f"<tr><td>{escape(label)}</td><td>{escape(why)}</td></tr>" for label, why in card.not_measurable]
+    dec_rows = [f"<tr><td>{escape(w)}</td><td>{escape(v)}</td><td class=\"num\">{c:.2f}</td>"
+                f"<td class=\"muted\">{escape(r)}</td></tr>" for w, v, c, r in card.decisions]
+    return (f"<section id=\"card-{k}\" class=\"card\"><h2>{k}. {escape(card.title)}</h2>"
+            + _table(["decision", "value", "confidence", "why"], dec_rows, stack=True)
+            + "<h3>Cues</h3>" + _cue_html(card) + "<h3>Metrics</h3>" + _metrics_html(card, f"metrics-{k}")
+            + ("<h3>Not checkable here</h3>" + _table(["check", "why / what to film instead"], nm, stack=True)
+               if nm else "")
+            + "</section>")
+
+
+def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]] = (),
+                plots: Sequence = (), files: Sequence[str] = ()) -> str:
+    """The whole page. key_images: (key frame, JPEG bytes); plots: `plots.Plot`s; files: names
+    of the other outputs written beside it (listed at the end)."""
+    word = report.interval_word
+    s = []
+    s.append(f"<header><h1>{escape(report.title)}</h1><p class=\"muted\">FormCheck {escape(__version__)} · "
+             f"pose model <code>{escape(report.model_id)}</code> · overall confidence "
+             f"<b>{report.confidence:.2f}</b> (0–1: the lower of the {_CONFIDENCE_OF.get(report.mode, 'view and context')} "
+             "confidences)</p></header>")
+
+    if report.routine is not None:
+        s.append(_routine_section(report))
+    if report.activity is not None:
+        s.append(_activity_section(report.activity, report))
+    if report.routine is not None:
+        s += [_card_section(card, k) for k, card in enumerate(report.routine.cards, 1)]
+
+    cap_rows = [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in report.capture.items()]
+    cap_rows.append(f"<tr><th>Pose model</th><td><code>{escape(report.model_id)}</code></td></tr>")
+    dec_rows = [f"<tr><td>{escape(w)}</td><td>{escape(v)}</td><td class=\"num\">{c:.2f}</td>"
+                f"<td class=\"muted\">{escape(r)}</td></tr>" for w, v, c, r in report.decisions]
+    s.append("<section id=\"capture\"><h2>Capture</h2><div class=\"tablewrap\"><table>"
+             + "".join(cap_rows) + "</table></div>"
+             + ("<h3>What FormCheck decided, and how sure it is</h3>"
+                + _table(["decision", "value", "confidence", "why"], dec_rows, stack=True) if dec_rows else "")
+             + "</section>")
+
+    if report.routine is None:
+        s.append("<section id=\"cues\"><h2>Cues</h2>" + _cue_html(report) + "</section>")
+        s.append(f"<section><h2>Metrics</h2>{_metrics_html(report)}</section>")
 
     if key_images:
         figs = [f'<figure><img alt="{escape(kf.title)}" src="{image_data_uri(data)}">'

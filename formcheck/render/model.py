@@ -94,12 +94,15 @@ class Mark:
 
 @dataclass(frozen=True)
 class Interval:
-    """A stride or a rep: 0-based index, first and last frame (inclusive), side ("" if none)."""
+    """A stride or a rep: 0-based index, first and last frame (inclusive), side ("" if none);
+    group: what it belongs to when a clip holds several exercises ("Side-lying clamshell"), the
+    rep counter counting within it ("" for one exercise or running)."""
 
     index: int
     first: int
     last: int
     side: str = ""
+    group: str = ""
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -263,6 +266,40 @@ class Activity:
         return next((s for s in self.spans if s.first <= row <= s.last), None)
 
 
+@dataclass(frozen=True)
+class RoutineRow:
+    """One exercise of a routine, as the summary table shows it: `title`, `kind` ("exercise",
+    "other" or "unsure"), number of sets, reps counted and per side in words ("4 left, 4 right"),
+    time under work (s), the main fault in words, first and last second of its sets, the view."""
+
+    title: str
+    kind: str
+    sets: int
+    reps: int
+    per_side: str
+    work_s: float
+    main_fault: str
+    start_s: float
+    end_s: float
+    view: str
+
+
+@dataclass(frozen=True, eq=False)
+class Routine:
+    """A clip of several exercise sets: the summary `rows` (one per exercise, in the order they
+    first appear), one full report model per exercise (`cards`, same order, over the same track),
+    the breaks between sets as (title, start s, end s), and a one-line `summary`."""
+
+    rows: tuple[RoutineRow, ...]
+    cards: tuple["ReportModel", ...]
+    breaks: tuple[tuple[str, float, float], ...] = ()
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.rows) != len(self.cards):
+            raise ValueError(f"a routine needs one card per row, got {len(self.rows)} rows and {len(self.cards)} cards")
+
+
 @dataclass(frozen=True, eq=False)
 class ReportModel:
     """Everything the user sees about one analysed clip.
@@ -272,7 +309,9 @@ class ReportModel:
     decisions: (what, value, confidence 0-1, reason) of each automatic choice;
     panel: (label, text) lines for the on-video metric panel;
     notes: what the numbers do not say (METRICS.md §3, §6);
-    activity: what the athlete does when (the activity timeline), None if not known.
+    activity: what the athlete does when (the activity timeline), None if not known;
+    routine: for a clip of several exercise sets, the routine summary and a card per exercise
+    (the model's own metrics, cues and key frames are then all the cards' together).
     """
 
     mode: str
@@ -295,6 +334,7 @@ class ReportModel:
     panel: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
     activity: Activity | None = None
+    routine: Routine | None = None
 
     def quiet_cues(self) -> str:
         """What the cues say when none fired: nothing stood out, or, when nothing was measured at

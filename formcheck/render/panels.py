@@ -63,7 +63,8 @@ class Panel(Annotator):
 
 class RepCounterAnnotator(Panel):
     """"rep 3/10 · left" (or "stride 3/10 · left") while frame `i` is inside an interval;
-    when intervals overlap (a left and a right stride), the one that started last."""
+    when intervals overlap (a left and a right stride), the one that started last. In a routine,
+    reps count within their exercise: "Side-lying clamshell · rep 3/10 · left"."""
 
     prefer = ("bottom-left", "bottom-right", "top-left", "top-right")
 
@@ -72,7 +73,10 @@ class RepCounterAnnotator(Panel):
         if not inside:
             return []
         iv = max(inside, key=lambda v: (v.first, v.index))
-        text = f"{report.interval_word} {iv.index + 1}/{len(report.intervals)}"
+        group = [v for v in report.intervals if v.group == iv.group]
+        text = f"{report.interval_word} {group.index(iv) + 1}/{len(group)}"
+        if iv.group:
+            text = f"{iv.group} · {text}"
         if iv.side:
             text += f" · {iv.side}"
         return [(text, WHITE)]
