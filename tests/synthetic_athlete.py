@@ -20,17 +20,18 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   foot lifted forward. lateral_band_walk: knees soft (30 deg), the lead foot steps out 28 cm, the trail
   foot follows to hip width (travels sideways). monster_walk: feet wide (32 cm), the stepping foot
   goes 20 cm forward and 8 cm out, the other follows (travels forward). fire_hydrant: quadruped, the
-  bent knee lifts sideways 45 deg.
+  bent knee lifts sideways 45 deg. donkey_kick: quadruped, the knee stays at 90 deg and the hip
+  extends in the sagittal plane until the thigh lines up with the trunk (ang(S, H, K) = 180 deg, solved;
+  one side per set, as the fire hydrant; the generator also renders it from "head_end", `EXTRA_VIEWS`,
+  a view the catalog does not check from). hip_thrust (posture "bench": the supine axes, up = +x):
+  upper back on a bench (shoulder joints 0.40 m up), feet flat; the hips rise from 0.16 m to a straight
+  shoulder-hip-knee line (solved, as the bridges) with the knees at 90 deg (the peak).
 * Outside the catalog (`OUTSIDE_CATALOG_VIEWS`; no faults apply), for tests that must answer "another
-  exercise": donkey_kick: quadruped, the knee stays at 90 deg and the hip extends 90 deg in the
-  sagittal plane until the thigh is horizontal behind (one side per set, as the fire hydrant).
-  forward_lunge (in place, `RepPlan.alternating`; `side` = the stepping, front leg): the front foot
+  exercise": forward_lunge (in place, `RepPlan.alternating`; `side` = the stepping, front leg): the front foot
   steps 0.8 leg lengths forward, both knees reach 90 deg at the peak with the rear heel up, and the
   athlete pushes back (a partial rep takes the same step and bends part of the way). walking_lunge / walking_lunge_dumbbells (arms hanging): the same step, then the
   rear foot swings through beside the front one, so each rep travels 0.8 leg lengths forward and the
-  next rep leads with the other leg. hip_thrust (posture "bench": the supine axes, up = +x): upper
-  back on a bench (shoulder joints 0.40 m up), feet flat; the hips rise from 0.16 m to a straight
-  shoulder-hip-knee line with the knees at 90 deg (the peak). jump_squat: squat to 90 deg, drive onto
+  next rep leads with the other leg. jump_squat: squat to 90 deg, drive onto
   the toes and jump (feet 0.15 m up at the apex, the peak; ballistic flight of 2 sqrt(2 h / g) =
   0.35 s, timed from `RepSpec.move_s`, hold_s must be 0), land and stand; partial reps are shallow
   squats without a jump. The "head_end" view (camera ahead of the head, +y) exists for the donkey kick.
@@ -47,8 +48,11 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   hip-ankle line; pelvic_drop lowers `unsupported_side` (the free leg's side in the single-leg squat
   and bridge, the moving / stepping leg's side otherwise); trunk_sway leans towards
   `supporting_side`; roll_back turns pelvis and trunk backwards about the long axis; hip_hike tilts the
-  pelvis in the frontal plane, top hip towards the head; short_of_neutral / back_arch set the bridge's
-  peak hip angle. knee_cave's swivel and the bridges' top angle are solved per rep so that the
+  pelvis in the frontal plane, top hip towards the head; short_of_neutral / back_arch set the peak hip
+  angle (bridges, hip thrust: the trunk angle; donkey kick: the hip extension); knee_angle_change opens
+  the donkey kick's knee; pelvic_drop on hands and knees turns the pelvis (and the kicking leg) about
+  the long axis through the supporting hip, the kicking hip up; the hip thrust's knee_cave swivels both
+  knees as the squat's and is solved on the shank's tilt seen from beyond the feet (`fault_quantity`). knee_cave's swivel and the bridges' top angle are solved per rep so that the
   quantities below hit their targets exactly; the others are rotations about the checking view's axis.
 
 Use: `track, truth = make_exercise_clip("clamshell", "foot_end", RepPlan.switch(5, faults={2: "roll_back"}))`;
@@ -88,6 +92,9 @@ switch):
   towards the athlete's back; hike_change_deg: the same in the front view, + = towards the head.
 * hip_angle_deg: signed ang(S, H, K) at the peak, side view, on the working side (glute bridge: the
   camera's near side): ang when the hip lies on the back's side of the S-K line, 360 - ang beyond it.
+* knee_flex_{left,right}_change_deg: 180 - ang(H, K, A), side view (hands and knees); peak - start.
+* shank_{left,right}_change_deg: ankle -> knee from image vertical, + = the knee medial of the ankle,
+  foot_end view on the bench (the hip thrust's knee_cave); peak - start.
 """
 
 from __future__ import annotations
@@ -107,6 +114,10 @@ from synthetic_athlete_poses import (
     ExerciseModel,
     bridge_reach,
     bridge_rest_angle,
+    donkey_reach,
+    donkey_rest_angle,
+    hip_thrust_geometry,
+    hip_thrust_reach,
     jump_min_move_s,
     supporting_side,
     unsupported_side,
@@ -131,14 +142,16 @@ SUPPORTED_VIEWS: dict[str, tuple[str, ...]] = {
     "lateral_band_walk": ("front", "rear"),
     "monster_walk": ("front", "rear"),
     "fire_hydrant": ("foot_end",),
+    "donkey_kick": ("side", "foot_end"),
+    "hip_thrust": ("side", "foot_end"),
 }
+# Views the generator renders beyond a catalog exercise's supported ones (no checks from there).
+EXTRA_VIEWS: dict[str, tuple[str, ...]] = {"donkey_kick": ("head_end",)}
 # Movements outside the catalog (module docstring), for "another exercise" tests; no faults apply.
 OUTSIDE_CATALOG_VIEWS: dict[str, tuple[str, ...]] = {
-    "donkey_kick": ("side", "foot_end", "head_end"),
     "forward_lunge": ("side", "front", "rear"),
     "walking_lunge": ("side", "front", "rear"),
     "walking_lunge_dumbbells": ("side", "front", "rear"),
-    "hip_thrust": ("side", "foot_end"),
     "jump_squat": ("side", "front", "rear"),
 }
 APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
@@ -152,18 +165,21 @@ APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "lateral_band_walk": ("knee_cave", "pelvic_drop", "trunk_sway"),
     "monster_walk": ("knee_cave", "pelvic_drop", "trunk_sway"),
     "fire_hydrant": (),
+    "donkey_kick": ("short_of_neutral", "back_arch", "knee_angle_change", "pelvic_drop"),
+    "hip_thrust": ("short_of_neutral", "back_arch", "knee_cave"),
 }
 # Degrees of change at the peak; for the two bridge faults the signed peak hip angle itself.
 DEFAULT_FAULT_SIZE: dict[str, float] = {
     "knee_cave": 15.0, "pelvic_drop": 12.0, "trunk_sway": 12.0, "roll_back": 20.0, "hip_hike": 12.0,
-    "short_of_neutral": 155.0, "back_arch": 200.0,
+    "short_of_neutral": 155.0, "back_arch": 200.0, "knee_angle_change": 20.0,
 }
 FAULT_SIZE_RANGE: dict[str, tuple[float, float]] = {
     "knee_cave": (0.0, 45.0), "pelvic_drop": (0.0, 30.0), "trunk_sway": (0.0, 30.0), "roll_back": (0.0, 45.0),
     "hip_hike": (0.0, 30.0), "short_of_neutral": (135.0, 178.0), "back_arch": (182.0, 230.0),
+    "knee_angle_change": (0.0, 60.0),
 }
 FAULTS = tuple(DEFAULT_FAULT_SIZE)
-TWO_LEGGED = tuple(n for n, m in EXERCISE_MODELS.items() if m.both_legs and m.catalog)   # glute_bridge, squat
+TWO_LEGGED = tuple(n for n, m in EXERCISE_MODELS.items() if m.both_legs and m.catalog)   # bridge, squat, thrust
 VIEWS = ("side", "front", "rear", "foot_end", "head_end")
 FRAME_SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 # Where each quantity is checked, per posture (the first view is the orthographic truth's).
@@ -171,12 +187,22 @@ QUANTITY_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
     "standing": {"fppa": ("front", "rear"), "obliquity": ("front", "rear"), "trunk_lean": ("front", "rear")},
     "supine": {"obliquity": ("foot_end",), "hip_angle": ("side",)},
     "side_lying": {"roll": ("foot_end",), "hike": ("front",)},
-    "quadruped": {"obliquity": ("foot_end",)},
-    "bench": {"obliquity": ("foot_end",), "hip_angle": ("side",)},
+    "quadruped": {"obliquity": ("foot_end",), "hip_angle": ("side",), "knee_flex": ("side",)},
+    "bench": {"obliquity": ("foot_end",), "hip_angle": ("side",), "shank": ("foot_end",)},
 }
 _FAULT_QUANTITY = {"knee_cave": "fppa", "pelvic_drop": "obliquity", "trunk_sway": "trunk_lean",
                    "roll_back": "roll", "hip_hike": "hike", "short_of_neutral": "hip_angle",
-                   "back_arch": "hip_angle"}
+                   "back_arch": "hip_angle", "knee_angle_change": "knee_flex"}
+# Per-leg quantities (FaultValues has a left and a right field).
+_PER_LEG = ("fppa", "knee_flex", "shank")
+
+
+def fault_quantity(fault: str, posture: str) -> str:
+    """The truth quantity a fault is measured on in this posture: knee_cave is the knee's FPPA
+    standing and the shank's tilt from beyond the feet on the bench (the hip thrust)."""
+    if fault == "knee_cave" and posture == "bench":
+        return "shank"
+    return _FAULT_QUANTITY[fault]
 _CAMERA_DEFAULTS = {"standing": (1.0, "portrait"), "supine": (0.3, "landscape"),
                     "side_lying": (0.35, "landscape"), "quadruped": (0.5, "landscape"),
                     "bench": (0.45, "landscape")}
@@ -374,14 +400,21 @@ class FaultValues:
     roll_change_deg: float = math.nan
     hike_change_deg: float = math.nan
     hip_angle_deg: float = math.nan
+    knee_flex_left_change_deg: float = math.nan
+    knee_flex_right_change_deg: float = math.nan
+    shank_left_change_deg: float = math.nan
+    shank_right_change_deg: float = math.nan
 
     def for_fault(self, fault: str, side: str) -> float:
-        """The quantity `fault` is defined on, for a rep of `side` (knee_cave: that knee; both: the mean)."""
+        """The quantity `fault` is defined on, for a rep of `side` (knee_cave: that knee; both: the mean;
+        on the bench knee_cave is the shank's tilt, `fault_quantity`)."""
         q = _FAULT_QUANTITY[fault]
-        if q == "fppa":
+        if q == "fppa" and not np.isfinite(self.fppa_left_change_deg) and np.isfinite(self.shank_left_change_deg):
+            q = "shank"
+        if q in _PER_LEG:
             if side == "both":
-                return (self.fppa_left_change_deg + self.fppa_right_change_deg) / 2
-            return getattr(self, f"fppa_{side}_change_deg")
+                return (getattr(self, f"{q}_left_change_deg") + getattr(self, f"{q}_right_change_deg")) / 2
+            return getattr(self, f"{q}_{side}_change_deg")
         return self.hip_angle_deg if q == "hip_angle" else getattr(self, f"{q}_change_deg")
 
 
@@ -485,6 +518,9 @@ def _phase(u: np.ndarray, rep: RepSpec) -> np.ndarray:
     return np.where(u < half + rep.hold_s, rise, 2.0 - fall)
 
 
+_ENVELOPED = ("cave", "drop", "sway", "roll", "hike", "knee", "lean")   # scaled by the rep's envelope
+
+
 @dataclass(frozen=True)
 class _RepParams:
     """Fault parameters at the rep's peak (radians); `top`: bridges' full-rep trunk angle."""
@@ -494,6 +530,8 @@ class _RepParams:
     sway: float = 0.0
     roll: float = 0.0
     hike: float = 0.0
+    knee: float = 0.0
+    lean: float = 0.0
     top: float = math.nan
 
 
@@ -557,6 +595,11 @@ def _quantities_raw(xy, axes, leg, top) -> dict[str, np.ndarray]:
     u = _unit2(K - S)
     w = (H - S) - np.sum((H - S) * u, axis=-1, keepdims=True) * u
     out["hip_angle"] = np.where(w @ axes["posterior"] >= 0, ang, 360.0 - ang)
+    for s in SIDES:
+        out[f"knee_flex_{s}"] = 180.0 - joint_angle_deg(p(s, "HIP"), p(s, "KNEE"), p(s, "ANKLE"))
+        shank = p(s, "KNEE") - p(s, "ANKLE")
+        medial = axes["left"] * (-1 if s == "left" else 1)
+        out[f"shank_{s}"] = np.degrees(np.arctan2(shank @ _unit2(medial), -shank[:, 1]))
     return out
 
 
@@ -570,9 +613,9 @@ def _values(start: dict, peak: dict, quantities) -> FaultValues:
     for q in quantities:
         if q == "hip_angle":
             vals["hip_angle_deg"] = float(peak[q][0])
-        elif q == "fppa":
+        elif q in _PER_LEG:
             for s in SIDES:
-                vals[f"fppa_{s}_change_deg"] = float(peak[f"fppa_{s}"][0] - start[f"fppa_{s}"][0])
+                vals[f"{q}_{s}_change_deg"] = float(peak[f"{q}_{s}"][0] - start[f"{q}_{s}"][0])
         else:
             vals[f"{q}_change_deg"] = float(_wrap(peak[q][0] - start[q][0]))
     return FaultValues(**vals)
@@ -620,7 +663,7 @@ class _Clip:
     def drive(self, t: np.ndarray, segs: list[_Seg]) -> Drive:
         """Drive of samples at times t inside the given (rep or rest) segments."""
         n = t.shape[0]
-        vals = {k: np.zeros(n) for k in ("q", "cave", "drop", "sway", "roll", "hike")}
+        vals = {k: np.zeros(n) for k in ("q",) + _ENVELOPED}
         vals["amp"], vals["top"], vals["move_s"] = np.ones(n), np.full(n, math.nan), np.full(n, 2.0)
         origin = np.array([s.origin for s in segs]).reshape(n, 3)
         for i, s in enumerate(segs):
@@ -631,7 +674,7 @@ class _Clip:
             e = min(q, 2 - q)
             vals["q"][i], vals["amp"][i], vals["top"][i] = q, rep.amplitude, par.top
             vals["move_s"][i] = rep.move_s
-            for k in ("cave", "drop", "sway", "roll", "hike"):
+            for k in _ENVELOPED:
                 vals[k][i] = e * getattr(par, k)
         vals["top"] = np.where(np.isnan(vals["top"]), BRIDGE_TOP_DEFAULT, vals["top"])
         return Drive.make(n, origin=origin, **vals)
@@ -715,6 +758,12 @@ def _solve_increasing(fn, target: float, lo: float, hi: float, what: str) -> flo
     return float(lo + (hi - lo) * (target - vlo) / (vhi - vlo)) if vhi != vlo else float(lo)
 
 
+# Where `Drive.top` (the peak) is solved for a hip angle: (rest, largest reachable) in radians.
+_TOP_RANGE = {"supine": (bridge_rest_angle, bridge_reach),
+              "bench": (lambda b: hip_thrust_geometry(b)[1], hip_thrust_reach),
+              "donkey_kick": (donkey_rest_angle, donkey_reach)}
+
+
 def _solve_params(clip: _Clip) -> tuple[_RepParams, ...]:
     plan, model = clip.plan, clip.model
     posture = model.posture
@@ -723,34 +772,39 @@ def _solve_params(clip: _Clip) -> tuple[_RepParams, ...]:
         size = {f: plan.fault_size(f) for f in rep.faults}
         rad = {f: math.radians(v) for f, v in size.items()}
         par = _RepParams(drop=rad.get("pelvic_drop", 0.0), sway=rad.get("trunk_sway", 0.0),
-                         roll=rad.get("roll_back", 0.0), hike=rad.get("hip_hike", 0.0))   # cave, top: solved below
+                         roll=rad.get("roll_back", 0.0), hike=rad.get("hip_hike", 0.0),
+                         knee=rad.get("knee_angle_change", 0.0), lean=rad.get("forward_lean", 0.0))   # cave, top: below
         seg = clip.rep_seg(k)
         start_seg = clip.rep_seg(clip.refs[k])
 
         def peak_pts(m, **over):
             vals = dict(q=np.ones(m), amp=rep.amplitude, cave=par.cave, drop=par.drop, sway=par.sway,
-                        roll=par.roll, hike=par.hike, top=par.top if np.isfinite(par.top) else BRIDGE_TOP_DEFAULT)
+                        roll=par.roll, hike=par.hike, knee=par.knee, lean=par.lean,
+                        top=par.top if np.isfinite(par.top) else BRIDGE_TOP_DEFAULT)
             vals.update(over)
             return model.build(rep.side, Drive.make(m, origin=seg.origin, **vals), clip.body)
 
-        if posture == "supine":
+        reach = _TOP_RANGE.get(model.name) or _TOP_RANGE.get(posture)
+        if reach is not None:   # the peak hip angle: 180 (neutral) unless a fault sets it
             target = size.get("short_of_neutral", size.get("back_arch", 180.0))
-            beta0 = bridge_rest_angle(clip.body)
+            lo, hi = (f(clip.body) for f in reach)
 
             def hip_angle(beta):
                 pts = peak_pts(beta.shape[0], amp=1.0, top=beta)
                 return clip.ortho_quantities(pts, rep.side, "side")["hip_angle"]
 
-            top = _solve_increasing(hip_angle, target, beta0 + 1e-3, bridge_reach(clip.body), "peak hip angle")
+            top = _solve_increasing(hip_angle, target, lo + 1e-3, hi, "peak hip angle")
             par = replace(par, top=top)
         if "knee_cave" in rep.faults:
             knee = "left" if rep.side == "both" else rep.side
+            q = fault_quantity("knee_cave", posture)
+            cave_view = QUANTITY_VIEWS[posture][q][0]
             rest = model.build(rep.side, Drive.make(1, q=0.0, origin=start_seg.origin), clip.body)
-            f0 = float(clip.ortho_quantities(rest, rep.side, "front")[f"fppa_{knee}"][0])
+            f0 = float(clip.ortho_quantities(rest, rep.side, cave_view)[f"{q}_{knee}"][0])
 
             def fppa(g):
                 pts = peak_pts(g.shape[0], cave=g)
-                return clip.ortho_quantities(pts, rep.side, "front")[f"fppa_{knee}"] - f0
+                return clip.ortho_quantities(pts, rep.side, cave_view)[f"{q}_{knee}"] - f0
 
             par = replace(par, cave=_solve_increasing(fppa, size["knee_cave"], 0.0, math.radians(85), "knee_cave"))
         out.append(par)
@@ -818,7 +872,13 @@ def _hidden(cam: np.ndarray, pinhole: bool, chunk: int = 256) -> np.ndarray:
 
 # -- entry point --------------------------------------------------------------------------------------
 def _views(exercise: str) -> tuple[str, ...]:
-    return SUPPORTED_VIEWS.get(exercise) or OUTSIDE_CATALOG_VIEWS[exercise]
+    return (SUPPORTED_VIEWS.get(exercise, ()) + EXTRA_VIEWS.get(exercise, ())) or OUTSIDE_CATALOG_VIEWS[exercise]
+
+
+def generator_views(exercise: str) -> tuple[str, ...]:
+    """Every view the generator renders `exercise` from (the catalog's supported views and any extra)."""
+    _check_exercise(exercise)
+    return _views(exercise)
 
 
 def _check_exercise(exercise: str) -> None:
@@ -915,7 +975,7 @@ def _truth(clip: _Clip, body_px: float, athlete_px: float, fps: float) -> Exerci
         ortho = {}
         for q, views in qviews.items():
             m = clip.ortho_quantities(both, rep.side, views[0])
-            keys = [f"fppa_{s}" for s in SIDES] if q == "fppa" else [q]
+            keys = [f"{q}_{s}" for s in SIDES] if q in _PER_LEG else [q]
             ortho.update({key: m[key] for key in keys})
         values = _values({k2: v[:1] for k2, v in ortho.items()}, {k2: v[1:] for k2, v in ortho.items()}, qviews)
         seen = [q for q, views in qviews.items() if clip.view in views]
@@ -932,7 +992,8 @@ def _truth(clip: _Clip, body_px: float, athlete_px: float, fps: float) -> Exerci
 
 
 __all__ = [
-    "APPLICABLE_FAULTS", "DEFAULT_FAULT_SIZE", "FAULT_SIZE_RANGE", "FAULTS", "OUTSIDE_CATALOG_VIEWS", "QUANTITY_VIEWS",
+    "APPLICABLE_FAULTS", "DEFAULT_FAULT_SIZE", "EXTRA_VIEWS", "FAULT_SIZE_RANGE", "FAULTS", "OUTSIDE_CATALOG_VIEWS",
+    "QUANTITY_VIEWS", "fault_quantity", "generator_views",
     "SUPPORTED_VIEWS",
     "CameraSpec", "ExerciseTruth", "FaultValues", "RecordingSpec", "RepPlan", "RepSpec", "RepTruth", "default_plan",
     "make_exercise_clip", "supporting_side", "unsupported_side",

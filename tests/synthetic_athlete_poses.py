@@ -95,8 +95,10 @@ class Drive:
     q: rep phase, 0 at rest -> 1 at the peak (held) -> 2 back at rest; walks use both halves (lead
     foot out, then the trail foot follows), every other exercise only e = min(q, 2 - q).
     amp: the rep's amplitude (1 full; a partial rep moves amp of the way). origin: where the rep
-    started (walks travel). top: bridges' trunk angle at the peak of a full rep. move_s: the rep's
-    movement time, seconds (the jump squat's flight is timed in seconds).
+    started (walks travel). top: the peak of a full rep where it is solved for (bridges' and the hip
+    thrust's trunk angle, the donkey kick's hip extension). move_s: the rep's movement time, seconds
+    (the jump squat's flight is timed in seconds). knee: knee_angle_change (the donkey kick's knee
+    opening); lean: forward_lean (the trunk's extra forward lean).
     """
 
     q: np.ndarray
@@ -109,6 +111,8 @@ class Drive:
     hike: np.ndarray
     top: np.ndarray
     move_s: np.ndarray
+    knee: np.ndarray
+    lean: np.ndarray
 
     @classmethod
     def make(cls, n: int, **values) -> "Drive":
@@ -575,23 +579,38 @@ def _ankle_over_toe(pitch) -> np.ndarray:
     return np.array([0.16, 0.0]) - 0.16 * toe[:, :2] + 0.07 * sole[:, :2]
 
 
-DONKEY_KICK_DEG = 90.0   # hip extension: the thigh swings from vertical (under the hip) to horizontal behind
+DONKEY_KICK_DEG = 90.0   # hip extension to horizontal; the default peak (in line with the trunk) is solved
 
 
 def donkey_kick(side: str, d: Drive, body: Body) -> np.ndarray:
     """Hands and knees as the fire hydrant; the `side` knee stays bent 90 deg and the hip extends
-    90 deg in the sagittal plane (flexion 90 -> 0): the thigh goes back and up to horizontal, the
-    shank points at the ceiling."""
+    by `Drive.top` at the peak (solved so that the thigh lines up with the trunk, ang(S, H, K) =
+    180 deg, unless short_of_neutral / back_arch set another angle) in the sagittal plane: the thigh
+    goes back and up, the shank points at the ceiling. knee_angle_change opens the knee by
+    `Drive.knee`; pelvic_drop turns the pelvis and the kicking leg about the long axis through the
+    supporting hip, the kicking side up (the pelvis rotating open)."""
     n = len(d)
-    hips, hm = _pelvis(d.origin + np.array([-QUAD_HIP_H, 0.0, 0.0]), _eye(n), "left", body)
+    R_pel = rot(Y, -SIGN[side] * d.drop)
+    hips, hm = _pelvis(d.origin + np.array([-QUAD_HIP_H, 0.0, 0.0]), R_pel, OTHER[side], body)
     pts = _nan_points(n)
     for s in SIDES:
-        ext = np.radians(DONKEY_KICK_DEG) * d.prog if s == side else np.zeros(n)
-        kn, an, toe, sole = leg_fk(s, hips[s], _eye(n), np.radians(90) - ext, 0.0, np.radians(90),
+        ext = d.top * d.prog if s == side else np.zeros(n)
+        knee = np.radians(90) - (d.knee if s == side else 0.0)
+        kn, an, toe, sole = leg_fk(s, hips[s], R_pel if s == side else _eye(n), np.radians(90) - ext, 0.0, knee,
                                    np.radians(60), body)
         _put_leg(pts, s, hips[s], kn, an, toe, sole)
     _quadruped_upper(pts, hm, body)
     return pts
+
+
+def donkey_rest_angle(body: Body) -> float:
+    """Hip extension at rest (radians): none, the thigh under the hip."""
+    return 0.0
+
+
+def donkey_reach(body: Body) -> float:
+    """Largest hip extension (radians) the generator renders: 150 deg (the thigh far past the trunk's line)."""
+    return math.radians(150.0)
 
 
 # Lunges: feet at hip width (each leg in its own sagittal plane), the front (`side`) foot steps
@@ -820,19 +839,30 @@ def hip_thrust_geometry(body: Body) -> tuple[np.ndarray, float, float, float]:
     return np.array([HIP_THRUST_SHOULDER_H, ys, 0.0]), beta0, top, ankle_y
 
 
+def hip_thrust_reach(body: Body) -> float:
+    """Largest trunk angle (radians) at which the planted feet can still be reached."""
+    sm, _, _, ankle_y = hip_thrust_geometry(body)
+    beta = np.radians(np.arange(-60.0, 89.0, 0.05))
+    hip = sm[:2] + body.trunk_m * np.stack([np.sin(beta), -np.cos(beta)], -1)
+    dist = np.hypot(hip[:, 0] - body.ankle_height_m, hip[:, 1] - ankle_y)
+    return float(beta[np.nonzero(dist < body.leg_m - 2e-3)[0][-1]])
+
+
 def hip_thrust(side: str, d: Drive, body: Body) -> np.ndarray:
     """Shoulders on the bench, feet on the floor, hands on a bar over the hips; the hips rise from near
-    the floor to the straight shoulder-hip-knee line (knees 90 deg) and lower again."""
+    the floor to the trunk angle `Drive.top` (solved: the straight shoulder-hip-knee line, knees 90
+    deg, unless short_of_neutral / back_arch set another angle) and lower again. knee_cave swivels
+    both knees."""
     n = len(d)
-    sm0, beta0, top, ankle_y = hip_thrust_geometry(body)
+    sm0, beta0, _, ankle_y = hip_thrust_geometry(body)
     sm = d.origin + sm0
-    beta = beta0 + d.prog * (top - beta0)
+    beta = beta0 + d.prog * (d.top - beta0)
     hips, hm = _pelvis(sm + body.trunk_m * np.stack([np.sin(beta), -np.cos(beta), np.zeros(n)], -1),
                        _eye(n), "left", body)
     pts = _nan_points(n)
     for s in SIDES:
         ankle = d.origin + np.array([body.ankle_height_m, ankle_y, SIGN[s] * body.hip_width_m / 2])
-        _planted_leg(pts, s, hips[s], ankle, np.zeros(n), body, pole=X, toe=-Y, sole=X)
+        _planted_leg(pts, s, hips[s], ankle, d.cave, body, pole=X, toe=-Y, sole=X)
     _upper_body(pts, sm, rot(Z, beta), rot(Z, beta - math.radians(35)), body)
     for s in SIDES:
         sg = SIGN[s]
@@ -937,13 +967,13 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
         ExerciseModel("lateral_band_walk", "standing", lateral_band_walk, _travel_lateral),
         ExerciseModel("monster_walk", "standing", monster_walk, _travel_monster, alternates=True),
         ExerciseModel("fire_hydrant", "quadruped", fire_hydrant),
+        ExerciseModel("donkey_kick", "quadruped", donkey_kick),
+        ExerciseModel("hip_thrust", "bench", hip_thrust, both_legs=True),
         # outside the catalog
-        ExerciseModel("donkey_kick", "quadruped", donkey_kick, catalog=False),
         ExerciseModel("forward_lunge", "standing", forward_lunge, alternates=True, catalog=False),
         ExerciseModel("walking_lunge", "standing", walking_lunge, _travel_lunge, alternates=True, catalog=False),
         ExerciseModel("walking_lunge_dumbbells", "standing", walking_lunge_dumbbells, _travel_lunge,
                       alternates=True, catalog=False),
-        ExerciseModel("hip_thrust", "bench", hip_thrust, both_legs=True, catalog=False),
         ExerciseModel("jump_squat", "standing", jump_squat, both_legs=True, catalog=False),
     )
 }
@@ -951,8 +981,9 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
 
 def unsupported_side(exercise: str, side: str) -> str:
     """The side whose hip drops with pelvic_drop: the free leg's side in a single-leg squat or bridge,
-    the moving / stepping leg's side in standing hip abduction and the walks."""
-    return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge") else side
+    the supporting side in a donkey kick (the kicking hip rises), the moving / stepping leg's side in
+    standing hip abduction and the walks."""
+    return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge", "donkey_kick") else side
 
 
 def supporting_side(exercise: str, side: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from synthetic_athlete import (
     APPLICABLE_FAULTS,
@@ -21,6 +22,7 @@ from synthetic_athlete import (
 
 from formcheck.clean import clean_track
 from formcheck.exercises.analysis import analyze_exercise_track
+from formcheck.exercises.catalog import EXERCISES
 from formcheck.exercises.recognition import MIN_CONFIDENCE
 
 CASES = [(ex, view) for ex, views in SUPPORTED_VIEWS.items() for view in views]
@@ -121,3 +123,29 @@ def test_bridge_reps_short_of_neutral_count_among_full_and_partial_reps(exercise
     flagged = [r.number for r in analysis.reps if "short_of_neutral" in {f.fault for f in r.faults}]
     assert flagged == ([2, 4] if view == "side" else [])
     assert all(r.score["range"] < 30 for r in analysis.reps if r.number in (2, 4))  # range part of the score
+
+
+# The exercises added to the first glute catalog (issue 15): each injected fault is flagged with a value
+# near the size the synthetic athlete was given, as its own camera shows it (`RepTruth.image_values`).
+ADDED = ("donkey_kick", "hip_thrust")
+VALUE_CASES = [c for c in FAULT_CASES
+               if c.values[0] in ADDED and c.values[1] in EXERCISES[c.values[0]].fault(c.values[2]).views]
+VALUE_TOLERANCE_DEG = 3.0
+
+
+@pytest.mark.parametrize("exercise,view,fault", VALUE_CASES)
+def test_added_exercise_fault_value_near_its_known_size(exercise, view, fault):
+    plan = default_plan(exercise)
+    reps = list(plan.reps)
+    for i in (1, len(reps) - 1):
+        reps[i] = replace(reps[i], faults=(fault,))
+    analysis, truth = _analyse(exercise, view, replace(plan, reps=tuple(reps)))
+    full = [r for r in truth.reps if not r.partial]
+    found = [(rep, f) for rep in analysis.reps for f in rep.faults if f.fault == fault]
+    assert found
+    for rep, f in found:
+        want = full[rep.number - 1].image_values.for_fault(fault, f.leg or rep.side)
+        assert np.isfinite(want)
+        got = f.value if analysis.spec.fault(fault).kind != "change" else abs(f.value)
+        assert got == pytest.approx(abs(want) if analysis.spec.fault(fault).kind == "change" else want,
+                                    abs=VALUE_TOLERANCE_DEG), (rep.number, f, want)

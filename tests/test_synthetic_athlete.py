@@ -19,6 +19,7 @@ from synthetic_athlete import (
     RepPlan,
     RepSpec,
     default_plan,
+    fault_quantity,
     make_exercise_clip,
     supporting_side,
     unsupported_side,
@@ -28,7 +29,7 @@ from formcheck.landmarks import Landmark as L
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "exercises.md"
 COMBOS = [(ex, view) for ex, views in SUPPORTED_VIEWS.items() for view in views]
-TWO_LEGGED = ("glute_bridge", "squat")
+TWO_LEGGED = ("glute_bridge", "squat", "hip_thrust")
 WALKS = ("lateral_band_walk", "monster_walk")
 CLEAN = RecordingSpec(noise_frac=0.0, world_noise_m=0.0)
 FAULT_COMBOS = [(ex, f, view) for ex, faults in APPLICABLE_FAULTS.items() for f in faults
@@ -78,8 +79,10 @@ def _ang(a, b, c):
 def rep_signal(exercise: str, xy: np.ndarray) -> np.ndarray:
     """The 1-D rep progress signal of docs/exercises.md, from image landmarks (T, 33, 2)."""
     hip_y = _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)[:, 1]
-    if exercise in ("glute_bridge", "single_leg_bridge"):
+    if exercise in ("glute_bridge", "single_leg_bridge", "hip_thrust"):
         return -hip_y                       # hips up
+    if exercise == "donkey_kick":           # the kicking knee rises towards its hip
+        return np.maximum(*(_p(xy, L[f"{s}_HIP"])[:, 1] - _p(xy, L[f"{s}_KNEE"])[:, 1] for s in ("LEFT", "RIGHT")))
     if exercise in ("squat", "single_leg_squat"):
         return hip_y                        # hips down
     if exercise in ("clamshell", "fire_hydrant"):
@@ -198,9 +201,9 @@ def test_clean_reps_keep_every_fault_quantity_near_start(clip):
     for rep in truth.reps:
         changes = [v for k, v in vars(rep.values).items() if k.endswith("change_deg") and np.isfinite(v)]
         assert changes and all(abs(c) <= 3.0 for c in changes), rep
-        if ex in ("glute_bridge", "single_leg_bridge") and not rep.partial:
+        if ex in ("glute_bridge", "single_leg_bridge", "hip_thrust", "donkey_kick") and not rep.partial:
             assert 178.0 <= rep.values.hip_angle_deg <= 182.0
-        assert np.isfinite(rep.values.hip_angle_deg) == (truth.posture == "supine")
+        assert np.isfinite(rep.values.hip_angle_deg) == ("hip_angle" in QUANTITY_VIEWS[truth.posture])
         seen = [q for q, views in QUANTITY_VIEWS[truth.posture].items() if view in views]
         assert np.isfinite(rep.image_values.obliquity_change_deg) == ("obliquity" in seen)
 
@@ -222,9 +225,15 @@ def test_postures(clip):
 
 
 # -- the truth against the rendered pixels, and injected fault sizes ------------------------------------------
-def _measured(fault: str, xy: np.ndarray, side: str, near: str | None) -> float:
-    """The fault's quantity, unsigned, from one orthographic frame (the start pose has it at 0, or 180)."""
+def _measured(fault: str, xy: np.ndarray, side: str, near: str | None, posture: str = "standing") -> float:
+    """The fault's quantity, unsigned, from one orthographic frame (the start pose has it at 0, or 180;
+    the donkey kick's knee at 90)."""
     leg = side if side != "both" else "left"
+    if fault == "knee_cave" and posture == "bench":   # the shank's tilt from image vertical
+        v = _p(xy, L[f"{leg.upper()}_KNEE"]) - _p(xy, L[f"{leg.upper()}_ANKLE"])
+        return float(np.degrees(np.arctan2(abs(v[0]), -v[1])))
+    if fault == "knee_angle_change":
+        return abs(90.0 - (180.0 - float(_ang(*(_p(xy, L[f"{leg.upper()}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))))))
     if fault == "knee_cave":
         return 180.0 - float(_ang(_p(xy, L[f"{leg.upper()}_HIP"]), _p(xy, L[f"{leg.upper()}_KNEE"]),
                                   _p(xy, L[f"{leg.upper()}_ANKLE"])))
@@ -239,6 +248,8 @@ def _measured(fault: str, xy: np.ndarray, side: str, near: str | None) -> float:
     s, h, k = (_p(xy, L[f"{leg.upper()}_{n}"]) for n in ("SHOULDER", "HIP", "KNEE"))
     ang = float(_ang(s, h, k))
     above = h[1] < s[1] + (k[1] - s[1]) * (h[0] - s[0]) / (k[0] - s[0])   # hip above the S-K line (y up)
+    if posture == "quadruped":   # the back faces up: the hip above the S-K line is the flexed side
+        above = not above
     return 360.0 - ang if above else ang
 
 
@@ -260,13 +271,13 @@ def test_injected_fault_reaches_its_size_at_the_peak(exercise, fault, view):
     # signs: medial knee, the unsupported side lower, lean towards the supporting side, roll back, hike up
     if fault in ("knee_cave", "roll_back", "hip_hike"):
         assert value > 0
+    elif fault == "knee_angle_change":   # the knee opens
+        assert value < 0
     elif fault == "pelvic_drop":
         assert np.sign(value) == (1 if unsupported_side(exercise, side) == "left" else -1)
     elif fault == "trunk_sway":
         assert np.sign(value) == (1 if supporting_side(exercise, side) == "left" else -1)
-    checkable = view in QUANTITY_VIEWS[truth.posture][{"knee_cave": "fppa", "pelvic_drop": "obliquity",
-                                                       "trunk_sway": "trunk_lean", "roll_back": "roll",
-                                                       "hip_hike": "hike"}.get(fault, "hip_angle")]
+    checkable = view in QUANTITY_VIEWS[truth.posture][fault_quantity(fault, truth.posture)]
     image = faulty.image_values.for_fault(fault, side)
     assert np.isfinite(image) == checkable
     if checkable:   # the pinhole camera sees it too, up to perspective
@@ -275,7 +286,7 @@ def test_injected_fault_reaches_its_size_at_the_peak(exercise, fault, view):
         track, truth_o = make_exercise_clip(exercise, view, plan, CameraSpec(projection="orthographic"), CLEAN)
         assert truth_o.reps[1].image_values.for_fault(fault, side) == pytest.approx(value, abs=0.05)
         peak = track.xy_px[int(round(faulty.peak_s * 30))]
-        assert _measured(fault, peak, side, truth_o.near_side) == pytest.approx(abs(value), abs=0.05)
+        assert _measured(fault, peak, side, truth_o.near_side, truth.posture) == pytest.approx(abs(value), abs=0.05)
 
 
 @pytest.mark.parametrize("exercise,fault", [("squat", "knee_cave"), ("single_leg_bridge", "pelvic_drop"),

@@ -22,12 +22,17 @@ POSTURES = ("standing", "supine", "side_lying", "quadruped")
 SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg")
 # Repetition signals (exercises.signals.REP_SIGNALS) and step detection for band walks.
 PLANES = ("lateral", "sagittal", "any")
-SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "steps")
+SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "knee_rise", "steps")
+# Where the shoulders are in a lying exercise done on the back: on the floor (bridges), raised on a
+# bench (hip thrust), or not a criterion.
+SHOULDERS = ("floor", "raised", "any")
 
 CHANGE_FAULT_DEG = 8.0  # METRICS.md §4 generic rule [H]: ≥ 2× the 2-D SEM of 2-4° (Gwynne & Curran 2014)
 NEUTRAL_HIP_DEG = 180.0
 SHORT_OF_NEUTRAL_DEG = 170.0  # [H] 10° short of neutral (Youdas et al. 2017: "bridge to neutral")
 BACK_ARCH_DEG = 190.0  # [W] 10° past neutral: a lumbar-extension proxy only
+# [H] Donkey kick: the thigh in line with the trunk (shoulder–hip–knee 180°) is the kick's neutral;
+# the same 10° margins as the bridge. Past the line the lower back usually extends (a proxy [W]).
 # [H] METRICS.md §4 "stance width ≥ hip width"; MediaPipe's hips are joint centres (~20 cm apart),
 # so the ankles are compared with that distance, with a 20% margin for the 2-D error.
 NARROW_STANCE_HIP_WIDTHS = 0.8
@@ -75,7 +80,8 @@ class ExerciseSpec:
     that view; knees: 'bent' (throughout), 'straight' (throughout),
     'bends' (during reps) or 'any'; travels: band walks step across the
     room; legs: 'both' (two feet down) or 'one' (one leg works alone);
-    plane: where the moving leg goes relative to the body (PLANES): 'lateral' (along the
+    shoulders (SHOULDERS): on the floor (bridges) or raised on a bench (hip thrust), as the
+    recognition tells them apart; plane: where the moving leg goes relative to the body (PLANES): 'lateral' (along the
     body's left-right axis: a leg raised or a knee opened to the side, side steps),
     'sagittal' (forward-back and up-down: squats, bridges), or 'any'. A movement in the other
     plane is another exercise (a donkey kick is not a fire hydrant, a lunge is not a raise).
@@ -94,8 +100,11 @@ class ExerciseSpec:
     good: str
     legs: str = "both"
     plane: str = "any"
+    shoulders: str = "any"
 
     def __post_init__(self) -> None:
+        if self.shoulders not in SHOULDERS:
+            raise ValueError(f"{self.name}: shoulders must be one of {SHOULDERS}, got {self.shoulders!r}")
         if self.plane not in PLANES:
             raise ValueError(f"{self.name}: plane must be one of {PLANES}, got {self.plane!r}")
         if self.posture not in POSTURES:
@@ -130,11 +139,12 @@ def _knee_in(views=("front", "rear")) -> FaultSpec:
         "One option: keep the knee in line over the middle of the foot as you move.")
 
 
-def _pelvis_level(views=("front", "rear")) -> FaultSpec:
+def _pelvis_level(views=("front", "rear"),
+                  what_to_do="One option: keep both sides of the pelvis level, as if carrying a tray on the hips.",
+                  ) -> FaultSpec:
     return FaultSpec(
         "pelvic_drop", "pelvic_obliquity", "change", CHANGE_FAULT_DEG, views, "H",
-        "The pelvis tilted sideways by {value} from your start position on {reps} (frames {frames}).",
-        "One option: keep both sides of the pelvis level, as if carrying a tray on the hips.")
+        "The pelvis tilted sideways by {value} from your start position on {reps} (frames {frames}).", what_to_do)
 
 
 def _trunk_still() -> FaultSpec:
@@ -169,6 +179,30 @@ _BRIDGE_FAULTS = (
               "One option: stop when shoulders, hips and knees make one line, ribs down."),
 )
 
+# Donkey kick, side view: the thigh against the line of the trunk (hip_extension_quadruped: 180 = in
+# line, > 180 the knee above the trunk's line), and the knee kept at its start angle.
+_KICK_FAULTS = (
+    FaultSpec("short_of_neutral", "hip_extension_quadruped", "below", SHORT_OF_NEUTRAL_DEG, ("side",), "H",
+              "The thigh stopped short of the line of the back on {reps}: peak {value} (frames {frames}); "
+              "in line is about 180°.",
+              "One option: lift the knee until the thigh lines up with the back."),
+    FaultSpec("back_arch", "hip_extension_quadruped", "above", BACK_ARCH_DEG, ("side",), "W",
+              "The thigh rose past the line of the back on {reps}: peak {value} (frames {frames}); past 180° "
+              "the lower back usually arches.",
+              "One option: stop when the thigh lines up with the back, belly drawn in."),
+    FaultSpec("knee_angle_change", "knee_flexion", "change", CHANGE_FAULT_DEG, ("side",), "H",
+              "The knee angle changed by {value} from your start position on {reps} (frames {frames}).",
+              "One option: keep the knee bent at the same angle and lift from the hip."),
+    _pelvis_level(("foot_end",), "One option: keep both hips level and facing the floor; lift only as high as "
+                                 "they stay so."),
+)
+# Hip thrust from beyond the feet (facing the athlete): the shank's tilt in the image, + = knee
+# inside the foot (knee_over_foot); the thigh is end-on there, so the knee's FPPA is not used.
+_KNEE_OVER_FOOT = FaultSpec(
+    "knee_cave", "knee_over_foot", "change", CHANGE_FAULT_DEG, ("foot_end",), "H",
+    "The knee moved inward, inside the foot, by {value} from your start position on {reps} (frames {frames}).",
+    "One option: keep the knees over the feet as the hips rise.")
+
 # Side view: the signed shoulder–hip–knee angle; feet end: the hip-mid lift in shoulder widths.
 BRIDGE_RANGES = {"default": ("deg", 20.0, 45.0), "foot_end": ("shoulder widths", 0.25, 0.6)}
 # Band walks: the widening of the stance during a step, in hip widths.
@@ -177,11 +211,12 @@ STEP_RANGES = {"default": ("hip widths", 0.5, 1.5)}
 EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
     ExerciseSpec("glute_bridge", "Glute bridge", "supine", ("side", "foot_end"), "bridge_height",
                  BRIDGE_RANGES, "both", "bent", False, _BRIDGE_FAULTS + (_pelvis_level(("foot_end",)),),
-                 "Hips rise until shoulders, hips and knees are in one line, then lower under control.", plane="sagittal"),
+                 "Hips rise until shoulders, hips and knees are in one line, then lower under control.",
+                 plane="sagittal", shoulders="floor"),
     ExerciseSpec("single_leg_bridge", "Single-leg glute bridge", "supine", ("side", "foot_end"), "bridge_height",
                  BRIDGE_RANGES, "lower_ankle", "any", False, _BRIDGE_FAULTS + (_pelvis_level(("foot_end",)),),
                  "One foot down, the other leg straight; hips rise to a straight line and stay level.", legs="one",
-                 plane="sagittal"),
+                 plane="sagittal", shoulders="floor"),
     ExerciseSpec("clamshell", "Side-lying clamshell", "side_lying", ("front", "foot_end"), "knee_separation",
                  {"default": ("thigh lengths", 0.2, 0.6)}, "higher_hip", "bent", False, (_roll(),),
                  "Heels together, the top knee opens while the pelvis stays stacked.", legs="one",
@@ -216,12 +251,20 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                  (_roll(("foot_end",), "One option: keep the pelvis level and lift only as high as it stays so."),),
                  "On hands and knees, the bent leg lifts sideways while the pelvis stays level.", legs="one",
                  plane="lateral"),
+    ExerciseSpec("donkey_kick", "Donkey kick", "quadruped", ("side", "foot_end"), "knee_rise",
+                 {"default": ("thigh lengths", 0.3, 0.8)}, "moving_leg", "bent", False, _KICK_FAULTS,
+                 "On hands and knees, the bent leg lifts back until the thigh lines up with the back; the knee "
+                 "angle and the pelvis stay as they were.", legs="one", plane="sagittal"),
+    ExerciseSpec("hip_thrust", "Hip thrust", "supine", ("side", "foot_end"), "bridge_height", BRIDGE_RANGES, "both",
+                 "bent", False, _BRIDGE_FAULTS + (_KNEE_OVER_FOOT,),
+                 "Upper back on a bench, the hips rise until shoulders, hips and knees are in one line, knees over "
+                 "the feet.", plane="sagittal", shoulders="raised"),
 )}
 
 FAULT_LABELS = {"knee_cave": "Knee moving inward", "pelvic_drop": "Pelvis tilting sideways",
                 "trunk_sway": "Trunk leaning sideways", "roll_back": "Pelvis rolling", "hip_hike": "Top hip hiking",
                 "short_of_neutral": "Hips short of neutral", "back_arch": "Hips past neutral",
-                "narrow_stance": "Feet closer than hip width"}
+                "narrow_stance": "Feet closer than hip width", "knee_angle_change": "Knee angle changing"}
 VIEW_WORDS = {"side": "from the side", "front": "from the front", "rear": "from behind",
               "foot_end": "from the feet end (behind, on hands and knees)"}
 

@@ -20,8 +20,10 @@ from formcheck.exercises.reps import RepWindow
 from formcheck.exercises.signals import (
     LEGS,
     hip_extension,
+    hip_extension_quadruped,
     knee_flexion,
     knee_fppa,
+    knee_over_foot,
     pelvis_line_deg,
     stance_width,
     trunk_line_deg,
@@ -63,7 +65,12 @@ def quantities(xy: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
         "hip_extension": hip_extension(xy),
         "stance_width": stance_width(xy),
         "knee_flexion": knee_flexion(xy),
+        "hip_extension_quadruped": hip_extension_quadruped(xy),
+        "knee_over_foot": knee_over_foot(xy),
     }
+# Quantities measured on each leg (no 'both'), and those that count only when the knee moves inward.
+PER_LEG = ("knee_fppa", "knee_over_foot", "knee_flexion", "hip_extension_quadruped")
+INWARD_ONLY = ("knee_fppa", "knee_over_foot")
 
 
 def checkable(spec: ExerciseSpec, view: str) -> tuple[list[FaultSpec], list[FaultSpec]]:
@@ -75,11 +82,12 @@ def checkable(spec: ExerciseSpec, view: str) -> tuple[list[FaultSpec], list[Faul
 def _legs_for(spec: ExerciseSpec, fault: FaultSpec, side: str) -> tuple[str, ...]:
     """Which leg(s) a per-leg quantity is read from: the working leg of one-legged exercises,
     both knees otherwise (a band walk loads each leg in turn)."""
+    one = spec.legs == "one" and side in LEGS
     if fault.quantity == "hip_extension":
-        return (side,) if spec.legs == "one" and side in LEGS else ("both",)
-    if fault.quantity != "knee_fppa":
+        return (side,) if one else ("both",)
+    if fault.quantity not in PER_LEG:
         return ("both",)
-    return (side,) if spec.legs == "one" and side in LEGS else LEGS
+    return (side,) if one else LEGS
 
 
 def top_value(values: np.ndarray, rep: RepWindow) -> float:
@@ -122,7 +130,7 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
                     change = float("nan")
                 values[f"{fault.quantity}{suffix}_change_deg"] = round(change, 1)
                 # Knees only count moving inward (+ = medial); the rest either way.
-                size = change if fault.quantity == "knee_fppa" else abs(change)
+                size = change if fault.quantity in INWARD_ONLY else abs(change)
                 if size >= fault.limit:
                     found.append(FaultFinding(fault.name, round(change, 1), fault.limit, leg if suffix else ""))
             elif fault.quantity == "stance_width":

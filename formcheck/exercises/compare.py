@@ -57,8 +57,12 @@ FLOORS: dict[str, tuple[float, str]] = {
     "pelvic_obliquity_change_deg": (8.0, _CHANGE),
     "pelvis_roll_change_deg": (8.0, _CHANGE),
     "trunk_lean_change_deg": (8.0, _CHANGE),
+    "knee_over_foot_change_deg": (8.0, _CHANGE),
+    "knee_flexion_change_deg": (8.0, _CHANGE),
     # METRICS.md §5: hip RMSE 5.0-5.9 deg of 2-D pose (Van Hooren et al. 2023), as the running catalog.
     "hip_extension_peak_deg": (5.9, "METRICS.md §5: hip RMSE 5.0-5.9 deg of 2-D pose (Van Hooren et al. 2023)"),
+    "hip_extension_quadruped_peak_deg": (5.9, "METRICS.md §5: hip RMSE 5.0-5.9 deg of 2-D pose "
+                                              "(Van Hooren et al. 2023)"),
     # METRICS.md §1: MediaPipe knee angle in squats from a 90 deg side view, -2.3 ± 6.4 deg (Cosoli et al. 2026).
     "knee_flexion_peak_deg": (6.4, "METRICS.md §1: MediaPipe squat knee angle, side view, SD 6.4 deg "
                                    "(Cosoli et al. 2026)"),
@@ -77,8 +81,10 @@ ANGLE_FLOOR_DEG = 5.0
 RANGE_FLOOR_SHARE = 0.1  # [H] rep range: 10% of the exercise's full range in that view (catalog good_range)
 # Quantities that do not depend on where the camera stood; every other one is an image quantity.
 VIEW_FREE = ("rep_duration_s", "hold_s")
-ORDER = ("rep_range", "knee_fppa_change_deg", "pelvic_obliquity_change_deg", "pelvis_roll_change_deg",
-         "trunk_lean_change_deg", "hip_extension_peak_deg", "knee_flexion_peak_deg", "stance_width_min_hip_widths",
+ORDER = ("rep_range", "knee_fppa_change_deg", "knee_over_foot_change_deg", "pelvic_obliquity_change_deg",
+         "pelvis_roll_change_deg", "trunk_lean_change_deg", "hip_extension_peak_deg",
+         "hip_extension_quadruped_peak_deg",
+         "knee_flexion_change_deg", "knee_flexion_peak_deg", "stance_width_min_hip_widths",
          "rep_duration_s", "hold_s", "rep_score")
 UNITS = {"rep_duration_s": "s", "hold_s": "s", "rep_score": "points", "stance_width_min_hip_widths": "hip widths"}
 

@@ -295,6 +295,9 @@ SQUAT_KNEE_RANGE_DEG = (30.0, 45.0)
 #: 0.6-1.0, steps and lunges below 0.3).
 WALK_UNISON_MAX = (0.3, 0.5)
 SAGITTAL_MAX = (0.4, 0.55)
+#: [H] Shoulders above the planted feet (world, metres): a bridge ~0 (both on the floor), a hip
+#: thrust 0.3-0.4 (upper back on a bench; synthetic 0.33).
+SHOULDERS_RAISED_M = (0.15, 0.25)
 
 
 def signature(spec: ExerciseSpec, f: Features) -> float:
@@ -316,8 +319,10 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
         fit *= (_ramp(f.unison, 0.2, 0.5) if np.isfinite(f.unison) else 0.7) * (1.0 - f.jump)
     if spec.travels and np.isfinite(f.unison):
         fit *= 1.0 - _ramp(f.unison, *WALK_UNISON_MAX)
-    if spec.signal == "bridge_height" and np.isfinite(f.shoulders_over_foot_m):
-        fit *= 1.0 - _ramp(f.shoulders_over_foot_m, 0.15, 0.25)
+    if spec.shoulders != "any" and np.isfinite(f.shoulders_over_foot_m):
+        # Shoulders on the floor (bridges) or raised on a bench (hip thrust).
+        raised = _ramp(f.shoulders_over_foot_m, *SHOULDERS_RAISED_M)
+        fit *= raised if spec.shoulders == "raised" else 1.0 - raised
     return fit
 
 

@@ -99,6 +99,14 @@ def thigh_abduction(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
     return {s: angle_between_deg(_lm(xy, s, "KNEE") - _lm(xy, s, "HIP"), down) for s in LEGS}
 
 
+def knee_rise(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """Per leg: how high the knee is against its hip in the image, in thigh lengths (0 = level
+    with the hip, -1 = a thigh length below). On hands and knees the kicking knee rises from
+    under the hip to hip height, from the side and from either end alike."""
+    thigh = thigh_length_px(xy)
+    return {s: (_lm(xy, s, "HIP")[:, 1] - _lm(xy, s, "KNEE")[:, 1]) / thigh for s in LEGS}
+
+
 def stance_width(xy: np.ndarray, view: str = "front") -> dict[str, np.ndarray]:
     """Distance between the ankles in hip widths (band walks: the step signal)."""
     return {"both": _dist(_lm(xy, "left", "ANKLE"), _lm(xy, "right", "ANKLE")) / hip_width_px(xy)}
@@ -110,6 +118,7 @@ REP_SIGNALS = {
     "leg_spread": leg_spread,
     "squat_depth": squat_depth,
     "thigh_abduction": thigh_abduction,
+    "knee_rise": knee_rise,
     "steps": stance_width,
 }
 
@@ -161,6 +170,26 @@ def hip_extension(xy: np.ndarray) -> dict[str, np.ndarray]:
     shoulder, hip = _mid(xy, "SHOULDER"), _mid(xy, "HIP")
     out = {s: signed_hip_angle_deg(shoulder, hip, _lm(xy, s, "KNEE")) for s in LEGS}
     out["both"] = signed_hip_angle_deg(shoulder, hip, _mid(xy, "KNEE"))
+    return out
+
+
+def hip_extension_quadruped(xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Per leg: the shoulder–hip–knee angle on hands and knees, deg, signed for a back that faces
+    up: 90 with the thigh under the hip, 180 with the thigh in line with the trunk, > 180 when the
+    knee rises above the trunk's line (the hip below the shoulder–knee line). The bridge's
+    `hip_extension` mirrored (360 - it): its belly faces up."""
+    return {s: 360.0 - v for s, v in hip_extension(xy).items() if s in LEGS}
+
+
+def knee_over_foot(xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Per leg: the shank's (ankle→knee) tilt from image-up, deg, + when the knee lies toward
+    the other leg (inside the foot). From beyond the feet of a hip thrust the shank stands in the
+    image plane while the thigh points at the camera."""
+    out = {}
+    for s in LEGS:
+        shank = _lm(xy, s, "KNEE") - _lm(xy, s, "ANKLE")
+        inward = np.sign(_lm(xy, OTHER[s], "HIP")[:, 0] - _lm(xy, s, "HIP")[:, 0])
+        out[s] = np.degrees(np.arctan2(shank[:, 0] * inward, -shank[:, 1]))
     return out
 
 
