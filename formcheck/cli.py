@@ -251,19 +251,22 @@ def _format_routine(routine: dict) -> str:
     """The routine first: one line per exercise (sets, reps per side, time under work, main
     fault), then the sets in time order and the breaks."""
     totals = routine["totals"]
-    lines = [f"routine: {totals['exercises']} exercises, {totals['sets']} sets, {totals['reps']} reps, "
-             f"{totals['work_s']:.0f} s under work" + (f", {totals['breaks']} breaks ({totals['break_s']:.0f} s)"
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}{'s' if k != 1 else ''}"
+
+    lines = [f"routine: {n(totals['exercises'], 'exercise')}, {n(totals['sets'], 'set')}, {n(totals['reps'], 'rep')}, "
+             f"{totals['work_s']:.0f} s under work" + (f", {n(totals['breaks'], 'break')} ({totals['break_s']:.0f} s)"
                                                        if totals["breaks"] else "")]
     for k, card in enumerate(routine["exercises"], 1):
         per_side = ", ".join(f"{s} {n}" for s, n in card["reps_per_side"].items()) or "none"
         lines.append(f"  {k}. {card['title']}: {len(card['sets'])} set{'s' if len(card['sets']) != 1 else ''}, "
-                     f"{card['reps_count']} reps ({per_side}), {card['view'].replace('_', ' ')} view; "
+                     f"{n(card['reps_count'], 'rep')} ({per_side}), {card['view'].replace('_', ' ')} view; "
                      f"main fault: {card['main_fault_text']}")
     for item in routine["order"]:
         card = routine["exercises"][item["exercise"]]
         st = card["sets"][item["set"] - 1]
         lines.append(f"    {item['start_s']:6.1f}-{item['end_s']:6.1f} s  {card['title']}, set {item['set']}: "
-                     f"{st['reps']} reps")
+                     f"{n(st['reps'], 'rep')}")
     return "\n".join(lines)
 
 

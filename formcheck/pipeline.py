@@ -468,15 +468,15 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
 
 
 def _exercise_or_routine(pose, timeline, opts, decided_by: str, why: str, unsure: bool = False) -> Analysis:
-    """A routine (two or more exercise segments, `routine.analysis`) set by set, unless the user
-    named one exercise for the whole clip; otherwise the one exercise of the whole clip, with the
-    timeline's recognition when the user did not name it."""
+    """A routine (two or more sets, `routine.analysis`) set by set, every set the user's exercise
+    when they named one; otherwise the one exercise of the whole clip, with the timeline's
+    recognition when the user did not name it."""
     from dataclasses import replace as _replace
 
     from formcheck.exercises.analysis import analyze_exercise_track
     from formcheck.routine.analysis import analyze_routine, is_routine
 
-    if opts.exercise == "auto" and is_routine(timeline):
+    if is_routine(timeline):
         routine = analyze_routine(pose.track, timeline, opts)
         if routine is not None:
             return _routine_analysis(pose, routine, decided_by, why, timeline, unsure)

@@ -171,3 +171,14 @@ def test_routine_invariants():
             assert ex.work_s == pytest.approx(sum(r.duration_s for r in reps))
         for b in routine.breaks:
             assert not any(a <= b.start_frame <= z for a, z in frames)
+
+
+def test_an_exercise_named_by_the_user_makes_every_set_that_exercise():
+    from formcheck.exercises.analysis import ExerciseOptions
+
+    track, timeline, _, truth = routine_of("walked-off")
+    routine = analyze_routine(track, timeline, ExerciseOptions(exercise="single_leg_squat"))
+    (ex,) = routine.exercises
+    assert ex.label == "single_leg_squat" and len(ex.sets) == 2
+    assert all(s.analysis.recognition.set_by_user for s in ex.sets)
+    assert [b.label for b in routine.breaks] == ["walking"]

@@ -176,12 +176,14 @@ def _routine_section(report: ReportModel) -> str:
             + "</section>")
 
 
-def _card_section(card: ReportModel, k: int) -> str:
-    """One exercise of a routine: its decisions, cues, metrics and what it could not check."""
+def _card_section(card: ReportModel, k: int, row=None) -> str:
+    """One exercise of a routine: its sets, decisions, cues, metrics and what it could not check."""
     nm = [f"<tr><td>{escape(label)}</td><td>{escape(why)}</td></tr>" for label, why in card.not_measurable]
     dec_rows = [f"<tr><td>{escape(w)}</td><td>{escape(v)}</td><td class=\"num\">{c:.2f}</td>"
                 f"<td class=\"muted\">{escape(r)}</td></tr>" for w, v, c, r in card.decisions]
+    sets = "".join(f"<li>{escape(t)}</li>" for t in (row.sets_text if row is not None else ()))
     return (f"<section id=\"card-{k}\" class=\"card\"><h2>{k}. {escape(card.title)}</h2>"
+            + (f"<ul class=\"sets\">{sets}</ul>" if sets else "")
             + _table(["decision", "value", "confidence", "why"], dec_rows, stack=True)
             + "<h3>Cues</h3>" + _cue_html(card) + "<h3>Metrics</h3>" + _metrics_html(card, f"metrics-{k}")
             + ("<h3>Not checkable here</h3>" + _table(["check", "why / what to film instead"], nm, stack=True)
@@ -205,7 +207,8 @@ def report_html(report: ReportModel, key_images: Sequence[tuple[KeyFrame, bytes]
     if report.activity is not None:
         s.append(_activity_section(report.activity, report))
     if report.routine is not None:
-        s += [_card_section(card, k) for k, card in enumerate(report.routine.cards, 1)]
+        s += [_card_section(card, k, row) for k, (card, row) in
+              enumerate(zip(report.routine.cards, report.routine.rows), 1)]
 
     cap_rows = [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in report.capture.items()]
     cap_rows.append(f"<tr><th>Pose model</th><td><code>{escape(report.model_id)}</code></td></tr>")

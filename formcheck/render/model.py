@@ -270,7 +270,8 @@ class Activity:
 class RoutineRow:
     """One exercise of a routine, as the summary table shows it: `title`, `kind` ("exercise",
     "other" or "unsure"), number of sets, reps counted and per side in words ("4 left, 4 right"),
-    time under work (s), the main fault in words, first and last second of its sets, the view."""
+    time under work (s), the main fault in words, first and last second of its sets, the view,
+    and one line per set ("set 2: 8 reps (both legs), 26.4–45.8 s, side view")."""
 
     title: str
     kind: str
@@ -282,6 +283,7 @@ class RoutineRow:
     start_s: float
     end_s: float
     view: str
+    sets_text: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -72,10 +72,22 @@ def _series_on_sets(cards: list[ReportModel], exercises: tuple[RoutineExercise, 
     return tuple(merged.values())
 
 
+def _set_line(st) -> str:
+    reps = st.analysis.reps
+    sides: dict[str, int] = {}
+    for r in reps:
+        sides[r.side] = sides.get(r.side, 0) + 1
+    partial = len(st.analysis.partial_reps)
+    sided = f" ({per_side_words(sides)})" if sides and set(sides) != {"both"} else ""
+    return (f"set {st.number}: {len(reps)} rep{'s' if len(reps) != 1 else ''}{sided}"
+            + (f", {partial} partial" if partial else "")
+            + f", {st.start_s:.1f}–{st.end_s:.1f} s, {st.analysis.view.view.replace('_', ' ')} view")
+
+
 def _row(ex: RoutineExercise) -> RoutineRow:
     return RoutineRow(ex.title, KIND.get(ex.label, "exercise"), len(ex.sets), len(ex.analysis.reps),
                       per_side_words(ex.reps_per_side()), ex.work_s, ex.main_fault_text(), ex.sets[0].start_s,
-                      ex.sets[-1].end_s, ex.analysis.view.view)
+                      ex.sets[-1].end_s, ex.analysis.view.view, tuple(_set_line(s) for s in ex.sets))
 
 
 def routine_summary(routine: RoutineAnalysis) -> str:

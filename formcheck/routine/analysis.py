@@ -232,7 +232,10 @@ def _reach(track: PoseTrack, segments: tuple[Segment, ...], k: int, step: int, o
 
 
 def _recognition(segment: Segment) -> Recognition:
-    """The timeline's reading of one segment as an exercise recognition."""
+    """The timeline's reading of one segment as an exercise recognition (the user's naming of it
+    when the segment says "set by you")."""
+    if segment.reasons == ("set by you",):
+        return Recognition(segment.label, 1.0, (), True, "set by you")
     catalog = tuple((n, round(c, 2)) for n, c in segment.candidates if n in EXERCISES)[:3]
     why = "; ".join(segment.reasons[:2])
     if segment.label in EXERCISES:
@@ -304,8 +307,16 @@ def _together(sets: list[ExerciseSet]) -> ExerciseAnalysis:
 def analyze_routine(track: PoseTrack, timeline: Timeline,
                     options: ExerciseOptions = ExerciseOptions()) -> Routine | None:
     """The routine of a clip whose timeline holds two or more sets (module doc); None when it
-    holds fewer, or when fewer than two of them could be analysed."""
+    holds fewer, or when fewer than two of them could be analysed. `options.exercise` other than
+    "auto" (the user named the exercise) makes every set that exercise: one exercise, its sets."""
+    forced = options.exercise if options.exercise != "auto" else None
     segments = timeline.segments
+    if forced is not None:
+        segments = tuple(replace(s, label=forced, confidence=1.0, candidates=((forced, 1.0),),
+                                 reasons=("set by you",)) if k in set(exercise_segments(timeline)) else s
+                         for k, s in enumerate(segments))
+        timeline = replace(timeline, segments=segments)
+        options = replace(options, exercise="auto")
     spans = set_spans(timeline)
     own = set(exercise_segments(timeline))
     found: list[tuple[int, Segment, tuple[int, int], ExerciseAnalysis]] = []

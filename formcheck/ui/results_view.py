@@ -70,6 +70,8 @@ def values_at(report: ReportModel, row: int) -> list[dict]:
 def headline(analysis) -> str:
     """One line a user reads first: what was recognised, from which view, how many reps or strides."""
     data = analysis.data
+    if analysis.mode == "exercise" and data.get("routine") and analysis.report.routine is not None:
+        return f"Warm-up routine: {analysis.report.routine.summary}"
     if analysis.mode == "exercise":
         ex, view = data.get("exercise") or {}, (data.get("view") or {}).get("value", "unknown")
         reps = data.get("reps") or []
@@ -122,8 +124,13 @@ def show_results(result, key: str, name: str, choose: Choose | None = None) -> N
     for warning in input_warnings(analysis):
         st.warning(warning)
     _start_row(report, key)
-    _activity(report, key, choose, repeat_decision=analysis.decided_by == "user")
-    _cues(report, key)
+    if report.routine is not None:
+        _routine(report, key)
+        _activity(report, key, choose, repeat_decision=analysis.decided_by == "user")
+        _routine_cards(report, key)
+    else:
+        _activity(report, key, choose, repeat_decision=analysis.decided_by == "user")
+        _cues(report, key)
     tabs = st.tabs(["Video", "Metrics", "Key frames", "Charts", "Capture", "Downloads"])
     with tabs[0]:
         _video_and_scrubber(result, report, key)
@@ -196,6 +203,34 @@ def _activity(report: ReportModel, key: str, choose: Choose | None, repeat_decis
             col.button(span.label, key=f"{key}-span-{start + k}", icon=KIND_ICON[span.kind],
                        type="primary" if current else "secondary", width="stretch", wrap=True, on_click=_jump,
                        args=(key, span.first), help=f"{span_tooltip(span)}. Show it in the frame viewer.")
+
+
+def routine_rows(report: ReportModel) -> list[dict]:
+    """The routine table: one row per exercise, in the order they first appear."""
+    return [{"#": k, "exercise": r.title, "sets": r.sets, "reps": r.reps, "per side": r.per_side,
+             "under work": f"{r.work_s:.0f} s", "main fault": r.main_fault, "time": f"{r.start_s:.1f}–{r.end_s:.1f} s",
+             "view": r.view.replace("_", " ")} for k, r in enumerate(report.routine.rows, 1)]
+
+
+def _routine(report: ReportModel, key: str) -> None:
+    """The routine first: what was done, in order, with sets, reps and the main fault of each."""
+    routine = report.routine
+    st.markdown(f"**The routine** · {routine.summary}")
+    st.dataframe(routine_rows(report), hide_index=True, width="stretch")
+    if routine.breaks:
+        st.caption("Between the sets: " + ", ".join(f"{t.lower()} {a:.1f}–{b:.1f} s" for t, a, b in routine.breaks))
+
+
+def _routine_cards(report: ReportModel, key: str) -> None:
+    """A card per exercise: its sets, cues, metrics and what its views could not check."""
+    for k, (row, card) in enumerate(zip(report.routine.rows, report.routine.cards), 1):
+        with st.expander(f"{k}. {row.title}: {row.reps} reps ({row.per_side}) · main fault: {row.main_fault}",
+                         expanded=k == 1):
+            st.markdown("\n".join(f"- {t}" for t in row.sets_text))
+            _cues(card, f"{key}-card{k}")
+            st.dataframe(metrics_rows(card), hide_index=True, width="stretch")
+            if card.not_measurable:
+                st.caption("Not checkable here: " + "; ".join(f"{a}: {b}" for a, b in card.not_measurable))
 
 
 def _cues(report: ReportModel, key: str) -> None:
