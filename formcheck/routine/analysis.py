@@ -20,8 +20,8 @@
 3. Sets of the same catalog exercise are one exercise (two sets of bridges = one exercise, two
    sets), wherever they fall in the clip; exercises are listed in the order they first appear.
    Each unrecognised segment stays its own item: nothing says two of them are the same movement.
-   An unrecognised segment in which no repetition is found is not an exercise but the athlete
-   changing position (rolling over, getting up): a break, `MOVING`.
+   An unrecognised segment in which no repetition is found, shorter than `MOVING_MAX_S`, is not
+   an exercise but the athlete changing position (rolling over, getting up): a break, `MOVING`.
 4. What lies between the sets (rests, changing position, walking, running, out of view) is
    listed as breaks.
 
@@ -62,6 +62,9 @@ RESTING = (STILL, NOT_IN_VIEW)
 #: (getting up, rolling over, picking up a band) between sets.
 MOVING = "changing_position"
 MOVING_TITLE = "Changing position"
+#: [H] ... which takes a few seconds: a longer unrecognised movement is an exercise not
+#: recognised (listed, its repetitions not counted), not a change of position.
+MOVING_MAX_S = 5.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,7 +329,8 @@ def analyze_routine(track: PoseTrack, timeline: Timeline,
             confidence=min(s.confidence for s in segments[a:b + 1] if s.label == segments[a].label))
         frames = (_reach(track, segments, a, -1, own), _reach(track, segments, b, +1, own))
         analysis = _set_analysis(track, frames, seg, options)
-        if analysis is not None and (seg.label in EXERCISES or "generic_reps" in analysis.generic):
+        if analysis is not None and (seg.label in EXERCISES or "generic_reps" in analysis.generic
+                                     or seg.end_s - seg.start_s > MOVING_MAX_S):
             found.append((a, seg, frames, analysis))
     if len(found) < 2:
         return None

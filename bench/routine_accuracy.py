@@ -1,0 +1,164 @@
+#!/usr/bin/env python
+"""Whole warm-ups in one clip, judged as a user would: the exercises in order, the reps of each.
+
+    .venv/bin/python bench/routine_accuracy.py [--clips ../shared/clips] [--no-real]
+
+Synthetic routines (tests/synthetic_routine.py: sets of the synthetic athlete back to back, one
+camera, the athlete changing position between parts) run through the timeline and the routine
+analysis from their landmark track, as the product does after pose, clean and noisy (1.5x the
+pixel noise, 2% of landmarks dropped). The real routine is made of real clips back to back
+(tests/routine_video.py: two squat clips with a 12-s held picture between them; rep peaks from
+../shared/clips/labels.json) and runs through `pipeline.analyze(clip)` as `formcheck analyze`
+runs it (pose cached after the first run).
+
+Per routine it prints the truth and what FormCheck said, and three verdicts:
+* order: the exercises in the order they first appear, as in the truth; an exercise outside the
+  catalog must come out as one item "not recognised" (other or unsure), never named;
+* reps: each catalog exercise's reps per side exact (its sets together);
+* confidently wrong: a catalog exercise named that the routine does not hold, or an exercise
+  outside the catalog named as a catalog one.
+Last line: `routine: order O/N reps R/M confidently_wrong W`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+OUTSIDE = "outside"  # the truth's name for a set outside the catalog
+
+
+def synthetic_routines() -> dict:
+    from synthetic_athlete import RepPlan
+    from synthetic_routine import Rest, Set, Walk
+
+    band = RepPlan.switch(5, move_s=1.2, hold_s=0.2, pause_s=0.3)
+    return {
+        "self-four": (Set("single_leg_bridge", "side"), Rest(6), Set("clamshell", "foot_end"), Rest(6),
+                      Set("lateral_band_walk", "front", band), Rest(6), Set("monster_walk", "front")),
+        "self-four-reversed": (Set("monster_walk", "front"), Rest(8), Set("lateral_band_walk", "front", band), Rest(8),
+                               Set("clamshell", "foot_end"), Rest(8), Set("single_leg_bridge", "side")),
+        "floor-three": (Set("glute_bridge", "side"), Rest(6), Set("fire_hydrant", "foot_end"), Rest(6),
+                        Set("side_lying_hip_abduction", "front")),
+        "standing-three": (Set("squat", "front"), Rest(6), Set("standing_hip_abduction", "front"), Rest(6),
+                           Set("single_leg_squat", "front")),
+        "two-sets": (Set("clamshell", "foot_end"), Rest(15), Set("clamshell", "foot_end", seed=1)),
+        "walked-off": (Set("squat", "side"), Walk(6), Set("single_leg_squat", "front")),
+        "outside-catalog": (Set("squat", "side"), Rest(6), Set("jump_squat", "side"), Rest(6),
+                            Set("single_leg_squat", "front")),
+    }
+
+
+def truth_of(parts, catalog) -> list[tuple[str, dict]]:
+    """[(exercise or OUTSIDE, reps per side)] in the order they first appear."""
+    from synthetic_routine import make_routine
+
+    _, truth = make_routine(parts)
+    out: dict[str, dict] = {}
+    for s in truth.sets:
+        name = s.label if s.label in catalog else OUTSIDE
+        out.setdefault(name, {})
+        for k, v in s.reps_per_side.items():
+            out[name][k] = out[name].get(k, 0) + v
+    return list(out.items())
+
+
+def judge(truth: list[tuple[str, dict]], routine) -> tuple[bool, int, int, bool, str]:
+    """(order right, catalog exercises with reps exact, catalog exercises, confidently wrong, what was said)."""
+    from formcheck.activity.model import OTHER_EXERCISE, UNSURE
+
+    if routine is None:
+        return False, 0, sum(n != OUTSIDE for n, _ in truth), False, "no routine"
+    got = [(e.label if e.recognised else OUTSIDE, e.reps_per_side()) for e in routine.exercises]
+    said = "; ".join(f"{e.label} {len(e.sets)} set(s) {e.reps_per_side()}" for e in routine.exercises)
+    order = [n for n, _ in got] == [n for n, _ in truth]
+    names = {n for n, _ in truth}
+    wrong = any(e.recognised and e.label not in names for e in routine.exercises)
+    wrong |= any(e.label not in (OTHER_EXERCISE, UNSURE) and not e.recognised for e in routine.exercises)
+    exact = sum(1 for n, reps in truth if n != OUTSIDE and dict(got).get(n) == reps)
+    return order, exact, sum(n != OUTSIDE for n, _ in truth), wrong, said
+
+
+def run_synthetic(rows: list) -> None:
+    from dataclasses import replace
+
+    import numpy as np
+    from synthetic_routine import make_routine
+
+    from formcheck.activity.timeline import activity_timeline
+    from formcheck.clean import clean_track
+    from formcheck.exercises.catalog import EXERCISES
+    from formcheck.routine.analysis import analyze_routine
+
+    for name, parts in synthetic_routines().items():
+        truth = truth_of(parts, EXERCISES)
+        track, _ = make_routine(parts)
+        for recording in ("clean", "noisy"):
+            t = track
+            if recording == "noisy":
+                rng = np.random.default_rng(7)
+                size = float(np.nanmedian(np.ptp(track.xy_px[..., 1], axis=1)))
+                xy = track.xy_px + rng.normal(0, 0.5 * 0.004 * size, track.xy_px.shape)
+                drop = rng.random(track.visibility.shape) < 0.02
+                xy[drop] = np.nan
+                vis = np.where(drop, 0.0, track.visibility)
+                t = replace(track, xy_px=xy, visibility=vis)
+            started = time.perf_counter()
+            cleaned = clean_track(t).track
+            routine = analyze_routine(cleaned, activity_timeline(cleaned))
+            rows.append((f"synthetic:{name}:{recording}", truth, *judge(truth, routine), time.perf_counter() - started))
+
+
+def run_real(rows: list, clips: Path) -> None:
+    from routine_video import Clip, Hold, compose
+
+    from formcheck import pipeline
+
+    labels = json.loads((clips / "labels.json").read_text())
+    gym, home = ("gym_squat_side.mp4", 6.0, 20.4), ("home_squat_side_timer.mp4", 0.6, 20.0)
+    reps = sum(sum(a <= t <= b for t in labels[n]["rep_peaks_s"]) for n, a, b in (gym, home))
+    truth = [("squat", {"both": reps})]
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "squat_routine.mp4"
+        compose(video, [Clip(clips / gym[0], gym[1], gym[2]), Hold(12.0), Clip(clips / home[0], home[1], home[2])])
+        started = time.perf_counter()
+        analysis = pipeline.analyze(video, "auto")
+        order, exact, n, wrong, said = judge(truth, analysis.routine)
+        sets = [len(s.analysis.reps) for s in analysis.routine.exercises[0].sets] if analysis.routine else []
+        rows.append(("real:squat-two-sets", truth, order and sets == [2, 8], exact, n, wrong, said + f" sets {sets}",
+                     time.perf_counter() - started))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=Path, default=REPO.parent / "shared" / "clips")
+    parser.add_argument("--no-real", action="store_true")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    rows: list = []
+    run_synthetic(rows)
+    if not args.no_real and (args.clips / "labels.json").is_file():
+        run_real(rows, args.clips)
+    for name, truth, order, exact, n, wrong, said, seconds in rows:
+        print(f"{name:<40} truth {'; '.join(f'{t} {r}' for t, r in truth)}")
+        print(f"{'':<40} got   {said}")
+        print(f"{'':<40} order={'ok' if order else 'WRONG'} reps={exact}/{n}"
+              f"{' CONFIDENTLY WRONG' if wrong else ''} ({seconds:.1f} s)")
+    print(f"routine: order {sum(r[2] for r in rows)}/{len(rows)} reps {sum(r[3] for r in rows)}/{sum(r[4] for r in rows)} "
+          f"confidently_wrong {sum(r[5] for r in rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
