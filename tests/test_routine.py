@@ -154,6 +154,11 @@ def test_report_counts_reps_within_each_exercise_and_shows_the_routine_first():
     clam = next(iv for iv in report.intervals if iv.group == "Side-lying clamshell")
     text = counter.lines(report, (clam.first + clam.last) // 2, 2000, 20)[0][0]
     assert text == f"Side-lying clamshell · rep 1/10 · {clam.side}", text
+    two = routine_of("two-sets")
+    sets = routine_report_model(fake_pose(two[0]), two[2])
+    last = sets.intervals[-1]
+    assert counter.lines(sets, (last.first + last.last) // 2, 2000, 20)[0][0] == \
+        f"Side-lying clamshell, set 2 · rep 10/10 · {last.side}"
     assert all(any(k.title.startswith(row.title) for k in report.key_frames) for row in report.routine.rows)
     html = report_html(report)
     assert html.index('id="routine"') < html.index('id="card-1"') < html.index('id="card-4"')

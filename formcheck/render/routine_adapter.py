@@ -2,7 +2,8 @@
 
 Each exercise gets its own full report model (`exercise_adapter.exercise_report_model` of its
 sets together): its card. The routine's model is all the cards over the one track: reps as
-intervals grouped by exercise (the video counts "Side-lying clamshell · rep 3/10"), every
+intervals grouped by exercise, or by set where it has several (the video counts "Side-lying
+clamshell · rep 3/10", "Bodyweight squat, set 2 · rep 3/8"), every
 card's marks, cues (rep intervals renumbered into the routine's), metrics and key frames named
 by their exercise, each card's per-frame series on its own sets' frames, and `routine` with the
 summary rows and the cards, which the HTML report and the app show first.
@@ -72,6 +73,14 @@ def _series_on_sets(cards: list[ReportModel], exercises: tuple[RoutineExercise, 
     return tuple(merged.values())
 
 
+def _rep_groups(ex: RoutineExercise) -> list[str]:
+    """What the video's counter counts each rep of `ex` within: the exercise, or its set when it
+    has several ("Bodyweight squat, set 2 · rep 3/8")."""
+    if len(ex.sets) == 1:
+        return [ex.title] * len(ex.analysis.reps)
+    return [f"{ex.title}, set {st.number}" for st in ex.sets for _ in st.analysis.reps]
+
+
 def _set_line(st) -> str:
     reps = st.analysis.reps
     sides: dict[str, int] = {}
@@ -110,7 +119,8 @@ def routine_report_model(pose, routine: RoutineAnalysis) -> ReportModel:
     intervals, cues, marks, metrics, key_frames, not_measurable, per_interval, arcs = [], [], [], [], [], [], [], {}
     for card, ex in zip(cards, routine.exercises):
         offset = len(intervals)
-        intervals += [replace(iv, index=offset + iv.index, group=ex.title) for iv in card.intervals]
+        intervals += [replace(iv, index=offset + iv.index, group=group)
+                      for iv, group in zip(card.intervals, _rep_groups(ex))]
         cues += [replace(c, short=f"{ex.title}: {c.short}"[:80], intervals=tuple(offset + k for k in c.intervals))
                  for c in card.cues]
         marks += list(card.marks)
