@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 from synthetic_athlete import CameraSpec, RecordingSpec, RepPlan, default_plan, make_exercise_clip
 from synthetic_runner import Camera, Recording, synthetic_run, walking_params
+from synthetic_tracks import concat
 
 from formcheck.track import PoseTrack
 
@@ -135,22 +136,6 @@ def _transition(a: PoseTrack, b: PoseTrack, seconds: float = TRANSITION_S) -> Po
                      world_m=blend("world_m"), frame_index=np.arange(n), frame_size=a.frame_size)
 
 
-def concat(tracks: list[PoseTrack]) -> PoseTrack:
-    """Tracks joined in time, each one frame interval after the previous; frames numbered on."""
-    t, frames, end_t, end_f = [], [], None, None
-    for tr in tracks:
-        t0 = 0.0 if end_t is None else end_t + 1.0 / FPS
-        f0 = 0 if end_f is None else end_f + 1
-        t.append(tr.t_s - tr.t_s[0] + t0)
-        frames.append(tr.frame_index - tr.frame_index[0] + f0)
-        end_t, end_f = t[-1][-1], frames[-1][-1]
-    return PoseTrack(t_s=np.concatenate(t), xy_px=np.concatenate([tr.xy_px for tr in tracks]),
-                     z=np.concatenate([tr.z for tr in tracks]),
-                     visibility=np.concatenate([tr.visibility for tr in tracks]),
-                     world_m=np.concatenate([tr.world_m for tr in tracks]), frame_index=np.concatenate(frames),
-                     frame_size=tracks[0].frame_size)
-
-
 @lru_cache(maxsize=None)
 def make_routine(parts: tuple) -> tuple[PoseTrack, RoutineTruth]:
     """The routine's track (module doc) and its truth."""
@@ -182,7 +167,7 @@ def make_routine(parts: tuple) -> tuple[PoseTrack, RoutineTruth]:
         spans.append((type(part).__name__.lower(), clock, clock + len(track) / FPS))
         tracks.append(track)
         clock += len(track) / FPS
-    return concat(tracks), RoutineTruth(tuple(truths), tuple(spans))
+    return concat(*tracks), RoutineTruth(tuple(truths), tuple(spans))
 
 
 def with_plan(exercise: str, reps: int | None = None, **kwargs) -> RepPlan:

@@ -164,3 +164,20 @@ def set_visibility(track: PoseTrack, landmarks: Iterable[L], frames: slice | Seq
     for lm in landmarks:
         vis[f, int(lm)] = value
     return track.with_arrays(visibility=vis)
+
+
+def concat(*tracks: PoseTrack) -> PoseTrack:
+    """Tracks joined in time: each starts one frame interval (its own) after the previous one ends
+    and its frame numbers continue the previous track's; the first track's frame size."""
+    t, frames, end_t, end_f = [], [], None, None
+    for tr in tracks:
+        t0 = 0.0 if end_t is None else end_t + 1.0 / tr.fps
+        f0 = 0 if end_f is None else end_f + 1
+        t.append(tr.t_s - tr.t_s[0] + t0)
+        frames.append(tr.frame_index - tr.frame_index[0] + f0)
+        end_t, end_f = t[-1][-1], frames[-1][-1]
+    return PoseTrack(t_s=np.concatenate(t), xy_px=np.concatenate([tr.xy_px for tr in tracks]),
+                     z=np.concatenate([tr.z for tr in tracks]),
+                     visibility=np.concatenate([tr.visibility for tr in tracks]),
+                     world_m=np.concatenate([tr.world_m for tr in tracks]), frame_index=np.concatenate(frames),
+                     frame_size=tracks[0].frame_size)

@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 from synthetic_athlete import OUTSIDE_CATALOG_VIEWS, SUPPORTED_VIEWS, RecordingSpec, default_plan, make_exercise_clip
 from synthetic_runner import Camera, Recording, RunnerParams, synthetic_run, walking_params
+from synthetic_tracks import concat
 
 from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Timeline, is_exercise_label
 from formcheck.activity.timeline import TimelineOptions, activity_timeline
@@ -48,23 +49,6 @@ BOUNDARY_S = 1.0
 
 
 # -- building tracks -------------------------------------------------------------------------------
-def concat(*tracks: PoseTrack) -> PoseTrack:
-    """Tracks joined in time: each starts one frame interval (its own) after the previous one ends
-    and its frame numbers continue the previous track's; the first track's frame size."""
-    t, frames, end_t, end_f = [], [], None, None
-    for tr in tracks:
-        t0 = 0.0 if end_t is None else end_t + 1.0 / tr.fps
-        f0 = 0 if end_f is None else end_f + 1
-        t.append(tr.t_s - tr.t_s[0] + t0)
-        frames.append(tr.frame_index - tr.frame_index[0] + f0)
-        end_t, end_f = t[-1][-1], frames[-1][-1]
-    return PoseTrack(t_s=np.concatenate(t), xy_px=np.concatenate([tr.xy_px for tr in tracks]),
-                     z=np.concatenate([tr.z for tr in tracks]),
-                     visibility=np.concatenate([tr.visibility for tr in tracks]),
-                     world_m=np.concatenate([tr.world_m for tr in tracks]), frame_index=np.concatenate(frames),
-                     frame_size=tracks[0].frame_size)
-
-
 def joins_s(*tracks: PoseTrack) -> list[float]:
     """Times in `concat(*tracks)` where the second, third, ... track starts."""
     return [float(t) for t in concat(*tracks).t_s[np.cumsum([len(tr) for tr in tracks[:-1]])]]

@@ -135,6 +135,19 @@ def exercise_key_frames(exercise, row_of) -> tuple[KeyFrame, ...]:
     return tuple(out)
 
 
+def clip_capture(pose) -> dict[str, str]:
+    """The capture rows every exercise report starts with: the clip, its size, frame rate and
+    duration, and on how many frames the athlete was seen."""
+    info = pose.info
+    return {
+        "Clip": Path(info.path).name,
+        "Size": f"{info.upright_width} x {info.upright_height} px",
+        "Frame rate": f"{info.fps:.2f} frames/s",
+        "Duration": f"{info.real_duration_s:.2f} s, {info.frame_count} frames",
+        "Athlete seen": f"{int(pose.athlete.track.detected_frames.sum())} of {info.frame_count} frames",
+    }
+
+
 def exercise_report_model(pose, exercise) -> ReportModel:
     """The report model of one exercise clip (`pipeline.analyze_exercise`'s two results)."""
     info = pose.info
@@ -144,11 +157,7 @@ def exercise_report_model(pose, exercise) -> ReportModel:
     summary = summarize(exercise)
     title = spec.title if spec else "not recognised"
     capture = {
-        "Clip": Path(info.path).name,
-        "Size": f"{info.upright_width} x {info.upright_height} px",
-        "Frame rate": f"{info.fps:.2f} frames/s",
-        "Duration": f"{info.real_duration_s:.2f} s, {info.frame_count} frames",
-        "Athlete seen": f"{int(pose.athlete.track.detected_frames.sum())} of {info.frame_count} frames",
+        **clip_capture(pose),
         "Exercise": title, "View": view.view, "Posture": exercise.posture,
         "Reps": f"{len(exercise.reps)} counted, {len(exercise.partial_reps)} partial",
     }

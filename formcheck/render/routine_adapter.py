@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.exercises.catalog import VIEW_WORDS
-from formcheck.render.exercise_adapter import NOTES, exercise_report_model
+from formcheck.render.exercise_adapter import NOTES, clip_capture, exercise_report_model
 from formcheck.render.exercise_series import analysis_track
 from formcheck.render.model import ReportModel, Routine, RoutineRow, Series
 from formcheck.routine.analysis import Routine as RoutineAnalysis
@@ -134,14 +134,7 @@ def routine_report_model(pose, routine: RoutineAnalysis) -> ReportModel:
     rows = tuple(_row(ex) for ex in routine.exercises)
     breaks = tuple((b.title, b.start_s, b.end_s) for b in routine.breaks)
     summary = routine_summary(routine)
-    capture = {
-        "Clip": Path(info.path).name,
-        "Size": f"{info.upright_width} x {info.upright_height} px",
-        "Frame rate": f"{info.fps:.2f} frames/s",
-        "Duration": f"{info.real_duration_s:.2f} s, {info.frame_count} frames",
-        "Athlete seen": f"{int(pose.athlete.track.detected_frames.sum())} of {info.frame_count} frames",
-        "Routine": summary,
-    }
+    capture = {**clip_capture(pose), "Routine": summary}
     decisions = tuple((f"Exercise {k + 1}", ex.title, float(min(s.analysis.recognition.confidence for s in ex.sets)),
                        ex.analysis.recognition.reason or "from the activity timeline")
                       for k, ex in enumerate(routine.exercises))
