@@ -7,13 +7,14 @@ Synthetic routines (tests/synthetic_routine.py: sets of the synthetic athlete ba
 camera, the athlete changing position between parts) run through the timeline and the routine
 analysis from their landmark track, as the product does after pose, clean and noisy (1.5x the
 pixel noise, 2% of landmarks dropped). The real routine is made of real clips back to back
-(tests/routine_video.py: two squat clips with a 12-s held picture between them; rep peaks from
-../shared/clips/labels.json) and runs through `pipeline.analyze(clip)` as `formcheck analyze`
+(tests/routine_video.py `SQUAT_RAISE_SQUAT`: a squat set, a sideways leg raise, another squat set,
+with 4-s held pictures between; rep peaks from the labels) and runs through `pipeline.analyze(clip)` as `formcheck analyze`
 runs it (pose cached after the first run).
 
 Per routine it prints the truth and what FormCheck said, and three verdicts:
-* order: the exercises in the order they first appear, as in the truth; an exercise outside the
-  catalog must come out as one item "not recognised" (other or unsure), never named;
+* order: the exercises in the order they first appear, as in the truth (for the real routine,
+  each exercise's sets and their rep counts too); an exercise outside the catalog must come out
+  as one item "not recognised" (other or unsure), never named;
 * reps: each catalog exercise's reps per side exact (its sets together);
 * confidently wrong: a catalog exercise named that the routine does not hold, or an exercise
   outside the catalog named as a catalog one.
@@ -120,23 +121,27 @@ def run_synthetic(rows: list) -> None:
 
 
 def run_real(rows: list, clips: Path) -> None:
-    from routine_video import Clip, Hold, compose
+    from routine_video import compose_squat_raise_squat
 
     from formcheck import pipeline
 
-    labels = json.loads((clips / "labels.json").read_text())
-    gym, home = ("gym_squat_side.mp4", 6.0, 20.4), ("home_squat_side_timer.mp4", 0.6, 20.0)
-    reps = sum(sum(a <= t <= b for t in labels[n]["rep_peaks_s"]) for n, a, b in (gym, home))
-    truth = [("squat", {"both": reps})]
+    labels = {**json.loads((REPO / "docs" / "ground_truth" / "labels.json").read_text()),
+              **json.loads((clips / "labels.json").read_text())}
     with tempfile.TemporaryDirectory() as tmp:
-        video = Path(tmp) / "squat_routine.mp4"
-        compose(video, [Clip(clips / gym[0], gym[1], gym[2]), Hold(12.0), Clip(clips / home[0], home[1], home[2])])
+        video = Path(tmp) / "squat_raise_squat.mp4"
+        sets = compose_squat_raise_squat(video, clips, labels)
+        truth: dict[str, dict] = {}
+        for s in sets:
+            for side in s.sides:
+                truth.setdefault(s.exercise, {})[side] = truth.get(s.exercise, {}).get(side, 0) + 1
         started = time.perf_counter()
         analysis = pipeline.analyze(video, "auto")
-        order, exact, n, wrong, said = judge(truth, analysis.routine)
-        sets = [len(s.analysis.reps) for s in analysis.routine.exercises[0].sets] if analysis.routine else []
-        rows.append(("real:squat-two-sets", truth, order and sets == [2, 8], exact, n, wrong, said + f" sets {sets}",
-                     time.perf_counter() - started))
+        order, exact, n, wrong, said = judge(list(truth.items()), analysis.routine)
+        got_sets = [(e.label, [len(s.analysis.reps) for s in e.sets]) for e in analysis.routine.exercises] \
+            if analysis.routine else []
+        want_sets = [(e, [len(s.peaks_s) for s in sets if s.exercise == e]) for e in truth]
+        rows.append(("real:squat-raise-squat", list(truth.items()), order and got_sets == want_sets, exact, n, wrong,
+                     said, time.perf_counter() - started))
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,7 @@
 """Real clips back to back as one video, as a phone would film a routine: for the routine tests.
 
     compose(out, [Clip(path, 6.0, 20.4), Hold(12.0), Clip(path2, 0.6, 20.0)])
+    truth = compose_squat_raise_squat(out, clips_folder, labels)   # the routine the tests and bench use
 
 Every part is letterboxed into one portrait frame (`SIZE`, black bars) at one frame rate (`FPS`;
 each output frame shows the source frame at that moment); `Hold` repeats the last picture for
@@ -86,3 +87,38 @@ def compose(out: Path, parts: list) -> list[tuple[str, float, float]]:
         for packet in stream.encode():
             container.mux(packet)
     return spans
+
+
+@dataclass(frozen=True)
+class SetTruth:
+    """One set of a composed routine: the exercise, its reps' sides, and their peaks in the
+    routine's clock (from the labels, moved by where the part starts)."""
+
+    exercise: str
+    sides: tuple[str, ...]
+    peaks_s: tuple[float, ...]
+
+
+#: The real routine: a squat set (gym_squat_side.mp4, 2 reps), a rest, one sideways leg raise (the
+#: Pose2Sim demo, seen from the front), a rest, another squat set (home_squat_side_timer.mp4, 8 reps,
+#: from after its first 0.5 s of front view to before its blurred rest screen). Rests of 4 s: less
+#: than a pause inside a set, so the two squat sets are two sets because the leg raise lies between.
+SQUAT_RAISE_SQUAT = (("gym_squat_side.mp4", 6.0, 20.4, "both"), 4.0,
+                     ("pose2sim_single_cam02.mp4", 0.0, 1.7, "right"), 4.0,
+                     ("home_squat_side_timer.mp4", 0.6, 20.0, "both"))
+
+
+def compose_squat_raise_squat(out: Path, clips: Path, labels: dict) -> list[SetTruth]:
+    """Write SQUAT_RAISE_SQUAT to `out`; the truth of each set in order. `labels`: the clips'
+    labels by file name (../shared/clips/labels.json with docs/ground_truth/labels.json)."""
+    parts = [Hold(item) if isinstance(item, float) else Clip(clips / item[0], item[1], item[2])
+             for item in SQUAT_RAISE_SQUAT]
+    spans = compose(out, parts)
+    truth = []
+    for item, (_, start, _) in zip(SQUAT_RAISE_SQUAT, spans):
+        if isinstance(item, float):
+            continue
+        name, a, b, side = item
+        peaks = tuple(start + t - a for t in labels[name]["rep_peaks_s"] if a <= t <= b)
+        truth.append(SetTruth(labels[name]["exercise"], (side,) * len(peaks), peaks))
+    return truth

@@ -1,11 +1,12 @@
 """A routine made of real clips, end to end: the CLI as a user runs it, and the app in Chromium.
 
-The clip (tests/routine_video.py): `gym_squat_side.mp4` from 6.0 to 20.4 s (2 reps), the last
-picture held for 12 s (a rest), then `home_squat_side_timer.mp4` from 0.6 to 20.0 s (8 reps, before
-its blurred rest screen), letterboxed into one 720x1280 portrait frame at 30 frames/s. The rep
-peaks marked by eye in ../shared/clips/labels.json, moved to the routine's clock, are the truth:
-one exercise (bodyweight squat), two sets (a shot cut between them, and a rest longer than a
-pause inside a set), 2 and 8 reps, each peak within `PEAK_S` of the marked one.
+The clip (tests/routine_video.py, `SQUAT_RAISE_SQUAT`): a squat set (`gym_squat_side.mp4` from 6.0
+to 20.4 s, 2 reps), the last picture held 4 s, one sideways leg raise (`pose2sim_single_cam02.mp4`,
+the Pose2Sim demo from the front), 4 s held, a second squat set (`home_squat_side_timer.mp4` from
+0.6 to 20.0 s, 8 reps), letterboxed into one 720x1280 portrait frame at 30 frames/s. The rep peaks
+marked by eye (../shared/clips/labels.json, docs/ground_truth/labels.json), moved to the routine's
+clock, are the truth: two exercises in order (bodyweight squat, standing hip abduction), the squat
+in two sets of 2 and 8 reps, one right leg raise; every peak within `PEAK_S` of the marked one.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import pytest
 from app_helpers import app_home
-from routine_video import Clip, Hold, compose
-from test_app_browser import (  # noqa: F401  (fixtures)
+from routine_video import compose_squat_raise_squat
+from test_app_browser import (  # noqa: F401  (browser is a fixture)
     ANALYSIS_TIMEOUT_MS,
     _assert_no_traceback,
     _full_page_screenshot,
@@ -34,24 +35,18 @@ from test_app_browser import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.real_clip
 
-LABELS = Path(__file__).resolve().parent.parent.parent / "shared" / "clips" / "labels.json"
+REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
-GYM = ("gym_squat_side.mp4", 6.0, 20.4)
-HOME = ("home_squat_side_timer.mp4", 0.6, 20.0)
-REST_S = 12.0
 PEAK_S = 0.5
 
 
 @pytest.fixture(scope="module")
 def routine_clip(tmp_path_factory, shared_clip):
-    """(path, the true rep peaks of each set in the routine's clock)."""
-    out = tmp_path_factory.mktemp("routine") / "squat_routine.mp4"
-    spans = compose(out, [Clip(shared_clip(GYM[0]), GYM[1], GYM[2]), Hold(REST_S), Clip(shared_clip(HOME[0]), HOME[1], HOME[2])])
-    labels = json.loads(LABELS.read_text())
-    peaks = []
-    for (name, a, b), (_, start, _) in zip((GYM, HOME), (spans[0], spans[2])):
-        peaks.append([start + t - a for t in labels[name]["rep_peaks_s"] if a <= t <= b])
-    return out, peaks
+    """(path, the truth of each set in order)."""
+    labels = {**json.loads((REPO / "docs" / "ground_truth" / "labels.json").read_text()),
+              **json.loads(shared_clip("labels.json").read_text())}
+    out = tmp_path_factory.mktemp("routine") / "squat_raise_squat.mp4"
+    return out, compose_squat_raise_squat(out, shared_clip("gym_squat_side.mp4").parent, labels)
 
 
 @pytest.fixture(scope="module")
@@ -70,35 +65,43 @@ def cli_run(routine_clip, routine_cache, tmp_path_factory):
     return result, out
 
 
-def test_the_cli_finds_two_sets_of_squats_with_every_rep(cli_run, routine_clip):
+def test_the_cli_finds_each_exercise_in_order_with_every_rep(cli_run, routine_clip):
     result, out = cli_run
-    _, peaks = routine_clip
+    _, truth = routine_clip
     data = json.loads((out / "analysis.json").read_text())
     assert data["schema"] == "formcheck.exercise/2"
     routine = data["routine"]
     assert routine is not None, result.stdout
-    (card,) = routine["exercises"]
-    assert card["name"] == "squat" and [s["reps"] for s in card["sets"]] == [len(p) for p in peaks] == [2, 8], \
-        result.stdout
-    got = [r["peak_s"] for r in card["reps"]]
-    truth = [t for p in peaks for t in p]
-    assert len(got) == len(truth) and all(abs(g - t) <= PEAK_S for g, t in zip(got, truth)), (got, truth)
-    assert routine["totals"]["sets"] == 2 and routine["breaks"] and routine["breaks"][0]["label"] == "still"
-    assert data["reps"] == card["reps"]  # the top level is the main exercise over both sets
+    cards = {c["name"]: c for c in routine["exercises"]}
+    assert [c["name"] for c in routine["exercises"]] == ["squat", "standing_hip_abduction"], result.stdout
+    assert [s["reps"] for s in cards["squat"]["sets"]] == [len(t.peaks_s) for t in truth if t.exercise == "squat"] \
+        == [2, 8], result.stdout
+    assert cards["standing_hip_abduction"]["reps_per_side"] == {"right": 1}, result.stdout
+    for name, card in cards.items():
+        got = [r["peak_s"] for r in card["reps"]]
+        want = [p for t in truth if t.exercise == name for p in t.peaks_s]
+        assert len(got) == len(want) and all(abs(g - w) <= PEAK_S for g, w in zip(got, want)), (name, got, want)
+    assert [(routine["exercises"][o["exercise"]]["name"], o["set"]) for o in routine["order"]] == \
+        [("squat", 1), ("standing_hip_abduction", 1), ("squat", 2)]
+    assert [b["label"] for b in routine["breaks"]] == ["still", "still"], routine["breaks"]
+    assert data["exercise"]["name"] == "squat" and data["reps"] == cards["squat"]["reps"]  # the main exercise
     # The CLI prints the routine first, then the main exercise.
     lines = result.stdout.splitlines()
     first = next(k for k, line in enumerate(lines) if line.startswith("routine:"))
-    assert lines[first].startswith("routine: 1 exercise, 2 sets, 10 reps"), lines[first]
-    assert "Bodyweight squat, set 1: 2 reps" in result.stdout and "Bodyweight squat, set 2: 8 reps" in result.stdout
-    # reps.csv: every rep, with its set; the report shows the routine first; key frames by exercise.
+    assert lines[first].startswith("routine: 2 exercises, 3 sets, 11 reps"), lines[first]
+    assert "Bodyweight squat, set 2: 8 reps" in result.stdout and "Standing hip abduction, set 1: 1 rep" in result.stdout
+    # reps.csv: every rep in time order, with its exercise and set; the report shows the routine
+    # first; key frames named by exercise.
     with open(out / "reps.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["exercise"], r["set"]) for r in rows] == [("squat", "1")] * 2 + [("squat", "2")] * 8
+    assert [(r["exercise"], r["set"]) for r in rows] == \
+        [("squat", "1")] * 2 + [("standing_hip_abduction", "1")] + [("squat", "2")] * 8
     html = (out / "report.html").read_text()
-    assert html.index('id="routine"') < html.index('id="activity"') < html.index('id="card-1"')
+    assert html.index('id="routine"') < html.index('id="activity"') < html.index('id="card-1"') < \
+        html.index('id="card-2"')
     assert "set 2: 8 reps, " in html
     stills = sorted(p.name for p in (out / "keyframes").iterdir())
-    assert stills and all("bodyweight_squat" in name for name in stills), stills
+    assert any("bodyweight_squat" in n for n in stills) and any("standing_hip_abduction" in n for n in stills), stills
 
 
 def test_the_app_shows_the_routine_first_then_a_card_per_exercise(cli_run, routine_clip, routine_cache, tmp_path,
@@ -116,14 +119,15 @@ def test_the_app_shows_the_routine_first_then_a_card_per_exercise(cli_run, routi
         page.get_by_role("button", name="Analyse", exact=True).click()
         heading = page.get_by_role("heading", name="Warm-up routine")
         heading.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
-        assert "1 exercise, 2 sets, 10 reps" in heading.inner_text(), heading.inner_text()
+        assert "2 exercises, 3 sets, 11 reps" in heading.inner_text(), heading.inner_text()
         page.get_by_text("The routine").first.wait_for()
         headers, rows = _grid(page.get_by_test_id("stDataFrame").first)
         assert headers[:6] == ["#", "exercise", "sets", "reps", "per side", "under work"], headers
-        assert rows[0][1:4] == ["Bodyweight squat", "2", "10"], rows
+        assert [r[1:4] for r in rows] == [["Bodyweight squat", "2", "10"], ["Standing hip abduction", "1", "1"]], rows
         card = page.get_by_test_id("stExpander").filter(has_text="1. Bodyweight squat: 10 reps")
         card.first.wait_for()
         assert "set 1: 2 reps" in card.first.inner_text() and "set 2: 8 reps" in card.first.inner_text()
+        assert page.get_by_test_id("stExpander").filter(has_text="2. Standing hip abduction: 1 rep (1 right)").count() == 1
         _assert_no_traceback(page, logs)
         shot = ARTIFACTS / "app_routine.png"
         _full_page_screenshot(page, shot)
@@ -131,19 +135,24 @@ def test_the_app_shows_the_routine_first_then_a_card_per_exercise(cli_run, routi
 
 
 @pytest.mark.parametrize("exercise", ["auto", "squat"])
-def test_formcheck_exercise_gives_the_routine_unless_one_exercise_is_named(cli_run, routine_clip, routine_cache,
-                                                                           tmp_path, exercise):
-    """`formcheck exercise CLIP` reads the routine set by set; `--exercise squat` makes every set a
-    squat (set by the user), still set by set: the whole clip read as one set finds the first set's
-    2 reps only (the second athlete is smaller in the frame and her start pose is another's). The
-    pose is cached by cli_run."""
+def test_formcheck_exercise_reads_the_routine_and_a_named_exercise_makes_every_set_it(cli_run, routine_clip,
+                                                                                       routine_cache, tmp_path,
+                                                                                       exercise):
+    """`formcheck exercise CLIP` reads the routine set by set; `--exercise squat` reads every set as
+    a squat (set by the user), still set by set. The pose is cached by cli_run."""
     out = tmp_path / "exercise.json"
     env = {**os.environ, "FORMCHECK_CACHE": str(routine_cache)}
     result = subprocess.run([sys.executable, "-m", "formcheck.cli", "exercise", str(routine_clip[0]), "--json", str(out),
                              "--exercise", exercise], capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads(out.read_text())
-    assert data["exercise"]["name"] == "squat" and len(data["reps"]) == 10, result.stdout
-    assert [s["reps"] for s in data["routine"]["exercises"][0]["sets"]] == [2, 8]
+    cards = data["routine"]["exercises"]
+    assert data["exercise"]["name"] == "squat" and data["exercise"]["set_by_user"] == (exercise != "auto")
     assert result.stdout.splitlines()[len(data["timeline"]["segments"]) + 1].startswith("routine:")
-    assert data["exercise"]["set_by_user"] == (exercise != "auto")
+    if exercise == "auto":
+        assert [c["name"] for c in cards] == ["squat", "standing_hip_abduction"], result.stdout
+        assert [s["reps"] for s in cards[0]["sets"]] == [2, 8] and len(data["reps"]) == 10
+    else:
+        (card,) = cards
+        assert card["name"] == "squat" and len(card["sets"]) == 3, result.stdout
+        assert [card["sets"][0]["reps"], card["sets"][2]["reps"]] == [2, 8], result.stdout

@@ -371,6 +371,15 @@ class ReportModel:
                 return s
         raise ValueError(f"unknown series {name!r}; valid: {[s.name for s in self.series]}")
 
+    def interval_number(self, iv: Interval) -> int:
+        """`iv`'s number (from 1) among the intervals of its group: rep 3 of the clamshell set."""
+        return [v.index for v in self.intervals if v.group == iv.group].index(iv.index) + 1
+
+    def interval_label(self, iv: Interval) -> str:
+        """"rep 3", or in a routine "Side-lying clamshell · rep 3"."""
+        text = f"{self.interval_word} {self.interval_number(iv)}"
+        return f"{iv.group} · {text}" if iv.group else text
+
     def row_of_frame(self) -> dict[int, int]:
         """Clip frame index -> track row."""
         return {int(f): r for r, f in enumerate(self.track.frame_index)}

@@ -73,10 +73,7 @@ class RepCounterAnnotator(Panel):
         if not inside:
             return []
         iv = max(inside, key=lambda v: (v.first, v.index))
-        group = [v for v in report.intervals if v.group == iv.group]
-        text = f"{report.interval_word} {group.index(iv) + 1}/{len(group)}"
-        if iv.group:
-            text = f"{iv.group} · {text}"
+        text = f"{report.interval_label(iv)}/{sum(v.group == iv.group for v in report.intervals)}"
         if iv.side:
             text += f" · {iv.side}"
         return [(text, WHITE)]

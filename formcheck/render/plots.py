@@ -210,17 +210,20 @@ def angle_plot_svg(t_s: np.ndarray, series: Sequence[Series], marks: Sequence[Ma
         entries.append(("limit of a check", LIMIT_HEX, "7 4"))
     height = _with_legend_room(frame, entries, height)
     body = []
+    seen: dict[str, int] = {}
     for iv in intervals:  # under the axes' grid, so the grid stays visible
+        seen[iv.group] = number = seen.get(iv.group, 0) + 1  # counted within its exercise or set in a routine
         if not (0 <= iv.first < t.size and 0 <= iv.last < t.size):
             continue
         x0, x1 = float(frame.px(t[iv.first])), float(frame.px(t[iv.last]))
         colour = SIDE_HEX.get(iv.side, "#555")
+        group = f"{iv.group} · " if iv.group else ""
         body.append(f'<rect x="{x0:.1f}" y="{frame.top}" width="{max(x1 - x0, 1.0):.1f}" '
                     f'height="{frame.h - frame.top - frame.bottom}" fill="{colour}" fill-opacity="0.10">'
-                    f'<title>{escape(interval_word)} {iv.index + 1}{" · " + iv.side if iv.side else ""}: '
+                    f'<title>{escape(group)}{escape(interval_word)} {number}{" · " + iv.side if iv.side else ""}: '
                     f'{t[iv.first]:.2f}–{t[iv.last]:.2f} s</title></rect>')
         body.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{frame.top + 13}" font-size="11" text-anchor="middle" '
-                    f'fill="#444">{iv.index + 1}</text>')
+                    f'fill="#444">{number}</text>')
     body += frame.axes()
     body += _limit_lines(frame, limits, unit)
     for m in marks:

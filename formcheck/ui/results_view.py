@@ -224,7 +224,8 @@ def _routine(report: ReportModel, key: str) -> None:
 def _routine_cards(report: ReportModel, key: str) -> None:
     """A card per exercise: its sets, cues, metrics and what its views could not check."""
     for k, (row, card) in enumerate(zip(report.routine.rows, report.routine.cards), 1):
-        with st.expander(f"{k}. {row.title}: {row.reps} reps ({row.per_side}) · main fault: {row.main_fault}",
+        with st.expander(f"{k}. {row.title}: {row.reps} rep{'s' if row.reps != 1 else ''} ({row.per_side}) · "
+                         f"main fault: {row.main_fault}",
                          expanded=k == 1):
             st.markdown("\n".join(f"- {t}" for t in row.sets_text))
             _cues(card, f"{key}-card{k}")
@@ -287,7 +288,7 @@ def _video_and_scrubber(result, report: ReportModel, key: str) -> None:
         inside = [iv for iv in report.intervals if iv.first <= row <= iv.last]
         if inside:
             iv = inside[0]
-            st.caption(f"{report.interval_word} {iv.index + 1}" + (f" ({iv.side})" if iv.side else ""))
+            st.caption(report.interval_label(iv) + (f" ({iv.side})" if iv.side else ""))
         st.table(values_at(report, row))
 
 
