@@ -9,14 +9,15 @@
 1. The timeline (`activity.timeline`) has already split the clip into segments and named each:
    a catalog exercise, another exercise, unsure, running/walking, still, out of view.
 2. Each exercise segment is a set; two segments of one catalog exercise with only a short
-   stillness between them (`SET_REST_S`) are one set with a pause in it. A set's frames are taken with a margin (`STILL_MARGIN_S` into a
-   rest beside it, where the start pose is; `ACTIVE_MARGIN_S` into anything else, since the
-   timeline's boundaries fall within about a second of the change) but never across a shot cut
-   or into another exercise's set; frames at either end in another posture than the exercise's
-   (getting up, rolling over) are left out; and the set is analysed alone (`exercises.analysis`): its own view,
-   posture, start pose, reps per side and checks. The exercise is the segment's label (the
-   timeline recognised it on the whole segment); a segment that is another exercise, or unsure
-   between two, is analysed as not recognised (generic alignment, repetitions counted without checks).
+   stillness between them (`SET_REST_S`) are one set with a pause in it. A set's frames are its
+   segments plus a margin (`STILL_MARGIN_S` into a rest beside it, where the start pose is;
+   `ACTIVE_MARGIN_S` into anything else, since the timeline's boundaries fall within about a
+   second of the change), never across a shot cut or into another set; frames at either end in
+   another posture than the exercise's (getting up, rolling over) are left out. The set is then
+   analysed alone (`exercises.analysis`): its own view, posture, start pose, reps per side and
+   checks. The exercise is the segment's label (the timeline recognised it on the whole
+   segment); a segment that is another exercise, or unsure between two, is analysed as not
+   recognised (generic alignment, repetitions counted without checks).
 3. Sets of the same catalog exercise are one exercise (two sets of bridges = one exercise, two
    sets), wherever they fall in the clip; exercises are listed in the order they first appear.
    Each unrecognised segment stays its own item: nothing says two of them are the same movement.
@@ -52,7 +53,7 @@ ACTIVE_MARGIN_S = 0.5
 #: [H] Stillness shorter than this between two stretches of one exercise is a pause inside a set
 #: (a breath between single reps); a rest between sets lasts longer (usually 30 s or more).
 SET_REST_S = 10.0
-#: Fewer frames than this cannot hold a rep: the segment is listed, not analysed.
+#: Fewer frames than this (with the athlete in the exercise's posture) cannot hold a rep: no set.
 MIN_SET_FRAMES = 8
 #: [H] A posture held over this long (a majority of its frames) is the athlete's posture then:
 #: longer than the flicker of one noisy frame, shorter than a rep.
@@ -112,7 +113,7 @@ class RoutineExercise:
 
     def main_fault(self) -> tuple[str, int] | None:
         """The fault flagged on most reps and on how many (ties: the catalog's order), None if none."""
-        counts = Counter(f.fault for r in self.analysis.reps for f in {f.fault: f for f in r.faults}.values())
+        counts = Counter(name for r in self.analysis.reps for name in {f.fault for f in r.faults})
         if not counts:
             return None
         order = [f.name for f in self.analysis.spec.faults] if self.analysis.spec else []
@@ -161,16 +162,6 @@ class Routine:
     @property
     def main_exercise(self) -> RoutineExercise:
         return self.exercises[self.main]
-
-    def set_at(self, frame: int) -> tuple[RoutineExercise, ExerciseSet] | None:
-        """The exercise and set whose timeline segment holds `frame`, None between sets."""
-        for e, s in self.order:
-            ex = self.exercises[e]
-            st = ex.sets[s]
-            a, b = st.segment_frames
-            if a <= frame <= b:
-                return ex, st
-        return None
 
 
 def exercise_segments(timeline: Timeline) -> list[int]:
