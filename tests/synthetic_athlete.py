@@ -26,12 +26,19 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   a view the catalog does not check from). hip_thrust (posture "bench": the supine axes, up = +x):
   upper back on a bench (shoulder joints 0.40 m up), feet flat; the hips rise from 0.16 m to a straight
   shoulder-hip-knee line (solved, as the bridges) with the knees at 90 deg (the peak).
+  forward_lunge (in place, `RepPlan.alternating`; `side` = the front leg): the front foot steps 0.8 leg
+  lengths forward, both knees reach 90 deg at the peak (`Drive.top`; short_of_depth sets less) with the
+  rear heel up, trunk 4 deg forward throughout, and the athlete pushes back (a partial rep takes the same
+  step and bends part of the way). reverse_lunge: the front foot stays, the other steps 0.8 leg lengths
+  back onto its toes (the hip eased about the front ankle through the forward lunge's touch-down and
+  bottom poses, a step further back) and steps in again. walking_lunge (and its variant
+  walking_lunge_dumbbells, arms hanging, `VARIANTS`): the same step, then the rear foot swings through
+  beside the front one, so each rep travels 0.8 leg lengths forward and the next rep leads with the
+  other leg. Lunges in place are filmed from 5 m (a near camera sees the bent front knee too
+  obliquely). Lunge faults: knee_cave swivels the front knee (solved on its FPPA from the front),
+  pelvic_drop lowers the rear side's hip, forward_lean leans the trunk further forward.
 * Outside the catalog (`OUTSIDE_CATALOG_VIEWS`; no faults apply), for tests that must answer "another
-  exercise": forward_lunge (in place, `RepPlan.alternating`; `side` = the stepping, front leg): the front foot
-  steps 0.8 leg lengths forward, both knees reach 90 deg at the peak with the rear heel up, and the
-  athlete pushes back (a partial rep takes the same step and bends part of the way). walking_lunge / walking_lunge_dumbbells (arms hanging): the same step, then the
-  rear foot swings through beside the front one, so each rep travels 0.8 leg lengths forward and the
-  next rep leads with the other leg. jump_squat: squat to 90 deg, drive onto
+  exercise": jump_squat: squat to 90 deg, drive onto
   the toes and jump (feet 0.15 m up at the apex, the peak; ballistic flight of 2 sqrt(2 h / g) =
   0.35 s, timed from `RepSpec.move_s`, hold_s must be 0), land and stand; partial reps are shallow
   squats without a jump. The "head_end" view (camera ahead of the head, +y) exists for the donkey kick.
@@ -56,8 +63,8 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   quantities below hit their targets exactly; the others are rotations about the checking view's axis.
 
 Use: `track, truth = make_exercise_clip("clamshell", "foot_end", RepPlan.switch(5, faults={2: "roll_back"}))`;
-`truth.full_reps` are the reps that count, `truth.reps[2].values.roll_change_deg` is 20. Outside the
-catalog: `make_exercise_clip("walking_lunge_dumbbells", "front", RepPlan.alternating(4))`.
+`truth.full_reps` are the reps that count, `truth.reps[2].values.roll_change_deg` is 20. A variant:
+`make_exercise_clip("walking_lunge_dumbbells", "front", RepPlan.alternating(4))`.
 
 Camera (`CameraSpec`): a level, upright pinhole (or orthographic) camera at `distance_m` from the
 origin along the view's body axis (side: +-z, front: +x, rear: -x, foot_end: -y, head_end: +y),
@@ -95,6 +102,10 @@ switch):
 * knee_flex_{left,right}_change_deg: 180 - ang(H, K, A), side view (hands and knees); peak - start.
 * shank_{left,right}_change_deg: ankle -> knee from image vertical, + = the knee medial of the ankle,
   foot_end view on the bench (the hip thrust's knee_cave); peak - start.
+* trunk_forward_change_deg: hip-mid -> shoulder-mid from image vertical, + towards the athlete's front,
+  side view (lunges); knee_peak_deg: the front leg's 180 - ang(H, K, A) at the peak, side view
+  (lunges: absolute, as hip_angle_deg). `quantity_views(exercise)` narrows the views per exercise (a
+  lunge's knee FPPA from the front only).
 """
 
 from __future__ import annotations
@@ -107,6 +118,7 @@ import numpy as np
 from synthetic_athlete_poses import (
     BRIDGE_TOP_DEFAULT,
     EXERCISE_MODELS,
+    LUNGE_KNEE_DEG,
     OTHER,
     SIDES,
     Body,
@@ -144,16 +156,20 @@ SUPPORTED_VIEWS: dict[str, tuple[str, ...]] = {
     "fire_hydrant": ("foot_end",),
     "donkey_kick": ("side", "foot_end"),
     "hip_thrust": ("side", "foot_end"),
+    "forward_lunge": ("side", "front", "rear"),
+    "reverse_lunge": ("side", "front", "rear"),
+    "walking_lunge": ("side", "front", "rear"),
 }
+# Generator variants of a catalog exercise (the catalog's name, views and faults apply).
+VARIANTS: dict[str, str] = {"walking_lunge_dumbbells": "walking_lunge"}
 # Views the generator renders beyond a catalog exercise's supported ones (no checks from there).
 EXTRA_VIEWS: dict[str, tuple[str, ...]] = {"donkey_kick": ("head_end",)}
 # Movements outside the catalog (module docstring), for "another exercise" tests; no faults apply.
 OUTSIDE_CATALOG_VIEWS: dict[str, tuple[str, ...]] = {
-    "forward_lunge": ("side", "front", "rear"),
-    "walking_lunge": ("side", "front", "rear"),
-    "walking_lunge_dumbbells": ("side", "front", "rear"),
     "jump_squat": ("side", "front", "rear"),
 }
+LUNGE_FAULTS = ("knee_cave", "pelvic_drop", "forward_lean", "short_of_depth")
+LUNGES = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells")
 APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "glute_bridge": ("short_of_neutral", "back_arch"),
     "single_leg_bridge": ("pelvic_drop", "short_of_neutral", "back_arch"),
@@ -167,16 +183,20 @@ APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "fire_hydrant": (),
     "donkey_kick": ("short_of_neutral", "back_arch", "knee_angle_change", "pelvic_drop"),
     "hip_thrust": ("short_of_neutral", "back_arch", "knee_cave"),
+    "forward_lunge": LUNGE_FAULTS,
+    "reverse_lunge": LUNGE_FAULTS,
+    "walking_lunge": LUNGE_FAULTS,
 }
 # Degrees of change at the peak; for the two bridge faults the signed peak hip angle itself.
 DEFAULT_FAULT_SIZE: dict[str, float] = {
     "knee_cave": 15.0, "pelvic_drop": 12.0, "trunk_sway": 12.0, "roll_back": 20.0, "hip_hike": 12.0,
-    "short_of_neutral": 155.0, "back_arch": 200.0, "knee_angle_change": 20.0,
+    "short_of_neutral": 155.0, "back_arch": 200.0, "knee_angle_change": 20.0, "forward_lean": 15.0,
+    "short_of_depth": 65.0,
 }
 FAULT_SIZE_RANGE: dict[str, tuple[float, float]] = {
     "knee_cave": (0.0, 45.0), "pelvic_drop": (0.0, 30.0), "trunk_sway": (0.0, 30.0), "roll_back": (0.0, 45.0),
     "hip_hike": (0.0, 30.0), "short_of_neutral": (135.0, 178.0), "back_arch": (182.0, 230.0),
-    "knee_angle_change": (0.0, 60.0),
+    "knee_angle_change": (0.0, 60.0), "forward_lean": (0.0, 40.0), "short_of_depth": (30.0, 85.0),
 }
 FAULTS = tuple(DEFAULT_FAULT_SIZE)
 TWO_LEGGED = tuple(n for n, m in EXERCISE_MODELS.items() if m.both_legs and m.catalog)   # bridge, squat, thrust
@@ -184,7 +204,8 @@ VIEWS = ("side", "front", "rear", "foot_end", "head_end")
 FRAME_SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 # Where each quantity is checked, per posture (the first view is the orthographic truth's).
 QUANTITY_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
-    "standing": {"fppa": ("front", "rear"), "obliquity": ("front", "rear"), "trunk_lean": ("front", "rear")},
+    "standing": {"fppa": ("front", "rear"), "obliquity": ("front", "rear"), "trunk_lean": ("front", "rear"),
+                 "trunk_forward": ("side",), "knee_peak": ("side",)},
     "supine": {"obliquity": ("foot_end",), "hip_angle": ("side",)},
     "side_lying": {"roll": ("foot_end",), "hike": ("front",)},
     "quadruped": {"obliquity": ("foot_end",), "hip_angle": ("side",), "knee_flex": ("side",)},
@@ -192,7 +213,20 @@ QUANTITY_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 _FAULT_QUANTITY = {"knee_cave": "fppa", "pelvic_drop": "obliquity", "trunk_sway": "trunk_lean",
                    "roll_back": "roll", "hip_hike": "hike", "short_of_neutral": "hip_angle",
-                   "back_arch": "hip_angle", "knee_angle_change": "knee_flex"}
+                   "back_arch": "hip_angle", "knee_angle_change": "knee_flex", "forward_lean": "trunk_forward",
+                   "short_of_depth": "knee_peak"}
+# Quantities defined for some exercises of a posture only (the truth leaves them NaN elsewhere), and
+# views narrowed for some exercises (a lunge's front knee is checked from the front only).
+_QUANTITY_ONLY = {"trunk_forward": LUNGES, "knee_peak": LUNGES}
+_QUANTITY_VIEWS_FOR = {("fppa", ex): ("front",) for ex in LUNGES}
+
+
+def quantity_views(exercise: str) -> dict[str, tuple[str, ...]]:
+    """QUANTITY_VIEWS of the exercise's posture, for this exercise (module docstring)."""
+    posture = EXERCISE_MODELS[exercise].posture
+    return {q: _QUANTITY_VIEWS_FOR.get((q, exercise), v) for q, v in QUANTITY_VIEWS[posture].items()
+            if q not in _QUANTITY_ONLY or exercise in _QUANTITY_ONLY[q]}
+_ABSOLUTE = ("hip_angle", "knee_peak")   # the peak's value itself, not a change from the start pose
 # Per-leg quantities (FaultValues has a left and a right field).
 _PER_LEG = ("fppa", "knee_flex", "shank")
 
@@ -319,7 +353,7 @@ def default_plan(exercise: str) -> RepPlan:
         return RepPlan.alternating(6, move_s=1.2, hold_s=0.2, pause_s=0.3)
     if exercise == "lateral_band_walk":
         return RepPlan.switch(2, move_s=1.2, hold_s=0.2, pause_s=0.3)
-    if exercise == "forward_lunge":
+    if exercise in ("forward_lunge", "reverse_lunge"):
         return RepPlan.alternating(6, move_s=2.4, hold_s=0.3, pause_s=0.6)
     if exercise.startswith("walking_lunge"):
         return RepPlan.alternating(4, move_s=2.4, hold_s=0.3, pause_s=0.4)
@@ -335,8 +369,8 @@ def default_plan(exercise: str) -> RepPlan:
 # -- camera and recording -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CameraSpec:
-    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, walking
-    lunges as the module docstring; height 1.0 m standing, 0.3 supine, 0.35 side-lying, 0.5 on hands
+    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, 5 m for lunges
+    in place, walking lunges as the module docstring; height 1.0 m standing, 0.3 supine, 0.35 side-lying, 0.5 on hands
     and knees, 0.45 on the bench; portrait standing except the lateral band walk and the walking
     lunges' side view, landscape otherwise). near_side: the athlete's side towards the
     camera in the side view (default: the first rep's side, left for two-legged exercises)."""
@@ -404,6 +438,8 @@ class FaultValues:
     knee_flex_right_change_deg: float = math.nan
     shank_left_change_deg: float = math.nan
     shank_right_change_deg: float = math.nan
+    trunk_forward_change_deg: float = math.nan
+    knee_peak_deg: float = math.nan
 
     def for_fault(self, fault: str, side: str) -> float:
         """The quantity `fault` is defined on, for a rep of `side` (knee_cave: that knee; both: the mean;
@@ -415,7 +451,7 @@ class FaultValues:
             if side == "both":
                 return (getattr(self, f"{q}_left_change_deg") + getattr(self, f"{q}_right_change_deg")) / 2
             return getattr(self, f"{q}_{side}_change_deg")
-        return self.hip_angle_deg if q == "hip_angle" else getattr(self, f"{q}_change_deg")
+        return getattr(self, f"{q}_deg") if q in _ABSOLUTE else getattr(self, f"{q}_change_deg")
 
 
 @dataclass(frozen=True)
@@ -595,6 +631,8 @@ def _quantities_raw(xy, axes, leg, top) -> dict[str, np.ndarray]:
     u = _unit2(K - S)
     w = (H - S) - np.sum((H - S) * u, axis=-1, keepdims=True) * u
     out["hip_angle"] = np.where(w @ axes["posterior"] >= 0, ang, 360.0 - ang)
+    out["trunk_forward"] = _from_vertical(sm - hm, -axes["posterior"])
+    out["knee_peak"] = 180.0 - joint_angle_deg(p(leg, "HIP"), p(leg, "KNEE"), p(leg, "ANKLE"))
     for s in SIDES:
         out[f"knee_flex_{s}"] = 180.0 - joint_angle_deg(p(s, "HIP"), p(s, "KNEE"), p(s, "ANKLE"))
         shank = p(s, "KNEE") - p(s, "ANKLE")
@@ -611,8 +649,8 @@ def _values(start: dict, peak: dict, quantities) -> FaultValues:
     """FaultValues from absolute quantities at the start pose and the peak (index 0 of each)."""
     vals = {}
     for q in quantities:
-        if q == "hip_angle":
-            vals["hip_angle_deg"] = float(peak[q][0])
+        if q in _ABSOLUTE:
+            vals[f"{q}_deg"] = float(peak[q][0])
         elif q in _PER_LEG:
             for s in SIDES:
                 vals[f"{q}_{s}_change_deg"] = float(peak[f"{q}_{s}"][0] - start[f"{q}_{s}"][0])
@@ -774,6 +812,8 @@ def _solve_params(clip: _Clip) -> tuple[_RepParams, ...]:
         par = _RepParams(drop=rad.get("pelvic_drop", 0.0), sway=rad.get("trunk_sway", 0.0),
                          roll=rad.get("roll_back", 0.0), hike=rad.get("hip_hike", 0.0),
                          knee=rad.get("knee_angle_change", 0.0), lean=rad.get("forward_lean", 0.0))   # cave, top: below
+        if model.name in LUNGES:   # the bottom's knee angle (short_of_depth) rides on Drive.top
+            par = replace(par, top=math.radians(size.get("short_of_depth", LUNGE_KNEE_DEG)))
         seg = clip.rep_seg(k)
         start_seg = clip.rep_seg(clip.refs[k])
 
@@ -871,8 +911,14 @@ def _hidden(cam: np.ndarray, pinhole: bool, chunk: int = 256) -> np.ndarray:
 
 
 # -- entry point --------------------------------------------------------------------------------------
+def catalog_name(exercise: str) -> str:
+    """The catalog exercise a generator movement is (itself, or the one it is a variant of)."""
+    return VARIANTS.get(exercise, exercise)
+
+
 def _views(exercise: str) -> tuple[str, ...]:
-    return (SUPPORTED_VIEWS.get(exercise, ()) + EXTRA_VIEWS.get(exercise, ())) or OUTSIDE_CATALOG_VIEWS[exercise]
+    base = catalog_name(exercise)
+    return (SUPPORTED_VIEWS.get(base, ()) + EXTRA_VIEWS.get(exercise, ())) or OUTSIDE_CATALOG_VIEWS[exercise]
 
 
 def generator_views(exercise: str) -> tuple[str, ...]:
@@ -882,14 +928,15 @@ def generator_views(exercise: str) -> tuple[str, ...]:
 
 
 def _check_exercise(exercise: str) -> None:
-    if exercise not in SUPPORTED_VIEWS and exercise not in OUTSIDE_CATALOG_VIEWS:
-        raise ValueError(f"exercise must be one of {sorted(SUPPORTED_VIEWS)} or, outside the catalog, "
+    if exercise not in SUPPORTED_VIEWS and exercise not in OUTSIDE_CATALOG_VIEWS and exercise not in VARIANTS:
+        raise ValueError(f"exercise must be one of {sorted(SUPPORTED_VIEWS)} (variants {sorted(VARIANTS)}) or, "
+                         f"outside the catalog, "
                          f"{sorted(OUTSIDE_CATALOG_VIEWS)}; got {exercise!r}")
 
 
 def _check_plan(exercise: str, plan: RepPlan) -> None:
     allowed = ("both",) if EXERCISE_MODELS[exercise].both_legs else SIDES
-    applicable = APPLICABLE_FAULTS.get(exercise, ())
+    applicable = APPLICABLE_FAULTS.get(catalog_name(exercise), ())
     for k, rep in enumerate(plan.reps):
         if rep.side not in allowed:
             raise ValueError(f"plan: rep {k} side {rep.side!r}; {exercise} reps are {' or '.join(allowed)}")
@@ -914,14 +961,17 @@ def make_exercise_clip(exercise: str, view: str, plan: RepPlan | None = None, ca
     rec = recording or RecordingSpec()
     model = EXERCISE_MODELS[exercise]
     height, orient = _CAMERA_DEFAULTS[model.posture]
-    if exercise == "lateral_band_walk" or (model.travel is not None and not model.catalog and view == "side"):
+    walks_far = model.name in LUNGES and model.travel is not None   # walking lunges cross the room
+    if exercise == "lateral_band_walk" or (walks_far and view == "side"):
         orient = "landscape"
     near = None
     if view == "side":
         near = camera.near_side or ("left" if plan.reps[0].side == "both" else plan.reps[0].side)
     segs, refs = _schedule(plan, model)
-    distance, shift = (4.0 if model.travel is not None else 3.0), np.zeros(3)
-    if model.travel is not None and not model.catalog:   # frame the whole walk: stand off, centre on it
+    # Lunges in place from 5 m: a step brings a foot 0.7 m nearer, and a near camera would see the bent
+    # front knee obliquely enough to read a 15 deg inward knee as 10 deg.
+    distance, shift = (4.0 if model.travel is not None else 5.0 if model.name in LUNGES else 3.0), np.zeros(3)
+    if walks_far:   # frame the whole walk: stand off, centre on it
         u = _view_axis(view, near)
         end = np.array(segs[-1].origin)
         distance = 3.5 + max(0.0, float(end @ u))
@@ -966,7 +1016,7 @@ def make_exercise_clip(exercise: str, view: str, plan: RepPlan | None = None, ca
 
 def _truth(clip: _Clip, body_px: float, athlete_px: float, fps: float) -> ExerciseTruth:
     posture = clip.model.posture
-    qviews = QUANTITY_VIEWS[posture]
+    qviews = quantity_views(clip.model.name)
     reps = []
     for k, rep in enumerate(clip.plan.reps):
         start_s, peak_s, end_s = clip.rep_times(k)
@@ -986,14 +1036,15 @@ def _truth(clip: _Clip, body_px: float, athlete_px: float, fps: float) -> Exerci
         reps.append(RepTruth(rep.side, start_s, peak_s, end_s, rep.hold_s, rep.partial, rep.faults,
                              rep.amplitude, values, image_values))
     switches = tuple((s.t0, s.t1) for s in clip.segs if s.kind == "switch")
-    sizes = {f: clip.plan.fault_size(f) for f in APPLICABLE_FAULTS.get(clip.model.name, ())}
+    sizes = {f: clip.plan.fault_size(f) for f in APPLICABLE_FAULTS.get(catalog_name(clip.model.name), ())}
     return ExerciseTruth(clip.model.name, clip.view, posture, fps, clip.frame_size, tuple(reps), switches,
                          clip.near_side, sizes, body_px, athlete_px, clip)
 
 
 __all__ = [
-    "APPLICABLE_FAULTS", "DEFAULT_FAULT_SIZE", "EXTRA_VIEWS", "FAULT_SIZE_RANGE", "FAULTS", "OUTSIDE_CATALOG_VIEWS",
-    "QUANTITY_VIEWS", "fault_quantity", "generator_views",
+    "APPLICABLE_FAULTS", "DEFAULT_FAULT_SIZE", "EXTRA_VIEWS", "FAULT_SIZE_RANGE", "FAULTS", "LUNGES",
+    "OUTSIDE_CATALOG_VIEWS", "VARIANTS", "catalog_name",
+    "QUANTITY_VIEWS", "fault_quantity", "generator_views", "quantity_views",
     "SUPPORTED_VIEWS",
     "CameraSpec", "ExerciseTruth", "FaultValues", "RecordingSpec", "RepPlan", "RepSpec", "RepTruth", "default_plan",
     "make_exercise_clip", "supporting_side", "unsupported_side",

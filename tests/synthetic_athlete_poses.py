@@ -34,10 +34,12 @@ Each builder maps a `Drive` (per-sample rep phase, amplitude, fault sizes, trave
 * bridges: the trunk (shoulders fixed on the floor) turns up about the shoulders to `Drive.top`
   at the peak of a full rep; the short_of_neutral / back_arch targets only change that angle.
 
-Outside the catalog (no faults; docstrings of the builders): donkey_kick (quadruped, sagittal hip
-extension with the knee bent), forward_lunge, walking_lunge (and _dumbbells: arms hanging), hip_thrust
-(posture "bench": the supine axes, x up, upper back on a bench) and jump_squat (flight timed in
-seconds: the apex is the rep's peak). Feet pitch about their FOOT_INDEX (heel up) where they push off.
+Added to the catalog later (docstrings of the builders, faults included): donkey_kick (quadruped,
+sagittal hip extension with the knee bent; knee_angle_change opens the knee, pelvic_drop turns the
+pelvis about the long axis), hip_thrust (posture "bench": the supine axes, x up, upper back on a
+bench), forward_lunge, reverse_lunge, walking_lunge (and _dumbbells: arms hanging). Outside the
+catalog (no faults): jump_squat (flight timed in seconds: the apex is the rep's peak). Feet pitch
+about their FOOT_INDEX (heel up) where they push off.
 """
 
 from __future__ import annotations
@@ -557,7 +559,7 @@ def fire_hydrant(side: str, d: Drive, body: Body) -> np.ndarray:
     return pts
 
 
-# -- outside the catalog: donkey kick, lunges, hip thrust, jump squat --------------------------------------
+# -- added later: donkey kick, lunges, hip thrust; outside the catalog: jump squat -------------------------
 # Movements the glute catalog does not contain, for tests that must call them "another exercise".
 def _smooth(x) -> np.ndarray:
     """Smoothstep of x clipped to [0, 1]: 0 -> 1 with zero slope at both ends."""
@@ -621,6 +623,7 @@ def donkey_reach(body: Body) -> float:
 # poses at lift-off and touch-down, the knee folding LUNGE_SWING_FOLD_DEG on the way for clearance).
 LUNGE_STEP_LEGS = 0.8
 LUNGE_KNEE_DEG = 90.0
+LUNGE_LEAN_DEG = 0.0           # the trunk leans 4 deg throughout (forward_lean adds to it)
 LUNGE_HEEL_DEG = 55.0
 LUNGE_PUSH_HEEL_DEG = 65.0     # walking lunge: the rear heel rises further before the foot leaves the floor
 LUNGE_TOUCH_KNEES_DEG = (15.0, 25.0)     # front, rear knee when the front foot touches down
@@ -712,6 +715,14 @@ def _hip_over(ankle, keys, u) -> np.ndarray:
     return ankle + dist[:, None] * np.stack([np.sin(ang), np.cos(ang)], -1)
 
 
+def _bottom_deg(d: Drive) -> np.ndarray:
+    """Both knees' flexion at a full lunge's bottom, deg: `Drive.top` (radians) where the plan set it
+    (short_of_depth), LUNGE_KNEE_DEG otherwise."""
+    top = np.degrees(d.top)
+    return np.where(np.isfinite(top) & (top > STAND_KNEE_DEG + 1.0) & (d.top != BRIDGE_TOP_DEFAULT), top,
+                    LUNGE_KNEE_DEG)
+
+
 def _lunge_sagittal(d: Drive, body: Body, walking: bool) -> dict[str, np.ndarray]:
     """Sagittal lunge state per sample relative to the rep's origin (the ankles at rest at forward 0):
     hip (N, 2), front and rear ankle (N, 2) with their heel pitch (N,), trunk lean (N,).
@@ -737,7 +748,7 @@ def _lunge_sagittal(d: Drive, body: Body, walking: bool) -> dict[str, np.ndarray
         return np.radians(LUNGE_HEEL_DEG) * amp * _smooth((u - 0.2) / 0.8)
 
     rear_t, rear_b = _ankle_over_toe(rear_pitch(np.full(n, 0.5))), _ankle_over_toe(rear_pitch(np.ones(n)))
-    hip_b = _hip_between(rear_b, front_set, knees(LUNGE_KNEE_DEG), knees(LUNGE_KNEE_DEG))
+    hip_b = _hip_between(rear_b, front_set, knees(_bottom_deg(d)), knees(_bottom_deg(d)))
     hip_t = _hip_between(rear_t, front_set, knees(LUNGE_TOUCH_KNEES_DEG[1]), knees(LUNGE_TOUCH_KNEES_DEG[0]))
     u = np.minimum(d.q, 1.0) if walking else d.e
     pitch_r = rear_pitch(u)
@@ -746,7 +757,7 @@ def _lunge_sagittal(d: Drive, body: Body, walking: bool) -> dict[str, np.ndarray
     swing = _swing(hip, stand, _leg_angles(hip_t, front_set, body), u / 0.5, body)
     front = np.where((u < 0.5)[:, None], swing, front_set)
     pitch_f = np.zeros(n)
-    lean = np.radians(4.0 + 4.0 * amp * _smooth(u))
+    lean = np.radians(4.0 + LUNGE_LEAN_DEG * amp * _smooth(u))
     if walking:
         r = np.clip(d.q - 1.0, 0.0, 1.0)
         push_o = np.radians(LUNGE_PUSH_HEEL_DEG) * amp
@@ -766,7 +777,7 @@ def _lunge_sagittal(d: Drive, body: Body, walking: bool) -> dict[str, np.ndarray
         rear = np.where(up[:, None], rear2, rear)
         pitch_r = np.where(up, pitch2, pitch_r)
         front = np.where(up[:, None], front_set, front)
-        lean = np.where(up, np.radians(4.0 + 4.0 * amp * (1 - _smooth(r))), lean)
+        lean = np.where(up, np.radians(4.0 + LUNGE_LEAN_DEG * amp * (1 - _smooth(r))), lean)
     return dict(hip=hip, front=front, front_pitch=pitch_f, rear=rear, rear_pitch=pitch_r, lean=lean)
 
 
@@ -779,21 +790,56 @@ def _hanging_arms(pts, body: Body) -> None:
              finger=np.array([0.0, -1.0, 0.0]))
 
 
-def _lunge(side: str, d: Drive, body: Body, walking: bool, dumbbells: bool) -> np.ndarray:
+def _reverse_sagittal(d: Drive, body: Body) -> dict[str, np.ndarray]:
+    """The reverse lunge, as `_lunge_sagittal`: the front foot stays flat at forward 0 while the rear
+    foot swings back a step (its toes touch down at q = 0.5 and it rises onto them) and the hip
+    travels back and down about the front ankle, eased through the same touch-down and bottom poses
+    as the forward lunge's, a step further back; up retraces it."""
+    n, amp = len(d), d.amp
+    ah = body.ankle_height_m
+    step = lunge_step_m(body)
+    front = np.broadcast_to(np.array([0.0, ah]), (n, 2)).copy()
+    hip0 = np.broadcast_to(_stand_hip(body), (n, 2))
+    stand = _leg_angles(hip0, front, body)
+    back = np.array([step, 0.0])
+
+    def knees(deg):
+        return _knee_chord(np.radians(STAND_KNEE_DEG + (deg - STAND_KNEE_DEG) * amp), body)
+
+    def rear_pitch(u):
+        return np.radians(LUNGE_HEEL_DEG) * amp * _smooth((u - 0.2) / 0.8)
+
+    rear_t = _ankle_over_toe(rear_pitch(np.full(n, 0.5))) - back
+    rear_b = _ankle_over_toe(rear_pitch(np.ones(n))) - back
+    hip_b = _hip_between(rear_b, front, knees(_bottom_deg(d)), knees(_bottom_deg(d)))
+    hip_t = _hip_between(rear_t, front, knees(LUNGE_TOUCH_KNEES_DEG[1]), knees(LUNGE_TOUCH_KNEES_DEG[0]))
+    u = d.e
+    pitch_r = rear_pitch(u)
+    hip = _hip_over(front, (_polar(hip0, front), _polar(hip_t, front), _polar(hip_b, front)), u)
+    swing = _swing(hip, stand, _leg_angles(hip_t, rear_t, body), u / 0.5, body)
+    rear = np.where((u < 0.5)[:, None], swing, _ankle_over_toe(pitch_r) - back)
+    lean = np.radians(4.0 + LUNGE_LEAN_DEG * amp * _smooth(u))
+    return dict(hip=hip, front=front, front_pitch=np.zeros(n), rear=rear, rear_pitch=pitch_r, lean=lean)
+
+
+def _lunge(side: str, d: Drive, body: Body, walking: bool, dumbbells: bool, reverse: bool = False) -> np.ndarray:
+    """A lunge leading with `side`; faults: knee_cave swivels the front knee, pelvic_drop lowers the
+    rear side's hip (the pelvis turns about the anterior axis through the front hip), forward_lean
+    leans the trunk further forward; short_of_depth sets the bottom's knee angle (`_bottom_deg`)."""
     n, rear_side = len(d), OTHER[side]
-    g = _lunge_sagittal(d, body, walking)
+    g = _reverse_sagittal(d, body) if reverse else _lunge_sagittal(d, body, walking)
     w2 = body.hip_width_m / 2
 
     def at(p2, s):   # sagittal (forward, height) -> body coordinates on side s
         return d.origin + np.stack([p2[:, 0], p2[:, 1], np.full(n, SIGN[s] * w2)], -1)
 
     hip_mid = d.origin + np.stack([g["hip"][:, 0], g["hip"][:, 1], np.zeros(n)], -1)
-    hips, hm = _pelvis(hip_mid, _eye(n), "left", body)
+    hips, hm = _pelvis(hip_mid, rot(X, d.drop * SIGN[rear_side]), side, body)
     pts = _nan_points(n)
     for s, ankle, pitch in ((side, g["front"], g["front_pitch"]), (rear_side, g["rear"], g["rear_pitch"])):
         toe, sole = _foot_axes(pitch)
-        _planted_leg(pts, s, hips[s], at(ankle, s), np.zeros(n), body, toe=toe, sole=sole)
-    _stand_upper(pts, hips, hm, g["lean"], np.zeros(n), body)
+        _planted_leg(pts, s, hips[s], at(ankle, s), d.cave if s == side else np.zeros(n), body, toe=toe, sole=sole)
+    _stand_upper(pts, hips, hm, g["lean"] + d.lean, np.zeros(n), body)
     if dumbbells:
         _hanging_arms(pts, body)
     return pts
@@ -803,6 +849,12 @@ def forward_lunge(side: str, d: Drive, body: Body) -> np.ndarray:
     """In place: the `side` foot steps forward 0.8 leg lengths, both knees bend to 90 deg (rear knee
     towards the floor, trunk upright), then push back to standing; hands on the hips."""
     return _lunge(side, d, body, walking=False, dumbbells=False)
+
+
+def reverse_lunge(side: str, d: Drive, body: Body) -> np.ndarray:
+    """In place: the `side` (front) foot stays, the other steps back 0.8 leg lengths onto its toes, both
+    knees bend to 90 deg, then it steps back in; hands on the hips."""
+    return _lunge(side, d, body, walking=False, dumbbells=False, reverse=True)
 
 
 def walking_lunge(side: str, d: Drive, body: Body) -> np.ndarray:
@@ -969,11 +1021,13 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
         ExerciseModel("fire_hydrant", "quadruped", fire_hydrant),
         ExerciseModel("donkey_kick", "quadruped", donkey_kick),
         ExerciseModel("hip_thrust", "bench", hip_thrust, both_legs=True),
-        # outside the catalog
-        ExerciseModel("forward_lunge", "standing", forward_lunge, alternates=True, catalog=False),
-        ExerciseModel("walking_lunge", "standing", walking_lunge, _travel_lunge, alternates=True, catalog=False),
+        ExerciseModel("forward_lunge", "standing", forward_lunge, alternates=True),
+        ExerciseModel("reverse_lunge", "standing", reverse_lunge, alternates=True),
+        ExerciseModel("walking_lunge", "standing", walking_lunge, _travel_lunge, alternates=True),
+        # a variant of the walking lunge (`synthetic_athlete.VARIANTS`)
         ExerciseModel("walking_lunge_dumbbells", "standing", walking_lunge_dumbbells, _travel_lunge,
-                      alternates=True, catalog=False),
+                      alternates=True),
+        # outside the catalog
         ExerciseModel("jump_squat", "standing", jump_squat, both_legs=True, catalog=False),
     )
 }
@@ -981,9 +1035,11 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
 
 def unsupported_side(exercise: str, side: str) -> str:
     """The side whose hip drops with pelvic_drop: the free leg's side in a single-leg squat or bridge,
-    the supporting side in a donkey kick (the kicking hip rises), the moving / stepping leg's side in
+    the supporting side in a donkey kick (the kicking hip rises), the rear leg's side in a lunge, the
+    moving / stepping leg's side in
     standing hip abduction and the walks."""
-    return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge", "donkey_kick") else side
+    lunges = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells")
+    return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge", "donkey_kick") + lunges else side
 
 
 def supporting_side(exercise: str, side: str) -> str:

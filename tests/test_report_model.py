@@ -32,9 +32,11 @@ BRIDGES = ("glute_bridge", "single_leg_bridge", "hip_thrust")   # the hip thrust
 # Exercises whose checks read a quantity the render package does not plot yet (formcheck/render/
 # exercise_series.py: CHANGE_LABELS and the hip-angle series know the first catalog's quantities only):
 # the donkey kick's thigh against the back (hip_extension_quadruped) and knee angle (knee_flexion change),
-# the hip thrust's shank tilt from beyond the feet (knee_over_foot).
+# the hip thrust's shank tilt from beyond the feet (knee_over_foot), the lunges' depth limit.
 NOT_PLOTTED_YET = {("donkey_kick", "side"): "hip_extension_quadruped, knee_flexion change",
-                   ("hip_thrust", "foot_end"): "knee_over_foot"}
+                   ("hip_thrust", "foot_end"): "knee_over_foot",
+                   **{(lunge, "side"): "the lunge depth's 80° limit on knee flexion"
+                      for lunge in ("forward_lunge", "reverse_lunge", "walking_lunge")}}
 PLOT_CASES = [pytest.param(ex, view, id=f"{ex}-{view}", marks=pytest.mark.xfail(
     strict=True, reason=f"render does not plot {NOT_PLOTTED_YET[(ex, view)]} yet"))
     if (ex, view) in NOT_PLOTTED_YET else pytest.param(ex, view, id=f"{ex}-{view}") for ex, view in CASES]

@@ -21,9 +21,11 @@ from synthetic_athlete import (
     default_plan,
     fault_quantity,
     make_exercise_clip,
+    quantity_views,
     supporting_side,
     unsupported_side,
 )
+from synthetic_athlete_poses import EXERCISE_MODELS
 
 from formcheck.landmarks import Landmark as L
 
@@ -47,7 +49,7 @@ def _plan(exercise: str, **kw) -> RepPlan:
     kw.setdefault("pause_s", 0.5)
     if exercise in TWO_LEGGED:
         return RepPlan.simple("both", 4, partial={2: 0.3}, **kw)
-    if exercise == "monster_walk":
+    if exercise == "monster_walk" or EXERCISE_MODELS[exercise].alternates:   # walks, lunges
         return RepPlan.alternating(5, partial={2: 0.3}, **kw)
     return RepPlan.switch(3, first="right", partial={1: 0.3}, **kw)
 
@@ -70,14 +72,26 @@ def _mid(xy, a, b):
     return (_p(xy, a) + _p(xy, b)) / 2
 
 
+def _ang3(a, b, c):
+    """Unsigned 3-D angle at b, degrees."""
+    u, v = a - b, c - b
+    return np.degrees(np.arccos(np.clip(np.sum(u * v, -1) / np.linalg.norm(u, axis=-1) / np.linalg.norm(v, axis=-1),
+                                        -1.0, 1.0)))
+
+
 def _ang(a, b, c):
     """Unsigned angle at b, degrees."""
     u, v = a - b, c - b
     return np.degrees(np.arctan2(np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]), np.sum(u * v, axis=-1)))
 
 
-def rep_signal(exercise: str, xy: np.ndarray) -> np.ndarray:
-    """The 1-D rep progress signal of docs/exercises.md, from image landmarks (T, 33, 2)."""
+def rep_signal(exercise: str, xy: np.ndarray, world: np.ndarray | None = None) -> np.ndarray:
+    """The 1-D rep progress signal of docs/exercises.md, from image landmarks (T, 33, 2); lunges from
+    world landmarks (the less bent knee's flexion: walking toward the camera moves every image height)."""
+    if "lunge" in exercise:
+        knees = [180.0 - _ang3(*(world[:, int(L[f"{s}_{j}"])] for j in ("HIP", "KNEE", "ANKLE")))
+                 for s in ("LEFT", "RIGHT")]
+        return np.minimum(*knees)
     hip_y = _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)[:, 1]
     if exercise in ("glute_bridge", "single_leg_bridge", "hip_thrust"):
         return -hip_y                       # hips up
@@ -180,14 +194,15 @@ def test_rep_timing_and_counts(clip):
         assert rep.hold_s == spec.hold_s
     for a, b in zip(truth.reps[:-1], truth.reps[1:]):
         assert b.start_s >= a.end_s
-    switches = sum(a.side != b.side for a, b in zip(plan.reps[:-1], plan.reps[1:])) if ex != "monster_walk" else 0
+    switches = (sum(a.side != b.side for a, b in zip(plan.reps[:-1], plan.reps[1:]))
+                if not EXERCISE_MODELS[ex].alternates else 0)
     assert len(truth.switches) == switches
     assert truth.steps == (truth.reps if ex in WALKS else ())
 
 
 def test_rep_signal_has_one_excursion_per_full_rep(clip):
     ex, view, plan, track, clean, truth = clip
-    sig = rep_signal(ex, clean.xy_px)
+    sig = rep_signal(ex, clean.xy_px, clean.world_m)
     assert count_excursions(sig) == plan.num_full
     # ... peaking at the rep's peak, at rest at its start
     base = sig[0]
@@ -232,6 +247,11 @@ def _measured(fault: str, xy: np.ndarray, side: str, near: str | None, posture: 
     if fault == "knee_cave" and posture == "bench":   # the shank's tilt from image vertical
         v = _p(xy, L[f"{leg.upper()}_KNEE"]) - _p(xy, L[f"{leg.upper()}_ANKLE"])
         return float(np.degrees(np.arctan2(abs(v[0]), -v[1])))
+    if fault == "short_of_depth":   # the front knee's flexion at the bottom (absolute)
+        return 180.0 - float(_ang(*(_p(xy, L[f"{leg.upper()}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))))
+    if fault == "forward_lean":     # the trunk from image vertical (the start pose leans 4 deg)
+        v = _mid(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)
+        return float(np.degrees(np.arctan2(abs(v[0]), -v[1]))) - 4.0
     if fault == "knee_angle_change":
         return abs(90.0 - (180.0 - float(_ang(*(_p(xy, L[f"{leg.upper()}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))))))
     if fault == "knee_cave":
@@ -264,6 +284,9 @@ def test_injected_fault_reaches_its_size_at_the_peak(exercise, fault, view):
     if fault in ("short_of_neutral", "back_arch"):
         assert value == pytest.approx(size, abs=0.5)
         assert clean.values.hip_angle_deg == pytest.approx(180.0, abs=0.5)
+    elif fault == "short_of_depth":
+        assert value == pytest.approx(size, abs=0.5)
+        assert clean.values.knee_peak_deg == pytest.approx(90.0, abs=0.5)
     else:
         assert abs(value) == pytest.approx(size, abs=2.0)
         assert abs(clean.values.for_fault(fault, side)) < 0.5
@@ -273,11 +296,13 @@ def test_injected_fault_reaches_its_size_at_the_peak(exercise, fault, view):
         assert value > 0
     elif fault == "knee_angle_change":   # the knee opens
         assert value < 0
+    elif fault == "forward_lean":
+        assert value > 0
     elif fault == "pelvic_drop":
         assert np.sign(value) == (1 if unsupported_side(exercise, side) == "left" else -1)
     elif fault == "trunk_sway":
         assert np.sign(value) == (1 if supporting_side(exercise, side) == "left" else -1)
-    checkable = view in QUANTITY_VIEWS[truth.posture][fault_quantity(fault, truth.posture)]
+    checkable = view in quantity_views(exercise)[fault_quantity(fault, truth.posture)]
     image = faulty.image_values.for_fault(fault, side)
     assert np.isfinite(image) == checkable
     if checkable:   # the pinhole camera sees it too, up to perspective

@@ -37,12 +37,12 @@ from synthetic_athlete_poses import (
 
 from formcheck.landmarks import Landmark as L
 
-MOVEMENTS = ("donkey_kick", "hip_thrust") + tuple(OUTSIDE_CATALOG_VIEWS)
-COMBOS = [(ex, view) for ex in MOVEMENTS for view in generator_views(ex)]
 CLEAN = RecordingSpec(noise_frac=0.0, world_noise_m=0.0)
 BODY = Body()
-LUNGES = ("forward_lunge", "walking_lunge", "walking_lunge_dumbbells")
+LUNGES = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells")
 WALKING = ("walking_lunge", "walking_lunge_dumbbells")
+MOVEMENTS = ("donkey_kick", "hip_thrust") + LUNGES + tuple(OUTSIDE_CATALOG_VIEWS)
+COMBOS = [(ex, view) for ex in MOVEMENTS for view in generator_views(ex)]
 PARTIAL = 0.3
 EPS = 1e-9
 
@@ -151,8 +151,9 @@ def _thigh_in_body_axes(world: np.ndarray, side: str) -> np.ndarray:
 
 # -- registry ---------------------------------------------------------------------------------------------------
 def test_registered_outside_the_catalog():
-    assert set(OUTSIDE_CATALOG_VIEWS) == {"forward_lunge", "walking_lunge", "walking_lunge_dumbbells", "jump_squat"}
-    assert {"donkey_kick", "hip_thrust"} <= set(SUPPORTED_VIEWS)
+    assert set(OUTSIDE_CATALOG_VIEWS) == {"jump_squat"}
+    assert {"donkey_kick", "hip_thrust", "forward_lunge", "reverse_lunge", "walking_lunge"} <= set(SUPPORTED_VIEWS)
+    assert generator_views("walking_lunge_dumbbells") == SUPPORTED_VIEWS["walking_lunge"]   # a variant
     assert generator_views("donkey_kick") == ("side", "foot_end", "head_end")   # head_end: no checks from there
     assert not set(OUTSIDE_CATALOG_VIEWS) & set(SUPPORTED_VIEWS)
     assert not set(OUTSIDE_CATALOG_VIEWS) & set(APPLICABLE_FAULTS)
@@ -265,6 +266,12 @@ def test_feet_and_hands_on_the_floor(clip):
             planted = {_lm(front, "FOOT_INDEX"): (rep.start_s + move / 4, rep.end_s)}   # touch-down -> end
             lift_off = rep.end_s - move / 4 if ex in WALKING else rep.end_s
             planted[_lm(rear, "FOOT_INDEX")] = (rep.start_s, lift_off)                 # the rear toe pivots
+            if ex == "reverse_lunge":   # the front foot stays all rep; the rear toes from touch-down to lift-off
+                whole = (rep.start_s, rep.end_s)
+                planted = {_lm(front, "FOOT_INDEX"): whole, _lm(front, "HEEL"): whole,
+                           _lm(rear, "FOOT_INDEX"): (rep.start_s + move / 4, rep.end_s - move / 4)}
+                back = truth.clip.body_points(np.array([rep.start_s, rep.peak_s]))[:, _lm(rear, "FOOT_INDEX"), 0]
+                assert back[0] - back[1] == pytest.approx(lunge_step_m(BODY), abs=1e-9)   # a step back
             for lm, (a, b) in planted.items():
                 if ex == "forward_lunge" and lm == _lm(front, "FOOT_INDEX"):
                     b = rep.end_s - move / 4                                          # it steps back

@@ -182,7 +182,7 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
     t = track.t_s
     if spec.signal == "steps":
         return find_steps(track, paired=True, min_widening=min_range if spec.name == "lateral_band_walk" else 0.0)
-    signals = {k: smooth(t, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
+    signals = {k: smooth(t, v) for k, v in rep_signal(spec.signal, track.xy_px, view, track.world_m).items()}
 
     def reps(signal: np.ndarray, span: tuple[int, int] | None = None) -> list[RepWindow]:
         return segment_reps(t, signal, min_range, span, good_range=good_range)
@@ -194,6 +194,8 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
         return _one_per_time(found)
     if spec.side_rule == "both":
         return [w.with_side("both") for w in reps(signals["both"])]
+    if spec.side_rule == "front_leg":
+        return [w.with_side(_front_leg(track, w)) for w in reps(signals["both"])]
     labels = lower_ankle_side(track.world_m) if spec.side_rule == "lower_ankle" else higher_hip_side(track.xy_px)
     runs = side_runs(labels, t) or [("both", 0, len(track))]
     return [w.with_side(side) for side, a, b in runs for w in reps(signals["both"], (a, b))]
@@ -214,6 +216,15 @@ def _moving_leg(track: PoseTrack, w: RepWindow) -> str:
         home = np.median(ankle[seen[:3]], axis=0)
         moved[leg] = float(np.percentile(np.linalg.norm(ankle[seen] - home, axis=-1), 90))
     return max(moved, key=lambda leg: moved[leg])
+
+
+def _front_leg(track: PoseTrack, w: RepWindow) -> str:
+    """A lunge's front leg: the knee higher in the image over the rep's top window (the rear knee
+    drops toward the floor, from the side, the front or behind alike)."""
+    top = track.xy_px[w.top_start:w.top_end + 1]
+    height = {leg: -np.nanmedian(top[:, L[f"{leg.upper()}_KNEE"], 1]) if np.isfinite(
+        top[:, L[f"{leg.upper()}_KNEE"], 1]).any() else -np.inf for leg in LEGS}
+    return max(height, key=lambda leg: height[leg])
 
 
 def _one_per_time(windows: list[RepWindow]) -> list[RepWindow]:
@@ -291,5 +302,5 @@ def rep_signal_for_plot(spec: ExerciseSpec, track: PoseTrack, view: str) -> dict
     """The smoothed repetition signal(s), for plots."""
     if spec.signal == "steps":
         return {"both": smooth(track.t_s, stance_width(track.xy_px)["both"])}
-    return {k: smooth(track.t_s, v) for k, v in rep_signal(spec.signal, track.xy_px, view).items()}
+    return {k: smooth(track.t_s, v) for k, v in rep_signal(spec.signal, track.xy_px, view, track.world_m).items()}
 

@@ -18,14 +18,19 @@ from formcheck.cues.rules import check_wording
 VIEWS = ("side", "front", "rear", "foot_end")
 POSTURES = ("standing", "supine", "side_lying", "quadruped")
 # How a rep's side is decided (exercises.signals): both legs; the leg whose foot is down
-# (lower ankle in the image); the top leg when side-lying (higher hip); the leg that moves more.
-SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg")
+# (lower ankle in the image); the top leg when side-lying (higher hip); the leg that moves more;
+# the front leg of a lunge (its knee higher in the image at the bottom).
+SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg", "front_leg")
 # Repetition signals (exercises.signals.REP_SIGNALS) and step detection for band walks.
 PLANES = ("lateral", "sagittal", "any")
-SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "knee_rise", "steps")
+SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "knee_rise", "knee_bend",
+           "steps")
 # Where the shoulders are in a lying exercise done on the back: on the floor (bridges), raised on a
 # bench (hip thrust), or not a criterion.
 SHOULDERS = ("floor", "raised", "any")
+# Standing exercises that step in place or travel with a split stance (exercises.stance): a forward
+# lunge (the front foot steps out), a reverse lunge (the rear foot steps back), a walking lunge.
+STANCES = ("any", "lunge_forward", "lunge_back", "lunge_walking")
 
 CHANGE_FAULT_DEG = 8.0  # METRICS.md §4 generic rule [H]: ≥ 2× the 2-D SEM of 2-4° (Gwynne & Curran 2014)
 NEUTRAL_HIP_DEG = 180.0
@@ -81,7 +86,8 @@ class ExerciseSpec:
     'bends' (during reps) or 'any'; travels: band walks step across the
     room; legs: 'both' (two feet down) or 'one' (one leg works alone);
     shoulders (SHOULDERS): on the floor (bridges) or raised on a bench (hip thrust), as the
-    recognition tells them apart; plane: where the moving leg goes relative to the body (PLANES): 'lateral' (along the
+    recognition tells them apart; stance (STANCES): the lunges' split stance and which foot steps;
+    plane: where the moving leg goes relative to the body (PLANES): 'lateral' (along the
     body's left-right axis: a leg raised or a knee opened to the side, side steps),
     'sagittal' (forward-back and up-down: squats, bridges), or 'any'. A movement in the other
     plane is another exercise (a donkey kick is not a fire hydrant, a lunge is not a raise).
@@ -101,8 +107,11 @@ class ExerciseSpec:
     legs: str = "both"
     plane: str = "any"
     shoulders: str = "any"
+    stance: str = "any"
 
     def __post_init__(self) -> None:
+        if self.stance not in STANCES:
+            raise ValueError(f"{self.name}: stance must be one of {STANCES}, got {self.stance!r}")
         if self.shoulders not in SHOULDERS:
             raise ValueError(f"{self.name}: shoulders must be one of {SHOULDERS}, got {self.shoulders!r}")
         if self.plane not in PLANES:
@@ -203,6 +212,23 @@ _KNEE_OVER_FOOT = FaultSpec(
     "The knee moved inward, inside the foot, by {value} from your start position on {reps} (frames {frames}).",
     "One option: keep the knees over the feet as the hips rise.")
 
+# Lunges: the front knee over the foot (front), the pelvis level (front, rear), the trunk upright and
+# the depth (side). [H] a full lunge bends the front knee to about 90°; 10° short of it is shallow.
+LUNGE_DEPTH_DEG = 80.0
+_LUNGE_FAULTS = (
+    _knee_in(("front",)),
+    _pelvis_level(),
+    FaultSpec("forward_lean", "trunk_lean", "change", CHANGE_FAULT_DEG, ("side",), "H",
+              "The trunk tilted forward or back by {value} from your start position on {reps} (frames {frames}).",
+              "One option: keep the chest tall and the shoulders over the hips as you lower."),
+    FaultSpec("short_of_depth", "knee_flexion", "below", LUNGE_DEPTH_DEG, ("side",), "H",
+              "The front knee bent to {value} at the bottom on {reps} (frames {frames}); a full lunge reaches "
+              "about 90°.",
+              "One option: lower until the front thigh is about level with the floor, as far as is comfortable."),
+)
+# Lunges: the less bent knee's 3-D flexion (signals.knee_bend), deg: a full lunge bends both ~85° [H].
+LUNGE_RANGES = {"default": ("deg", 30.0, 70.0)}
+
 # Side view: the signed shoulder–hip–knee angle; feet end: the hip-mid lift in shoulder widths.
 BRIDGE_RANGES = {"default": ("deg", 20.0, 45.0), "foot_end": ("shoulder widths", 0.25, 0.6)}
 # Band walks: the widening of the stance during a step, in hip widths.
@@ -259,12 +285,25 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                  "bent", False, _BRIDGE_FAULTS + (_KNEE_OVER_FOOT,),
                  "Upper back on a bench, the hips rise until shoulders, hips and knees are in one line, knees over "
                  "the feet.", plane="sagittal", shoulders="raised"),
+    ExerciseSpec("forward_lunge", "Forward lunge", "standing", ("side", "front", "rear"), "knee_bend",
+                 LUNGE_RANGES, "front_leg", "bends", False, _LUNGE_FAULTS,
+                 "One foot steps forward, both knees bend to about 90° with the front knee over the foot, the "
+                 "trunk tall, then push back.", legs="one", plane="sagittal", stance="lunge_forward"),
+    ExerciseSpec("reverse_lunge", "Reverse lunge", "standing", ("side", "front", "rear"), "knee_bend",
+                 LUNGE_RANGES, "front_leg", "bends", False, _LUNGE_FAULTS,
+                 "One foot steps back, both knees bend to about 90° with the front knee over the foot, the "
+                 "trunk tall, then step in.", legs="one", plane="sagittal", stance="lunge_back"),
+    ExerciseSpec("walking_lunge", "Walking lunge", "standing", ("side", "front", "rear"), "knee_bend",
+                 LUNGE_RANGES, "front_leg", "bends", False, _LUNGE_FAULTS,
+                 "Lunge forward, rise over the front foot and bring the back foot through into the next lunge, "
+                 "trunk tall.", legs="one", plane="sagittal", stance="lunge_walking"),
 )}
 
 FAULT_LABELS = {"knee_cave": "Knee moving inward", "pelvic_drop": "Pelvis tilting sideways",
                 "trunk_sway": "Trunk leaning sideways", "roll_back": "Pelvis rolling", "hip_hike": "Top hip hiking",
                 "short_of_neutral": "Hips short of neutral", "back_arch": "Hips past neutral",
-                "narrow_stance": "Feet closer than hip width", "knee_angle_change": "Knee angle changing"}
+                "narrow_stance": "Feet closer than hip width", "knee_angle_change": "Knee angle changing",
+                "forward_lean": "Trunk tilting forward", "short_of_depth": "Front knee short of 90°"}
 VIEW_WORDS = {"side": "from the side", "front": "from the front", "rear": "from behind",
               "foot_end": "from the feet end (behind, on hands and knees)"}
 

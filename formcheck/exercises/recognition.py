@@ -21,6 +21,7 @@ import numpy as np
 
 from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
 from formcheck.exercises.signals import lower_ankle_side, rep_signal
+from formcheck.exercises.stance import both_knees_bent_deg, split_stance, step_forward_share, travel_legs
 from formcheck.exercises.steps import alternations, foot_moves, sideways_share
 from formcheck.kinematics.body import (GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg,
                                        movement_lateral_share, step_frames, torso_length_px)
@@ -153,6 +154,10 @@ class Features:
     unison: float = float("nan")  # correlation of the two legs' movements at the same instant
     shoulders_over_foot_m: float = float("nan")  # shoulder-mid above the lower ankle, world, median
     jump: float = 0.0  # [0, 1]: both feet leave the floor together
+    split: float = float("nan")  # exercises.stance: the feet's largest front-back split, leg lengths
+    both_knees_deg: float = float("nan")  # ... the less bent knee's flexion, 90th percentile
+    travel: float = float("nan")  # ... how far the athlete moved, leg lengths
+    step_forward: float = float("nan")  # ... share of lunge bottoms where the front foot stepped
 
 
 def clip_features(track: PoseTrack, view: str) -> Features:
@@ -171,12 +176,15 @@ def clip_features(track: PoseTrack, view: str) -> Features:
     episodes = foot_moves(track)
     ranges = {}
     for name in {s.signal for s in EXERCISES.values()}:
-        sig = rep_signal(name, xy, view)
+        sig = rep_signal(name, xy, view, world)
         ranges[name] = max((float(np.nanpercentile(v, 97) - np.nanpercentile(v, 3))
                             for v in sig.values() if np.isfinite(v).sum() > 2), default=0.0)
+    fps = track.fps if len(track) > 1 else 30.0
     return Features(classify_posture(track), knee_median, knee_p90, one_foot, alternations(episodes),
                     sideways_share(episodes), ranges, max(knee_ranges), ankle_hip_motion(xy),
-                    movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, track.fps if len(track) > 1 else 30.0), shoulders_over_foot_m(world), jump_share(xy))
+                    movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, fps),
+                    shoulders_over_foot_m(world), jump_share(xy), split_stance(world), both_knees_bent_deg(world),
+                    travel_legs(xy, fps), step_forward_share(xy, world, view))
 
 
 def legs_unison(xy: np.ndarray, fps: float = 30.0) -> float:
@@ -275,11 +283,11 @@ def score_exercise(spec: ExerciseSpec, f: Features, view: str) -> float:
         sideways = f.sideways_share if spec.name == "lateral_band_walk" else 1.0 - f.sideways_share
         motion = stepping * _ramp(sideways, 0.35, 0.65)
     else:
-        # Standing, a raised leg comes back to its place: only walks leave new footprints.
-        motion = 1.0 - shuffling if spec.posture == "standing" else 1.0
+        # Standing, a raised leg comes back to its place: only walks (and lunges) leave new footprints.
+        motion = 1.0 - shuffling if spec.posture == "standing" and spec.stance == "any" else 1.0
         _, min_range, _ = spec.rep_range(view)
         motion *= _ramp(f.ranges.get(spec.signal, 0.0), 0.5 * min_range, min_range)
-        if spec.signal == "squat_depth":
+        if spec.signal == "squat_depth" and spec.stance == "any":
             # Squats keep the legs' angle to each other; a leg raised sideways does not [H].
             motion *= 1.0 - _ramp(f.ranges.get("leg_spread", 0.0), 25.0, 35.0)
     return posture * knees * legs * motion * signature(spec, f)
@@ -317,13 +325,44 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
     if spec.signal == "squat_depth" and spec.legs == "both":
         # Legs that cannot be compared (one hidden) leave a lunge possible: less sure, not ruled out.
         fit *= (_ramp(f.unison, 0.2, 0.5) if np.isfinite(f.unison) else 0.7) * (1.0 - f.jump)
+        # ... and feet split front to back are a lunge (real squats read 0.17-0.22).
+        fit *= 1.0 - _ramp(f.split, *SPLIT_LEGS)
+    if spec.stance.startswith("lunge"):
+        fit *= lunge_fit(spec.stance, f)
     if spec.travels and np.isfinite(f.unison):
         fit *= 1.0 - _ramp(f.unison, *WALK_UNISON_MAX)
+    if spec.travels:
+        # Band walks keep the knees soft (synthetic 32°); both knees bent deep while stepping is a lunge.
+        fit *= 1.0 - _ramp(f.both_knees_deg, *BOTH_KNEES_DEG)
     if spec.shoulders != "any" and np.isfinite(f.shoulders_over_foot_m):
         # Shoulders on the floor (bridges) or raised on a bench (hip thrust).
         raised = _ramp(f.shoulders_over_foot_m, *SHOULDERS_RAISED_M)
         fit *= raised if spec.shoulders == "raised" else 1.0 - raised
     return fit
+
+
+#: [H] exercises.stance.split_stance of a lunge: synthetic 0.67-0.77; squats 0.04-0.22 (real 0.17-0.22),
+#: a single-leg squat's free foot 0.34. Gait splits too, but never with both knees bent.
+SPLIT_LEGS = (0.35, 0.5)
+#: [H] The less bent knee (both_knees_bent_deg, 95th percentile): lunges and squats 77-90 (a walking
+#: lunge with half its reps at 65°: 75); running, sprint starts, walking and the leg raise 19-58 (the
+#: corpus), a single-leg squat 46.
+BOTH_KNEES_DEG = (62.0, 75.0)
+#: [H] Share of lunge bottoms whose front foot stepped: forward and walking 1.0, reverse 0.0.
+STEP_FORWARD = (0.3, 0.7)
+#: [H] Travel (leg lengths) of a walking lunge: 2-3 over four lunges; lunges in place ~0.0-0.1.
+TRAVEL_LEGS = (0.5, 1.0)
+
+
+def lunge_fit(stance: str, f: Features) -> float:
+    """[0, 1]: a split stance with both knees bent deep, the stepping foot the front one (forward,
+    walking) or the rear one (reverse), travelling (walking) or not. Where the stepping foot cannot
+    be told, forward and reverse are equally likely (each 0.5): both unsure, neither named."""
+    fit = _ramp(f.split, *SPLIT_LEGS) * _ramp(f.both_knees_deg, *BOTH_KNEES_DEG)
+    ahead = _ramp(f.step_forward, *STEP_FORWARD) if np.isfinite(f.step_forward) else 0.5
+    fit *= 1.0 - ahead if stance == "lunge_back" else ahead
+    moved = _ramp(f.travel, *TRAVEL_LEGS) if np.isfinite(f.travel) else 0.5
+    return fit * (moved if stance == "lunge_walking" else 1.0 - moved)
 
 
 def recognize(track: PoseTrack, view: str, exercise: str = "auto",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.kinematics.angles import joint_angle_deg
-from formcheck.kinematics.body import angle_between_deg, fppa_deg, line_angle_deg, signed_hip_angle_deg
+from formcheck.kinematics.body import (angle_between_deg, fppa_deg, joint_angle_3d_deg, line_angle_deg,
+                                       signed_hip_angle_deg)
 from formcheck.landmarks import Landmark as L
 
 LEGS = ("left", "right")
@@ -107,6 +108,19 @@ def knee_rise(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
     return {s: (_lm(xy, s, "HIP")[:, 1] - _lm(xy, s, "KNEE")[:, 1]) / thigh for s in LEGS}
 
 
+def knee_bend(xy: np.ndarray, view: str, world: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The less bent knee's 3-D flexion from world landmarks (T, 33, 3), deg: a lunge bends both knees
+    to about 90° from any view, while its feet step along the camera's axis from the front or behind
+    and its hips travel when walking, which no image height follows cleanly; the stepping leg's knee
+    folds on its way and the other stays straight, so the less bent one moves only with the lunge
+    itself. NaN without world landmarks."""
+    if world is None:
+        return {"both": np.full(xy.shape[0], np.nan)}
+    bend = [180.0 - joint_angle_3d_deg(world[:, L[f"{s.upper()}_HIP"]], world[:, L[f"{s.upper()}_KNEE"]],
+                                       world[:, L[f"{s.upper()}_ANKLE"]]) for s in LEGS]
+    return {"both": np.fmin(bend[0], bend[1])}
+
+
 def stance_width(xy: np.ndarray, view: str = "front") -> dict[str, np.ndarray]:
     """Distance between the ankles in hip widths (band walks: the step signal)."""
     return {"both": _dist(_lm(xy, "left", "ANKLE"), _lm(xy, "right", "ANKLE")) / hip_width_px(xy)}
@@ -119,15 +133,18 @@ REP_SIGNALS = {
     "squat_depth": squat_depth,
     "thigh_abduction": thigh_abduction,
     "knee_rise": knee_rise,
+    "knee_bend": knee_bend,
     "steps": stance_width,
 }
+WORLD_SIGNALS = ("knee_bend",)  # read world landmarks
 
 
-def rep_signal(name: str, xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
-    """The named repetition signal; an unknown name raises with the valid list."""
+def rep_signal(name: str, xy: np.ndarray, view: str, world: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The named repetition signal (`world`: the track's world landmarks, for WORLD_SIGNALS); an
+    unknown name raises with the valid list."""
     if name not in REP_SIGNALS:
         raise ValueError(f"unknown signal {name!r}; known: {', '.join(REP_SIGNALS)}")
-    return REP_SIGNALS[name](xy, view)
+    return REP_SIGNALS[name](xy, view, world) if name in WORLD_SIGNALS else REP_SIGNALS[name](xy, view)
 
 
 # -- which leg ------------------------------------------------------------------------------------
