@@ -159,9 +159,10 @@ SUPPORTED_VIEWS: dict[str, tuple[str, ...]] = {
     "forward_lunge": ("side", "front", "rear"),
     "reverse_lunge": ("side", "front", "rear"),
     "walking_lunge": ("side", "front", "rear"),
+    "step_up": ("side", "front", "rear"),
 }
 # Generator variants of a catalog exercise (the catalog's name, views and faults apply).
-VARIANTS: dict[str, str] = {"walking_lunge_dumbbells": "walking_lunge"}
+VARIANTS: dict[str, str] = {"walking_lunge_dumbbells": "walking_lunge", "step_up_knee_drive": "step_up"}
 # Views the generator renders beyond a catalog exercise's supported ones (no checks from there).
 EXTRA_VIEWS: dict[str, tuple[str, ...]] = {"donkey_kick": ("head_end",)}
 # Movements outside the catalog (module docstring), for "another exercise" tests; no faults apply.
@@ -170,6 +171,7 @@ OUTSIDE_CATALOG_VIEWS: dict[str, tuple[str, ...]] = {
 }
 LUNGE_FAULTS = ("knee_cave", "pelvic_drop", "forward_lean", "short_of_depth")
 LUNGES = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells")
+STEP_UPS = ("step_up", "step_up_knee_drive")
 APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "glute_bridge": ("short_of_neutral", "back_arch"),
     "single_leg_bridge": ("pelvic_drop", "short_of_neutral", "back_arch"),
@@ -186,6 +188,7 @@ APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "forward_lunge": LUNGE_FAULTS,
     "reverse_lunge": LUNGE_FAULTS,
     "walking_lunge": LUNGE_FAULTS,
+    "step_up": ("pelvic_drop", "forward_lean"),
 }
 # Degrees of change at the peak; for the two bridge faults the signed peak hip angle itself.
 DEFAULT_FAULT_SIZE: dict[str, float] = {
@@ -217,7 +220,7 @@ _FAULT_QUANTITY = {"knee_cave": "fppa", "pelvic_drop": "obliquity", "trunk_sway"
                    "short_of_depth": "knee_peak"}
 # Quantities defined for some exercises of a posture only (the truth leaves them NaN elsewhere), and
 # views narrowed for some exercises (a lunge's front knee is checked from the front only).
-_QUANTITY_ONLY = {"trunk_forward": LUNGES, "knee_peak": LUNGES}
+_QUANTITY_ONLY = {"trunk_forward": LUNGES + STEP_UPS, "knee_peak": LUNGES}
 _QUANTITY_VIEWS_FOR = {("fppa", ex): ("front",) for ex in LUNGES}
 
 
@@ -353,6 +356,8 @@ def default_plan(exercise: str) -> RepPlan:
         return RepPlan.alternating(6, move_s=1.2, hold_s=0.2, pause_s=0.3)
     if exercise == "lateral_band_walk":
         return RepPlan.switch(2, move_s=1.2, hold_s=0.2, pause_s=0.3)
+    if exercise in STEP_UPS:
+        return RepPlan.switch(4, move_s=2.4, hold_s=0.4)
     if exercise in ("forward_lunge", "reverse_lunge"):
         return RepPlan.alternating(6, move_s=2.4, hold_s=0.3, pause_s=0.6)
     if exercise.startswith("walking_lunge"):

@@ -872,6 +872,68 @@ def _travel_lunge(side: str, amp: float, body: Body = Body()) -> np.ndarray:
     return np.array([lunge_step_m(body), 0.0, 0.0])   # partial reps too (a full step, a shallow dip)
 
 
+# Step-up: a box STEP_BOX_H high whose top takes the working foot with its ankle STEP_BOX_X ahead of the
+# standing ankles. Up (q 0 -> 1): the working foot swings onto the box (first STEP_PLACE of the way), then
+# the hips rise over it to standing on the box while the trailing foot pushes onto its toes (heel up to
+# STEP_HEEL_DEG over the first STEP_LIFT of the rise) and swings up: beside the working foot on the box, or
+# with knee drive, the thigh level and the shank vertical. Down retraces it. A partial rep (amp) rises amp
+# of the way (the trailing toes stay down).
+STEP_BOX_H = 0.30
+STEP_BOX_X = 0.38
+STEP_PLACE = 0.3
+STEP_LIFT = 0.3
+STEP_HEEL_DEG = 45.0
+
+
+def _step_up(side: str, d: Drive, body: Body, knee_drive: bool) -> np.ndarray:
+    n, trail = len(d), OTHER[side]
+    ah, w2 = body.ankle_height_m, body.hip_width_m / 2
+    u = d.e
+    hip0 = np.broadcast_to(_stand_hip(body), (n, 2))
+    floor = np.broadcast_to(np.array([0.0, ah]), (n, 2))
+    box = np.broadcast_to(np.array([STEP_BOX_X, STEP_BOX_H + ah]), (n, 2))
+    hip_top = hip0 + np.array([STEP_BOX_X, STEP_BOX_H])
+    stand = _leg_angles(hip0, floor, body)
+    # working foot: swings onto the box, then stays
+    place = np.clip(u / STEP_PLACE, 0.0, 1.0)
+    work = np.where((u < STEP_PLACE)[:, None], _swing(hip0, stand, _leg_angles(hip0, box, body), place, body), box)
+    # the rise
+    r = d.amp * np.clip((u - STEP_PLACE) / (1.0 - STEP_PLACE), 0.0, 1.0)
+    hip = hip0 + _smooth(r)[:, None] * (hip_top - hip0)
+    heel = np.radians(STEP_HEEL_DEG) * _smooth(r / STEP_LIFT)
+    hip_lift = hip0 + _smooth(np.full(n, STEP_LIFT))[:, None] * (hip_top - hip0)
+    lift = _leg_angles(hip_lift, _ankle_over_toe(np.full(n, np.radians(STEP_HEEL_DEG))), body)
+    final = ((np.full(n, np.pi / 2), np.full(n, np.pi / 2)) if knee_drive else _leg_angles(hip_top, box, body))
+    sw = np.clip((r - STEP_LIFT) / (1.0 - STEP_LIFT), 0.0, 1.0)
+    trail_ankle = np.where((r <= STEP_LIFT)[:, None], _ankle_over_toe(heel), _swing(hip, lift, final, sw, body))
+    trail_pitch = np.where(r <= STEP_LIFT, heel, np.radians(STEP_HEEL_DEG) * (1.0 - _smooth(sw)))
+
+    def at(p2, s_):
+        return d.origin + np.stack([p2[:, 0], p2[:, 1], np.full(n, SIGN[s_] * w2)], -1)
+
+    hip_mid = d.origin + np.stack([hip[:, 0], hip[:, 1], np.zeros(n)], -1)
+    hips, hm = _pelvis(hip_mid, rot(X, d.drop * SIGN[trail]), side, body)
+    pts = _nan_points(n)
+    toe, sole = _foot_axes(np.zeros(n))
+    _planted_leg(pts, side, hips[side], at(work, side), d.cave, body, toe=toe, sole=sole)
+    toe, sole = _foot_axes(trail_pitch)
+    _planted_leg(pts, trail, hips[trail], at(trail_ankle, trail), np.zeros(n), body, toe=toe, sole=sole)
+    _stand_upper(pts, hips, hm, np.radians(6.0) + d.lean, np.zeros(n), body)
+    return pts
+
+
+def step_up(side: str, d: Drive, body: Body) -> np.ndarray:
+    """The `side` foot steps onto a 30 cm box and the athlete stands up on it, the other foot coming up
+    beside it; then steps back down. Hands on the hips; pelvic_drop lowers the trailing side's hip,
+    forward_lean leans the trunk further forward."""
+    return _step_up(side, d, body, knee_drive=False)
+
+
+def step_up_knee_drive(side: str, d: Drive, body: Body) -> np.ndarray:
+    """The step-up with knee drive: at the top the trailing thigh comes up level, the shank vertical."""
+    return _step_up(side, d, body, knee_drive=True)
+
+
 # Hip thrust (body coordinates as supine: x up, y towards the head; the floor is x = 0): upper back on
 # a bench edge (shoulder joints HIP_THRUST_SHOULDER_H up), feet flat at hip width; the trunk turns
 # about the shoulders from the hips low (rest) to a straight shoulder-hip-knee line with the knees
@@ -1024,9 +1086,11 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
         ExerciseModel("forward_lunge", "standing", forward_lunge, alternates=True),
         ExerciseModel("reverse_lunge", "standing", reverse_lunge, alternates=True),
         ExerciseModel("walking_lunge", "standing", walking_lunge, _travel_lunge, alternates=True),
-        # a variant of the walking lunge (`synthetic_athlete.VARIANTS`)
+        ExerciseModel("step_up", "standing", step_up),
+        # variants (`synthetic_athlete.VARIANTS`)
         ExerciseModel("walking_lunge_dumbbells", "standing", walking_lunge_dumbbells, _travel_lunge,
                       alternates=True),
+        ExerciseModel("step_up_knee_drive", "standing", step_up_knee_drive),
         # outside the catalog
         ExerciseModel("jump_squat", "standing", jump_squat, both_legs=True, catalog=False),
     )
@@ -1035,10 +1099,12 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
 
 def unsupported_side(exercise: str, side: str) -> str:
     """The side whose hip drops with pelvic_drop: the free leg's side in a single-leg squat or bridge,
-    the supporting side in a donkey kick (the kicking hip rises), the rear leg's side in a lunge, the
+    the supporting side in a donkey kick (the kicking hip rises), the rear leg's side in a lunge (the
+    trailing leg's in a step-up), the
     moving / stepping leg's side in
     standing hip abduction and the walks."""
-    lunges = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells")
+    lunges = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells", "step_up",
+              "step_up_knee_drive")
     return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge", "donkey_kick") + lunges else side
 
 

@@ -128,7 +128,7 @@ def test_bridge_reps_short_of_neutral_count_among_full_and_partial_reps(exercise
 
 # The exercises added to the first glute catalog (issue 15): each injected fault is flagged with a value
 # near the size the synthetic athlete was given, as its own camera shows it (`RepTruth.image_values`).
-ADDED = ("donkey_kick", "hip_thrust", "forward_lunge", "reverse_lunge", "walking_lunge")
+ADDED = ("donkey_kick", "hip_thrust", "forward_lunge", "reverse_lunge", "walking_lunge", "step_up")
 VALUE_CASES = [c for c in FAULT_CASES
                if c.values[0] in ADDED and c.values[1] in EXERCISES[c.values[0]].fault(c.values[2]).views]
 VALUE_TOLERANCE_DEG = 3.0
@@ -152,9 +152,10 @@ def test_added_exercise_fault_value_near_its_known_size(exercise, view, fault):
                                     abs=VALUE_TOLERANCE_DEG), (rep.number, f, want)
 
 
-@pytest.mark.parametrize("variant,view", [("walking_lunge_dumbbells", v) for v in SUPPORTED_VIEWS["walking_lunge"]])
+@pytest.mark.parametrize("variant,view", [(v, view) for v, base in VARIANTS.items() for view in SUPPORTED_VIEWS[base]])
 def test_variant_is_recognised_as_its_catalog_exercise(variant, view):
-    """Walking lunges holding dumbbells (arms hanging) are walking lunges, reps and front legs exact."""
+    """Walking lunges holding dumbbells (arms hanging) are walking lunges, a step-up with knee drive a
+    step-up: reps and working legs exact."""
     analysis, truth = _analyse(variant, view)
     assert analysis.recognition.name == VARIANTS[variant], analysis.recognition
     assert [r.side for r in analysis.reps] == [r.side for r in truth.full_reps]

@@ -93,7 +93,7 @@ def rep_signal(exercise: str, xy: np.ndarray, world: np.ndarray | None = None) -
                  for s in ("LEFT", "RIGHT")]
         return np.minimum(*knees)
     hip_y = _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)[:, 1]
-    if exercise in ("glute_bridge", "single_leg_bridge", "hip_thrust"):
+    if exercise in ("glute_bridge", "single_leg_bridge", "hip_thrust", "step_up"):
         return -hip_y                       # hips up
     if exercise == "donkey_kick":           # the kicking knee rises towards its hip
         return np.maximum(*(_p(xy, L[f"{s}_HIP"])[:, 1] - _p(xy, L[f"{s}_KNEE"])[:, 1] for s in ("LEFT", "RIGHT")))
@@ -240,7 +240,8 @@ def test_postures(clip):
 
 
 # -- the truth against the rendered pixels, and injected fault sizes ------------------------------------------
-def _measured(fault: str, xy: np.ndarray, side: str, near: str | None, posture: str = "standing") -> float:
+def _measured(fault: str, xy: np.ndarray, side: str, near: str | None, posture: str = "standing",
+              exercise: str = "") -> float:
     """The fault's quantity, unsigned, from one orthographic frame (the start pose has it at 0, or 180;
     the donkey kick's knee at 90)."""
     leg = side if side != "both" else "left"
@@ -249,9 +250,9 @@ def _measured(fault: str, xy: np.ndarray, side: str, near: str | None, posture: 
         return float(np.degrees(np.arctan2(abs(v[0]), -v[1])))
     if fault == "short_of_depth":   # the front knee's flexion at the bottom (absolute)
         return 180.0 - float(_ang(*(_p(xy, L[f"{leg.upper()}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))))
-    if fault == "forward_lean":     # the trunk from image vertical (the start pose leans 4 deg)
+    if fault == "forward_lean":     # the trunk from image vertical (the start pose leans 4 deg, a step-up 6)
         v = _mid(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)
-        return float(np.degrees(np.arctan2(abs(v[0]), -v[1]))) - 4.0
+        return float(np.degrees(np.arctan2(abs(v[0]), -v[1]))) - (6.0 if exercise == "step_up" else 4.0)
     if fault == "knee_angle_change":
         return abs(90.0 - (180.0 - float(_ang(*(_p(xy, L[f"{leg.upper()}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))))))
     if fault == "knee_cave":
@@ -311,7 +312,8 @@ def test_injected_fault_reaches_its_size_at_the_peak(exercise, fault, view):
         track, truth_o = make_exercise_clip(exercise, view, plan, CameraSpec(projection="orthographic"), CLEAN)
         assert truth_o.reps[1].image_values.for_fault(fault, side) == pytest.approx(value, abs=0.05)
         peak = track.xy_px[int(round(faulty.peak_s * 30))]
-        assert _measured(fault, peak, side, truth_o.near_side, truth.posture) == pytest.approx(abs(value), abs=0.05)
+        assert (_measured(fault, peak, side, truth_o.near_side, truth.posture, exercise)
+                == pytest.approx(abs(value), abs=0.05))
 
 
 @pytest.mark.parametrize("exercise,fault", [("squat", "knee_cave"), ("single_leg_bridge", "pelvic_drop"),

@@ -196,6 +196,8 @@ def find_windows(spec: ExerciseSpec, track: PoseTrack, view: str) -> list[RepWin
         return [w.with_side("both") for w in reps(signals["both"])]
     if spec.side_rule == "front_leg":
         return [w.with_side(_front_leg(track, w)) for w in reps(signals["both"])]
+    if spec.side_rule == "leading_leg":
+        return [w.with_side(_leading_leg(track, w)) for w in reps(signals["both"])]
     labels = lower_ankle_side(track.world_m) if spec.side_rule == "lower_ankle" else higher_hip_side(track.xy_px)
     runs = side_runs(labels, t) or [("both", 0, len(track))]
     return [w.with_side(side) for side, a, b in runs for w in reps(signals["both"], (a, b))]
@@ -224,6 +226,18 @@ def _front_leg(track: PoseTrack, w: RepWindow) -> str:
     top = track.xy_px[w.top_start:w.top_end + 1]
     height = {leg: -np.nanmedian(top[:, L[f"{leg.upper()}_KNEE"], 1]) if np.isfinite(
         top[:, L[f"{leg.upper()}_KNEE"], 1]).any() else -np.inf for leg in LEGS}
+    return max(height, key=lambda leg: height[leg])
+
+
+def _leading_leg(track: PoseTrack, w: RepWindow) -> str:
+    """A step-up's working leg: the foot already up on the step when the hips start to rise (its
+    ankle higher in the image over the rep's first frames; from the front or behind the step's
+    height outweighs its nearness or farness)."""
+    first = track.xy_px[w.start:min(w.start + 4, w.peak + 1)]
+    height = {}
+    for leg in LEGS:
+        y = first[:, L[f"{leg.upper()}_ANKLE"], 1]
+        height[leg] = -float(np.nanmedian(y)) if np.isfinite(y).any() else -np.inf
     return max(height, key=lambda leg: height[leg])
 
 

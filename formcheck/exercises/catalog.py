@@ -19,18 +19,19 @@ VIEWS = ("side", "front", "rear", "foot_end")
 POSTURES = ("standing", "supine", "side_lying", "quadruped")
 # How a rep's side is decided (exercises.signals): both legs; the leg whose foot is down
 # (lower ankle in the image); the top leg when side-lying (higher hip); the leg that moves more;
-# the front leg of a lunge (its knee higher in the image at the bottom).
-SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg", "front_leg")
+# the front leg of a lunge (its knee higher in the image at the bottom); the leg that steps up first.
+SIDE_RULES = ("both", "lower_ankle", "higher_hip", "moving_leg", "stepping_leg", "front_leg", "leading_leg")
 # Repetition signals (exercises.signals.REP_SIGNALS) and step detection for band walks.
 PLANES = ("lateral", "sagittal", "any")
 SIGNALS = ("bridge_height", "knee_separation", "leg_spread", "squat_depth", "thigh_abduction", "knee_rise", "knee_bend",
-           "steps")
+           "body_rise", "steps")
 # Where the shoulders are in a lying exercise done on the back: on the floor (bridges), raised on a
 # bench (hip thrust), or not a criterion.
 SHOULDERS = ("floor", "raised", "any")
 # Standing exercises that step in place or travel with a split stance (exercises.stance): a forward
-# lunge (the front foot steps out), a reverse lunge (the rear foot steps back), a walking lunge.
-STANCES = ("any", "lunge_forward", "lunge_back", "lunge_walking")
+# lunge (the front foot steps out), a reverse lunge (the rear foot steps back), a walking lunge, a
+# step-up (the body rises onto a step).
+STANCES = ("any", "lunge_forward", "lunge_back", "lunge_walking", "step_up")
 
 CHANGE_FAULT_DEG = 8.0  # METRICS.md §4 generic rule [H]: ≥ 2× the 2-D SEM of 2-4° (Gwynne & Curran 2014)
 NEUTRAL_HIP_DEG = 180.0
@@ -226,6 +227,9 @@ _LUNGE_FAULTS = (
               "about 90°.",
               "One option: lower until the front thigh is about level with the floor, as far as is comfortable."),
 )
+_FORWARD_LEAN = _LUNGE_FAULTS[2]
+# Step-up: the hips' rise in the image, leg lengths; a 20-30 cm step lifts them 0.25-0.35 [H].
+STEP_UP_RANGES = {"default": ("leg lengths", 0.15, 0.3)}
 # Lunges: the less bent knee's 3-D flexion (signals.knee_bend), deg: a full lunge bends both ~85° [H].
 LUNGE_RANGES = {"default": ("deg", 30.0, 70.0)}
 
@@ -297,6 +301,12 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                  LUNGE_RANGES, "front_leg", "bends", False, _LUNGE_FAULTS,
                  "Lunge forward, rise over the front foot and bring the back foot through into the next lunge, "
                  "trunk tall.", legs="one", plane="sagittal", stance="lunge_walking"),
+    ExerciseSpec("step_up", "Step-up (with or without knee drive)", "standing", ("side", "front", "rear"), "body_rise",
+                 STEP_UP_RANGES, "leading_leg", "bends", False,
+                 (_pelvis_level(what_to_do="One option: keep the pelvis level as you stand up on the step, as if "
+                                           "carrying a tray on the hips."), _FORWARD_LEAN),
+                 "One foot on the step, stand up over it with the pelvis level and the trunk tall, then step "
+                 "down under control.", legs="one", plane="sagittal", stance="step_up"),
 )}
 
 FAULT_LABELS = {"knee_cave": "Knee moving inward", "pelvic_drop": "Pelvis tilting sideways",

@@ -21,7 +21,8 @@ import numpy as np
 
 from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
 from formcheck.exercises.signals import lower_ankle_side, rep_signal
-from formcheck.exercises.stance import both_knees_bent_deg, split_stance, step_forward_share, travel_legs
+from formcheck.exercises.stance import (BOTH_KNEES_DEG, RISE_LEGS, SPLIT_LEGS, body_rise_legs, both_knees_bent_deg,
+                                        lunge_fit, split_stance, step_forward_share, travel_legs)
 from formcheck.exercises.steps import alternations, foot_moves, sideways_share
 from formcheck.kinematics.body import (GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg,
                                        movement_lateral_share, step_frames, torso_length_px)
@@ -158,6 +159,7 @@ class Features:
     both_knees_deg: float = float("nan")  # ... the less bent knee's flexion, 90th percentile
     travel: float = float("nan")  # ... how far the athlete moved, leg lengths
     step_forward: float = float("nan")  # ... share of lunge bottoms where the front foot stepped
+    rise: float = float("nan")  # ... how far the hips rise above standing on the floor, leg lengths
 
 
 def clip_features(track: PoseTrack, view: str) -> Features:
@@ -184,7 +186,7 @@ def clip_features(track: PoseTrack, view: str) -> Features:
                     sideways_share(episodes), ranges, max(knee_ranges), ankle_hip_motion(xy),
                     movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, fps),
                     shoulders_over_foot_m(world), jump_share(xy), split_stance(world), both_knees_bent_deg(world),
-                    travel_legs(xy, fps), step_forward_share(xy, world, view))
+                    travel_legs(xy, fps), step_forward_share(xy, world, view), body_rise_legs(xy))
 
 
 def legs_unison(xy: np.ndarray, fps: float = 30.0) -> float:
@@ -328,41 +330,22 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
         # ... and feet split front to back are a lunge (real squats read 0.17-0.22).
         fit *= 1.0 - _ramp(f.split, *SPLIT_LEGS)
     if spec.stance.startswith("lunge"):
-        fit *= lunge_fit(spec.stance, f)
+        fit *= lunge_fit(spec.stance, f.split, f.both_knees_deg, f.step_forward, f.travel)
+    if spec.stance == "step_up":
+        # The hips rise above standing on the floor, one knee at a time (both bent deep is a squat, a
+        # lunge or a jump squat's take-off; both feet up on the step look like a jump to jump_share).
+        fit *= _ramp(f.rise, *RISE_LEGS) * (1.0 - _ramp(f.both_knees_deg, *BOTH_KNEES_DEG))
     if spec.travels and np.isfinite(f.unison):
         fit *= 1.0 - _ramp(f.unison, *WALK_UNISON_MAX)
     if spec.travels:
-        # Band walks keep the knees soft (synthetic 32°); both knees bent deep while stepping is a lunge.
-        fit *= 1.0 - _ramp(f.both_knees_deg, *BOTH_KNEES_DEG)
+        # Band walks keep the knees soft (synthetic 32°); both knees bent deep while stepping is a lunge;
+        # they stay on the floor (stepping up onto a box is a step-up).
+        fit *= (1.0 - _ramp(f.both_knees_deg, *BOTH_KNEES_DEG)) * (1.0 - _ramp(f.rise, *RISE_LEGS))
     if spec.shoulders != "any" and np.isfinite(f.shoulders_over_foot_m):
         # Shoulders on the floor (bridges) or raised on a bench (hip thrust).
         raised = _ramp(f.shoulders_over_foot_m, *SHOULDERS_RAISED_M)
         fit *= raised if spec.shoulders == "raised" else 1.0 - raised
     return fit
-
-
-#: [H] exercises.stance.split_stance of a lunge: synthetic 0.67-0.77; squats 0.04-0.22 (real 0.17-0.22),
-#: a single-leg squat's free foot 0.34. Gait splits too, but never with both knees bent.
-SPLIT_LEGS = (0.35, 0.5)
-#: [H] The less bent knee (both_knees_bent_deg, 95th percentile): lunges and squats 77-90 (a walking
-#: lunge with half its reps at 65°: 75); running, sprint starts, walking and the leg raise 19-58 (the
-#: corpus), a single-leg squat 46.
-BOTH_KNEES_DEG = (62.0, 75.0)
-#: [H] Share of lunge bottoms whose front foot stepped: forward and walking 1.0, reverse 0.0.
-STEP_FORWARD = (0.3, 0.7)
-#: [H] Travel (leg lengths) of a walking lunge: 2-3 over four lunges; lunges in place ~0.0-0.1.
-TRAVEL_LEGS = (0.5, 1.0)
-
-
-def lunge_fit(stance: str, f: Features) -> float:
-    """[0, 1]: a split stance with both knees bent deep, the stepping foot the front one (forward,
-    walking) or the rear one (reverse), travelling (walking) or not. Where the stepping foot cannot
-    be told, forward and reverse are equally likely (each 0.5): both unsure, neither named."""
-    fit = _ramp(f.split, *SPLIT_LEGS) * _ramp(f.both_knees_deg, *BOTH_KNEES_DEG)
-    ahead = _ramp(f.step_forward, *STEP_FORWARD) if np.isfinite(f.step_forward) else 0.5
-    fit *= 1.0 - ahead if stance == "lunge_back" else ahead
-    moved = _ramp(f.travel, *TRAVEL_LEGS) if np.isfinite(f.travel) else 0.5
-    return fit * (moved if stance == "lunge_walking" else 1.0 - moved)
 
 
 def recognize(track: PoseTrack, view: str, exercise: str = "auto",

@@ -121,6 +121,12 @@ def knee_bend(xy: np.ndarray, view: str, world: np.ndarray | None = None) -> dic
     return {"both": np.fmin(bend[0], bend[1])}
 
 
+def body_rise(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
+    """The hip-mid's height in the image, leg lengths (any origin: reps are counted from the set's
+    rest level): a step-up lifts it by the step's height."""
+    return {"both": -_mid(xy, "HIP")[:, 1] / leg_length_px(xy)}
+
+
 def stance_width(xy: np.ndarray, view: str = "front") -> dict[str, np.ndarray]:
     """Distance between the ankles in hip widths (band walks: the step signal)."""
     return {"both": _dist(_lm(xy, "left", "ANKLE"), _lm(xy, "right", "ANKLE")) / hip_width_px(xy)}
@@ -134,6 +140,7 @@ REP_SIGNALS = {
     "thigh_abduction": thigh_abduction,
     "knee_rise": knee_rise,
     "knee_bend": knee_bend,
+    "body_rise": body_rise,
     "steps": stance_width,
 }
 WORLD_SIGNALS = ("knee_bend",)  # read world landmarks

@@ -151,3 +151,39 @@ def body_rise_legs(xy: np.ndarray) -> float:
         return float("nan")
     stand = float(np.median(hip_y[on_floor]))
     return float((stand - np.percentile(hip_y[ok], 5)) / leg)
+
+
+# -- how the recognition reads them ---------------------------------------------------------------
+#: [H] split_stance of a lunge: synthetic 0.67-0.77; squats 0.04-0.22 (real 0.17-0.22), a
+#: single-leg squat's free foot 0.34. Gait splits too, but never with both knees bent.
+SPLIT_LEGS = (0.35, 0.5)
+#: [H] both_knees_bent_deg (95th percentile): lunges and squats 77-90 (a walking lunge with half its
+#: reps at 65°: 75); running, sprint starts, walking and the leg raise 19-58 (the corpus), a
+#: single-leg squat 46, a step-up 44-52.
+BOTH_KNEES_DEG = (62.0, 75.0)
+#: [H] step_forward_share: forward and walking lunges 1.0, reverse 0.0.
+STEP_FORWARD = (0.3, 0.7)
+#: [H] body_rise_legs: a 30 cm step-up ~0.35; squats, lunges and leg raises 0.0-0.28 (a real squat
+#: with an unsteady start 0.28), a jump squat 0.2 (its knees both bend deep).
+RISE_LEGS = (0.25, 0.32)
+#: [H] travel_legs of a walking lunge: 2-3 over four lunges; lunges in place ~0.0-0.1.
+TRAVEL_LEGS = (0.5, 1.0)
+
+
+def ramp(x: float, lo: float, hi: float) -> float:
+    """0 below lo, 1 above hi, linear between; 0 for NaN."""
+    if not np.isfinite(x):
+        return 0.0
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
+
+
+def lunge_fit(stance: str, split: float, both_knees_deg: float, step_forward: float, travel: float) -> float:
+    """[0, 1]: a split stance with both knees bent deep, the stepping foot the front one
+    ('lunge_forward', 'lunge_walking') or the rear one ('lunge_back'), travelling (walking) or not.
+    Where the stepping foot cannot be told, forward and reverse are equally likely (each 0.5):
+    both unsure, neither named."""
+    fit = ramp(split, *SPLIT_LEGS) * ramp(both_knees_deg, *BOTH_KNEES_DEG)
+    ahead = ramp(step_forward, *STEP_FORWARD) if np.isfinite(step_forward) else 0.5
+    fit *= 1.0 - ahead if stance == "lunge_back" else ahead
+    moved = ramp(travel, *TRAVEL_LEGS) if np.isfinite(travel) else 0.5
+    return fit * (moved if stance == "lunge_walking" else 1.0 - moved)
