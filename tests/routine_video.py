@@ -66,7 +66,7 @@ def compose(out: Path, parts: list) -> list[tuple[str, float, float]]:
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height = SIZE
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "20", "preset": "veryfast"}
+        stream.options = {"crf": "20", "preset": "ultrafast"}
 
         def write(rgb):
             for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
