@@ -37,8 +37,16 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   other leg. Lunges in place are filmed from 5 m (a near camera sees the bent front knee too
   obliquely). Lunge faults: knee_cave swivels the front knee (solved on its FPPA from the front),
   pelvic_drop lowers the rear side's hip, forward_lean leans the trunk further forward.
+  step_up (`side` = the working leg): a 30 cm box whose top takes the working foot 0.38 m ahead; the
+  foot swings onto it (the first 30% of the way up), then the hips rise over it to standing on the box
+  while the trailing foot pushes onto its toes and swings up beside the working one (its variant
+  step_up_knee_drive: the trailing thigh level and the shank vertical at the top, the peak); down
+  retraces it; a partial rep rises part of the way with the trailing toes down; one side per set.
+  Faults: pelvic_drop lowers the trailing side's hip, forward_lean as the lunges.
 * Outside the catalog (`OUTSIDE_CATALOG_VIEWS`; no faults apply), for tests that must answer "another
-  exercise": jump_squat: squat to 90 deg, drive onto
+  exercise": standing_kickback (a cable or band glute kickback; side and front views, as from behind the
+  leg moves along the camera's axis and reads still): standing on one leg, the other, knee at 5 deg,
+  swings back 35 deg of hip extension, foot level, and returns. jump_squat: squat to 90 deg, drive onto
   the toes and jump (feet 0.15 m up at the apex, the peak; ballistic flight of 2 sqrt(2 h / g) =
   0.35 s, timed from `RepSpec.move_s`, hold_s must be 0), land and stand; partial reps are shallow
   squats without a jump. The "head_end" view (camera ahead of the head, +y) exists for the donkey kick.
@@ -168,6 +176,7 @@ EXTRA_VIEWS: dict[str, tuple[str, ...]] = {"donkey_kick": ("head_end",)}
 # Movements outside the catalog (module docstring), for "another exercise" tests; no faults apply.
 OUTSIDE_CATALOG_VIEWS: dict[str, tuple[str, ...]] = {
     "jump_squat": ("side", "front", "rear"),
+    "standing_kickback": ("side", "front"),
 }
 LUNGE_FAULTS = ("knee_cave", "pelvic_drop", "forward_lean", "short_of_depth")
 LUNGES = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells")

@@ -37,9 +37,10 @@ Each builder maps a `Drive` (per-sample rep phase, amplitude, fault sizes, trave
 Added to the catalog later (docstrings of the builders, faults included): donkey_kick (quadruped,
 sagittal hip extension with the knee bent; knee_angle_change opens the knee, pelvic_drop turns the
 pelvis about the long axis), hip_thrust (posture "bench": the supine axes, x up, upper back on a
-bench), forward_lunge, reverse_lunge, walking_lunge (and _dumbbells: arms hanging). Outside the
-catalog (no faults): jump_squat (flight timed in seconds: the apex is the rep's peak). Feet pitch
-about their FOOT_INDEX (heel up) where they push off.
+bench), forward_lunge, reverse_lunge, walking_lunge (and _dumbbells: arms hanging), step_up (and
+_knee_drive; a 30 cm box under the working foot, the floor elsewhere). Outside the catalog (no
+faults): standing_kickback (a straight leg swung back from standing) and jump_squat (flight timed in
+seconds: the apex is the rep's peak). Feet pitch about their FOOT_INDEX (heel up) where they push off.
 """
 
 from __future__ import annotations
@@ -1045,6 +1046,36 @@ def jump_squat(side: str, d: Drive, body: Body) -> np.ndarray:
     return pts
 
 
+# Standing kickback (a cable or band glute kickback; outside the catalog): stand on one leg, hands on the
+# hips, the straight `side` leg swings back KICKBACK_DEG (hip extension) and returns.
+KICKBACK_DEG = 35.0
+
+
+def standing_kickback(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Stand on the other leg (knee 5 deg); the `side` leg, its knee kept at its standing 5 deg, swings
+    back by KICKBACK_DEG of hip extension and returns, the foot kept level; the trunk leans
+    forward 10 deg as the leg goes back."""
+    p, n, stance = d.prog, len(d), OTHER[side]
+    ah, w2 = body.ankle_height_m, body.hip_width_m / 2
+    hip2 = np.broadcast_to(_stand_hip(body), (n, 2))
+    hips, hm = _pelvis(d.origin + np.stack([hip2[:, 0], hip2[:, 1], np.zeros(n)], -1), _eye(n), stance, body)
+    pts = _nan_points(n)
+    _planted_leg(pts, stance, hips[stance], d.origin + np.array([0.0, ah, SIGN[stance] * w2]), np.zeros(n), body)
+    # the free foot rests straight under its hip, so swinging back only ever raises it
+    thigh, flex = _leg_angles(hip2, np.stack([hip2[:, 0], np.full(n, ah)], -1), body)
+    thigh = thigh - np.radians(KICKBACK_DEG) * p
+    knee2 = hip2 + body.thigh_m * np.stack([np.sin(thigh), -np.cos(thigh)], -1)
+    ankle2 = _leg_ankle(hip2, thigh, flex, body)
+
+    def at(p2):
+        return d.origin + np.stack([p2[:, 0], p2[:, 1], np.full(n, SIGN[side] * w2)], -1)
+
+    toe, sole = _foot_axes(np.zeros(n))   # the foot kept level, heel pushing back
+    _put_leg(pts, side, hips[side], at(knee2), at(ankle2), toe, sole)
+    _stand_upper(pts, hips, hm, np.radians(3 + 10 * p), np.zeros(n), body)
+    return pts
+
+
 # -- registry -----------------------------------------------------------------------------------------
 _UP = {"standing": {"left": Y, "right": Y}, "supine": {"left": X, "right": X}, "bench": {"left": X, "right": X},
        "side_lying": {"left": -Z, "right": Z}, "quadruped": {"left": -X, "right": -X}}
@@ -1092,6 +1123,7 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
                       alternates=True),
         ExerciseModel("step_up_knee_drive", "standing", step_up_knee_drive),
         # outside the catalog
+        ExerciseModel("standing_kickback", "standing", standing_kickback, catalog=False),
         ExerciseModel("jump_squat", "standing", jump_squat, both_legs=True, catalog=False),
     )
 }

@@ -55,7 +55,7 @@ def _plan(exercise: str) -> RepPlan:
     """Short plans, each with one partial rep (index 1 or 2)."""
     if exercise in LUNGES:
         return RepPlan.alternating(4, first="right", partial={2: PARTIAL}, move_s=2.0, hold_s=0.3, pause_s=0.5)
-    if exercise == "donkey_kick":
+    if exercise in ("donkey_kick", "standing_kickback"):
         return RepPlan.switch(3, first="right", partial={1: PARTIAL}, move_s=1.6, hold_s=0.4, pause_s=0.5)
     if exercise == "hip_thrust":
         return RepPlan.simple("both", 4, partial={2: PARTIAL}, move_s=1.6, hold_s=0.6, pause_s=0.5)
@@ -127,6 +127,8 @@ def _progress(exercise: str, truth, t: np.ndarray) -> np.ndarray:
         return hip
     if exercise == "jump_squat":      # the feet leave the floor
         return np.min(h[:, 27:33], axis=1)
+    if exercise == "standing_kickback":   # the kicking foot rises behind
+        return np.maximum(h[:, int(L.LEFT_ANKLE)], h[:, int(L.RIGHT_ANKLE)])
     return -hip                       # lunges: the hips go down
 
 
@@ -151,7 +153,7 @@ def _thigh_in_body_axes(world: np.ndarray, side: str) -> np.ndarray:
 
 # -- registry ---------------------------------------------------------------------------------------------------
 def test_registered_outside_the_catalog():
-    assert set(OUTSIDE_CATALOG_VIEWS) == {"jump_squat"}
+    assert set(OUTSIDE_CATALOG_VIEWS) == {"jump_squat", "standing_kickback"}
     assert {"donkey_kick", "hip_thrust", "forward_lunge", "reverse_lunge", "walking_lunge"} <= set(SUPPORTED_VIEWS)
     assert generator_views("walking_lunge_dumbbells") == SUPPORTED_VIEWS["walking_lunge"]   # a variant
     assert generator_views("donkey_kick") == ("side", "foot_end", "head_end")   # head_end: no checks from there
@@ -228,7 +230,7 @@ def test_reps_count_and_times_as_planned(clip):
         assert rep.hold_s == spec.hold_s and rep.faults == ()
     for a, b in zip(truth.reps[:-1], truth.reps[1:]):
         assert b.start_s >= a.end_s
-    assert len(truth.switches) == (1 if ex == "donkey_kick" else 0)   # lunges alternate without repositioning
+    assert len(truth.switches) == (1 if ex in ("donkey_kick", "standing_kickback") else 0)   # lunges alternate
     if ex in LUNGES:
         assert all(a.side == OTHER[b.side] for a, b in zip(truth.reps[:-1], truth.reps[1:]))
 
