@@ -5,8 +5,11 @@ checks read them (`exercises.checks`), with the limit each check compares them
 with: the rep signal (bands = reps); for a 'change' fault (knee moving inward,
 pelvis tilting or rolling, trunk leaning) the change from the athlete's start
 pose, frame by frame, against the same start pose and with the same
-implausible-change cut as the check; for the bridges' hips short of or past
-neutral the signed shoulder-hip-knee angle against 170° and 190°. From the
+implausible-change cut as the check (any quantity a 'change' check reads,
+e.g. the donkey kick's knee angle); for the bridges' hips short of or past
+neutral the signed shoulder-hip-knee angle against 170° and 190°, and for any
+other check against an absolute limit the quantity itself with its limits
+(the donkey kick's thigh against the line of the back). From the
 side, knee flexion as well (its peak is recorded per squat rep, and the bridge
 leg's bend is one of METRICS.md §4's criteria). The hip angle belongs to the
 bridges only: it is no check of a squat or of anything filmed from the front.
@@ -20,11 +23,13 @@ series that only feed an arc are in frames.csv but not plotted.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from formcheck.exercises.analysis import find_windows, rep_signal_for_plot, rest_frames
-from formcheck.exercises.checks import MAX_PLAUSIBLE_CHANGE_DEG, baseline, quantities
+from formcheck.exercises.catalog import FAULT_LABELS
+from formcheck.exercises.checks import INWARD_ONLY, MAX_PLAUSIBLE_CHANGE_DEG, baseline, quantities
 from formcheck.exercises.signals import LEGS, hip_extension, knee_flexion, knee_fppa, pelvis_line_deg, trunk_line_deg
 from formcheck.kinematics.angles import pelvic_obliquity_deg
 from formcheck.kinematics.body import relabel_frontal_sides, wrap_deg
@@ -59,6 +64,10 @@ def analysis_track(track: PoseTrack, exercise) -> PoseTrack:
     if exercise.posture == "standing" and exercise.view.view in ("front", "rear"):
         return relabel_frontal_sides(track, facing_camera=exercise.view.view == "front")[0]
     return track
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").capitalize()
 
 
 def _unit_name(unit: str) -> str:
@@ -138,7 +147,7 @@ def exercise_series(track: PoseTrack, exercise, row_of: dict[int, int] | None = 
         out += [Series(f"hip_extension_{s}_deg", f"{label}, {s}", "deg", hip[s], s, "hip_extension",
                        limits=limits if one else (), plot=one) for s in LEGS]
 
-    change = [q for q in by_quantity if q in CHANGE_LABELS]
+    change = [q for q, fs in by_quantity.items() if any(f.kind == "change" for f in fs)]
     if change:
         reps = [(row_of.get(r.start_frame, 0), row_of.get(r.end_frame, len(track) - 1), r.side)
                 for r in (*exercise.reps, *exercise.partial_reps)]
@@ -146,13 +155,34 @@ def exercise_series(track: PoseTrack, exercise, row_of: dict[int, int] | None = 
         rest = rest_frames(spec, track, find_windows(spec, track, view))
         q = quantities(xy)
         for quantity in change:
-            label, group = CHANGE_LABELS[quantity]
-            limit = max(f.limit for f in by_quantity[quantity])
-            limits = (limit,) if quantity == "knee_fppa" else (-limit, limit)  # knees count inward only
+            fs = [f for f in by_quantity[quantity] if f.kind == "change"]
+            label, group = CHANGE_LABELS.get(quantity, (f"{FAULT_LABELS.get(fs[0].name, _words(quantity))}: change "
+                                                        "from the start pose", f"{quantity}_change"))
+            limit = max(f.limit for f in fs)
+            limits = (limit,) if quantity in INWARD_ONLY else (-limit, limit)  # knees count inward only
             for leg, values in q[quantity].items():
                 suffix = "" if leg == "both" else f"_{leg}"
                 out.append(Series(f"{quantity}{suffix}_change_deg", label + (f", {leg}" if suffix else ""), "deg",
                                   _change(values, sides, rest), leg if suffix else "", group, limits=limits))
+
+    # Checks against an absolute limit that no series above shows (the bridges' hip angle and the
+    # band walks' stance have theirs): the quantity itself, per leg, with the limits it is judged by.
+    absolute = {q: fs for q, fs in by_quantity.items() if q not in ("hip_extension", "stance_width")
+                and any(f.kind != "change" for f in fs)}
+    if absolute:
+        q = quantities(xy)
+        for quantity, fs in absolute.items():
+            limits = tuple(sorted(f.limit for f in fs if f.kind != "change"))
+            for leg, values in q[quantity].items():
+                suffix = "" if leg == "both" else f"_{leg}"
+                name = f"{quantity}{suffix}_deg"
+                shown = next((k for k, s in enumerate(out) if s.name == name), None)
+                if shown is not None:  # plotted already (knee flexion from the side): add the limits
+                    out[shown] = replace(out[shown], limits=limits)
+                    continue
+                out.append(Series(name, f"{VALUE_WORDS.get(quantity, _words(quantity))} (°)"
+                                  + (f", {leg}" if suffix else ""), "deg", values, leg if suffix else "", quantity,
+                                  limits=limits))
 
     if view in ("front", "rear") and "knee_fppa" in by_quantity:
         fppa = knee_fppa(xy)
@@ -221,7 +251,9 @@ def exercise_arcs(exercise, near: str, series: tuple[Series, ...]) -> tuple[Angl
 
 VALUE_WORDS = {"knee_fppa": "Knee FPPA", "pelvic_obliquity": "Pelvis tilt", "pelvis_roll": "Pelvis roll",
                "trunk_lean": "Trunk lean", "hip_extension": "Hip extension", "knee_flexion": "Knee flexion",
-               "stance_width": "Stance width"}
+               "stance_width": "Stance width",
+               "hip_extension_quadruped": "Hip extension on hands and knees: thigh against the line of the back",
+               "knee_over_foot": "Knee over the foot: shank tilt (+ inward)"}
 VALUE_KINDS = {"change": "change from start", "peak": "at the peak", "min": "narrowest"}
 
 
