@@ -57,6 +57,10 @@ def synthetic_routines() -> dict:
         "walked-off": (Set("squat", "side"), Walk(6), Set("single_leg_squat", "front")),
         "outside-catalog": (Set("squat", "side"), Rest(6), Set("jump_squat", "side"), Rest(6),
                             Set("single_leg_squat", "front")),
+        "added-four": (Set("hip_thrust", "side"), Rest(6), Set("donkey_kick", "side"), Rest(6),
+                       Set("reverse_lunge", "front"), Rest(6), Set("step_up", "side")),
+        "lunges-kickback": (Set("forward_lunge", "side"), Rest(6), Set("standing_kickback", "side"), Rest(6),
+                            Set("walking_lunge", "front")),
     }
 
 

@@ -8,8 +8,8 @@
 
 1. The timeline (`activity.timeline`) has already split the clip into segments and named each:
    a catalog exercise, another exercise, unsure, running/walking, still, out of view.
-2. Each exercise segment is a set; two segments of one catalog exercise with only a short
-   stillness between them (`SET_REST_S`) are one set with a pause in it. A set's frames are its
+2. Each exercise segment is a set; two segments of one catalog exercise (or two unrecognised)
+   with only a short stillness between them (`SET_REST_S`) are one set with a pause in it. A set's frames are its
    segments plus a margin (`STILL_MARGIN_S` into a rest beside it, where the start pose is;
    `ACTIVE_MARGIN_S` into anything else, since the timeline's boundaries fall within about a
    second of the change), never across a shot cut or into another set; frames at either end in
@@ -179,8 +179,10 @@ def exercise_segments(timeline: Timeline) -> list[int]:
 
 def set_spans(timeline: Timeline) -> list[tuple[int, int]]:
     """The sets as (first, last) segment indices: exercise segments, where two of the same catalog
-    exercise separated only by stillness (or the athlete out of view) shorter than `SET_REST_S`
-    in one shot are one set with a pause in it."""
+    exercise (or two unrecognised ones) separated only by stillness (or the athlete out of view)
+    shorter than `SET_REST_S` in one shot are one set with a pause in it: the pause of a change of
+    side, of a breath. (Two different unrecognised movements with a short pause between them are
+    then one "not recognised" item: fewer items than were done, never a movement split in two.)"""
     segments = timeline.segments
     spans: list[tuple[int, int]] = []
     for k in exercise_segments(timeline):
@@ -188,7 +190,7 @@ def set_spans(timeline: Timeline) -> list[tuple[int, int]]:
             a, b = spans[-1]
             between = segments[b + 1:k]
             gap = segments[k].start_s - segments[b].end_s
-            if (segments[k].label == segments[b].label and segments[k].label in EXERCISES
+            if (segments[k].label == segments[b].label and segments[k].label in (*EXERCISES, OTHER_EXERCISE)
                     and all(s.label in RESTING for s in between) and gap < SET_REST_S
                     and segments[k].shot == segments[b].shot):
                 spans[-1] = (a, k)
