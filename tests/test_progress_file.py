@@ -5,6 +5,8 @@ process reads, written atomically; requests the coach can correct; a run whose p
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -233,12 +235,30 @@ def test_a_finished_run_is_read_from_its_file_and_dismissed(tmp_path):
 
 
 def test_a_live_process_that_is_not_the_run_does_not_count(tmp_path):
-    """A pid reused by another program since (the same number, another command line)."""
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    """A pid reused by another program since (the same number, another command line): a process
+    that is not the app's child (started by the shell, which leaves it to init), as a run of an
+    earlier app server is after a restart."""
+    shell = subprocess.run(["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"], capture_output=True, text=True,
+                           check=True)
+    pid = int(shell.stdout.strip())
     try:
-        run = _run(tmp_path, process.pid)
+        run = _run(tmp_path, pid)
         assert not background.alive(run)
         assert background.status(run).state == "failed"
     finally:
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_the_apps_own_child_is_alive_before_it_shows_the_batchs_command_line(tmp_path):
+    """Just after the start, the child may not have exec'd the batch yet (its command line is still
+    the app's): it is alive all the same. (A loaded CI machine once showed "the batch stopped" here.)"""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        run = _run(tmp_path, process.pid)
+        ProgressFile(run.progress_path).begin(3)
+        assert background.alive(run)
+        assert background.status(run).state == "running"
+    finally:
         process.kill()
         process.wait()
+    assert not background.alive(run)  # reaped now

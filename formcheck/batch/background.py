@@ -169,10 +169,13 @@ def alive(run: AppRun) -> bool:
     """Whether the run's process is still going (reaping it if it is this process's child)."""
     try:
         pid, _ = os.waitpid(run.pid, os.WNOHANG)
-        if pid == run.pid:
-            return False  # it ended, and is reaped now
     except ChildProcessError:  # not our child (started by an earlier app server), or reaped already
         pass
+    else:
+        # Our child: ended (and reaped now) or still going. An unreaped child keeps its pid, so no
+        # other program can have it; and just after the start, before the child has exec'd the
+        # batch, its command line is still the app's, so the check below would call it gone.
+        return pid != run.pid
     try:
         os.kill(run.pid, 0)
     except ProcessLookupError:
