@@ -39,31 +39,6 @@ sys.path.insert(0, str(REPO / "tests"))
 OUTSIDE = "outside"  # the truth's name for a set outside the catalog
 
 
-def synthetic_routines() -> dict:
-    from synthetic_athlete import RepPlan
-    from synthetic_routine import Rest, Set, Walk
-
-    band = RepPlan.switch(5, move_s=1.2, hold_s=0.2, pause_s=0.3)
-    return {
-        "self-four": (Set("single_leg_bridge", "side"), Rest(6), Set("clamshell", "foot_end"), Rest(6),
-                      Set("lateral_band_walk", "front", band), Rest(6), Set("monster_walk", "front")),
-        "self-four-reversed": (Set("monster_walk", "front"), Rest(8), Set("lateral_band_walk", "front", band), Rest(8),
-                               Set("clamshell", "foot_end"), Rest(8), Set("single_leg_bridge", "side")),
-        "floor-three": (Set("glute_bridge", "side"), Rest(6), Set("fire_hydrant", "foot_end"), Rest(6),
-                        Set("side_lying_hip_abduction", "front")),
-        "standing-three": (Set("squat", "front"), Rest(6), Set("standing_hip_abduction", "front"), Rest(6),
-                           Set("single_leg_squat", "front")),
-        "two-sets": (Set("clamshell", "foot_end"), Rest(15), Set("clamshell", "foot_end", seed=1)),
-        "walked-off": (Set("squat", "side"), Walk(6), Set("single_leg_squat", "front")),
-        "outside-catalog": (Set("squat", "side"), Rest(6), Set("jump_squat", "side"), Rest(6),
-                            Set("single_leg_squat", "front")),
-        "added-four": (Set("hip_thrust", "side"), Rest(6), Set("donkey_kick", "side"), Rest(6),
-                       Set("reverse_lunge", "front"), Rest(6), Set("step_up", "side")),
-        "lunges-kickback": (Set("forward_lunge", "side"), Rest(6), Set("standing_kickback", "side"), Rest(6),
-                            Set("walking_lunge", "front")),
-    }
-
-
 def truth_of(parts, catalog) -> list[tuple[str, dict]]:
     """[(exercise or OUTSIDE, reps per side)] in the order they first appear."""
     from synthetic_routine import make_routine
@@ -98,14 +73,14 @@ def run_synthetic(rows: list) -> None:
     from dataclasses import replace
 
     import numpy as np
-    from synthetic_routine import make_routine
+    from synthetic_routine import ROUTINES, make_routine
 
     from formcheck.activity.timeline import activity_timeline
     from formcheck.clean import clean_track
     from formcheck.exercises.catalog import EXERCISES
     from formcheck.routine.analysis import analyze_routine
 
-    for name, parts in synthetic_routines().items():
+    for name, parts in ROUTINES.items():
         truth = truth_of(parts, EXERCISES)
         track, _ = make_routine(parts)
         for recording in ("clean", "noisy"):

@@ -180,3 +180,29 @@ def with_plan(exercise: str, reps: int | None = None, **kwargs) -> RepPlan:
         keep = [r for s in sides for r in [r for r in plan.reps if r.side == s][:per]]
         plan = replace(plan, reps=tuple(keep))
     return replace(plan, **kwargs) if kwargs else plan
+
+
+def _band_walk() -> RepPlan:
+    return RepPlan.switch(5, move_s=1.2, hold_s=0.2, pause_s=0.3)  # five steps each way, as people do
+
+
+#: Routines with known answers, shared by tests/test_routine.py and bench/routine_accuracy.py.
+ROUTINES = {
+    "self-four": (Set("single_leg_bridge", "side"), Rest(6), Set("clamshell", "foot_end"), Rest(6),
+                  Set("lateral_band_walk", "front", _band_walk()), Rest(6), Set("monster_walk", "front")),
+    "self-four-reversed": (Set("monster_walk", "front"), Rest(8), Set("lateral_band_walk", "front", _band_walk()),
+                           Rest(8), Set("clamshell", "foot_end"), Rest(8), Set("single_leg_bridge", "side")),
+    "floor-three": (Set("glute_bridge", "side"), Rest(6), Set("fire_hydrant", "foot_end"), Rest(6),
+                    Set("side_lying_hip_abduction", "front")),
+    "standing-three": (Set("squat", "front"), Rest(6), Set("standing_hip_abduction", "front"), Rest(6),
+                       Set("single_leg_squat", "front")),
+    "two-sets": (Set("clamshell", "foot_end"), Rest(15), Set("clamshell", "foot_end", seed=1)),
+    "walked-off": (Set("squat", "side"), Walk(6), Set("single_leg_squat", "front")),
+    "outside-catalog": (Set("squat", "side"), Rest(6), Set("jump_squat", "side"), Rest(6),
+                        Set("single_leg_squat", "front")),
+    "added-four": (Set("hip_thrust", "side"), Rest(6), Set("donkey_kick", "side"), Rest(6),
+                   Set("reverse_lunge", "front"), Rest(6), Set("step_up", "side")),
+    "kickback-between-lunges": (Set("forward_lunge", "side"), Rest(6), Set("standing_kickback", "side"), Rest(6),
+                                Set("walking_lunge", "front")),
+}
+
