@@ -21,7 +21,7 @@ from formcheck.render.exercise_adapter import NOTES, clip_capture, exercise_repo
 from formcheck.render.exercise_series import analysis_track
 from formcheck.render.model import ReportModel, Routine, RoutineRow, Series
 from formcheck.routine.analysis import Routine as RoutineAnalysis
-from formcheck.routine.analysis import RoutineExercise
+from formcheck.routine.analysis import RoutineExercise, reps_per_side
 from formcheck.track import PoseTrack
 
 KIND = {"other_exercise": "other", "unsure": "unsure"}
@@ -83,9 +83,7 @@ def _rep_groups(ex: RoutineExercise) -> list[str]:
 
 def _set_line(st) -> str:
     reps = st.analysis.reps
-    sides: dict[str, int] = {}
-    for r in reps:
-        sides[r.side] = sides.get(r.side, 0) + 1
+    sides = reps_per_side(reps)
     partial = len(st.analysis.partial_reps)
     sided = f" ({per_side_words(sides)})" if sides and set(sides) != {"both"} else ""
     return (f"set {st.number}: {len(reps)} rep{'s' if len(reps) != 1 else ''}{sided}"

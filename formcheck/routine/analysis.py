@@ -68,6 +68,11 @@ MOVING_TITLE = "Changing position"
 MOVING_MAX_S = 5.0
 
 
+def reps_per_side(reps) -> dict[str, int]:
+    """Reps by side ("left", "right", "both"), in the order the sides first come."""
+    return dict(Counter(r.side for r in reps))
+
+
 @dataclass(frozen=True, eq=False)
 class ExerciseSet:
     """One set: `number` (of its exercise, from 1), `segment` (index in the timeline), the frames
@@ -104,7 +109,7 @@ class RoutineExercise:
 
     def reps_per_side(self) -> dict[str, int]:
         """Counted reps by side ("left", "right", "both"), sides without reps left out."""
-        return dict(Counter(r.side for r in self.analysis.reps))
+        return reps_per_side(self.analysis.reps)
 
     @property
     def work_s(self) -> float:

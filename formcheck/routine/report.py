@@ -17,7 +17,7 @@ from formcheck.exercises.catalog import FAULT_LABELS
 from formcheck.exercises.feedback import exercise_cues, summarize
 from formcheck.exercises.report import rep_dict
 from formcheck.metrics.jsonable import jsonable
-from formcheck.routine.analysis import Routine, RoutineExercise
+from formcheck.routine.analysis import Routine, RoutineExercise, reps_per_side
 
 
 def _card(ex: RoutineExercise) -> dict:
@@ -30,7 +30,7 @@ def _card(ex: RoutineExercise) -> dict:
         "sets": [{"number": s.number, "segment": s.segment, "start_s": s.start_s, "end_s": s.end_s,
                   "segment_frames": list(s.segment_frames), "frames": list(s.frames), "view": s.analysis.view.view,
                   "view_confidence": s.analysis.view.confidence, "reps": len(s.analysis.reps),
-                  "reps_per_side": _per_side(s.analysis.reps), "partial_reps": len(s.analysis.partial_reps)}
+                  "reps_per_side": reps_per_side(s.analysis.reps), "partial_reps": len(s.analysis.partial_reps)}
                  for s in ex.sets],
         "reps_count": len(a.reps), "reps_per_side": ex.reps_per_side(), "work_s": ex.work_s,
         "main_fault": ({"fault": found[0], "label": FAULT_LABELS.get(found[0], found[0]), "reps": found[1],
@@ -41,13 +41,6 @@ def _card(ex: RoutineExercise) -> dict:
         "not_checkable": [{"fault": n.fault, "views": list(n.views)} for n in a.not_checkable],
         "cues": [c.to_dict() for c in exercise_cues(a)], "generic": a.generic or None, "notes": list(a.notes),
     }
-
-
-def _per_side(reps) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for r in reps:
-        out[r.side] = out.get(r.side, 0) + 1
-    return out
 
 
 def routine_json(routine: Routine) -> dict:
