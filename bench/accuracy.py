@@ -90,7 +90,8 @@ def synthetic_cases() -> list[Case]:
     catalog = [("clamshell", "foot_end"), ("lateral_band_walk", "front"), ("monster_walk", "front"),
                ("single_leg_bridge", "side"), ("glute_bridge", "side"), ("squat", "front"),
                ("standing_hip_abduction", "front"), ("fire_hydrant", "foot_end"), ("donkey_kick", "side"),
-               ("hip_thrust", "side"), ("forward_lunge", "side"), ("walking_lunge", "side")]
+               ("hip_thrust", "side"), ("forward_lunge", "side"), ("walking_lunge", "side"),
+               ("lateral_lunge", "front")]
     others = [("jump_squat", "front")]
     for exercise, view in catalog + others:
         try:

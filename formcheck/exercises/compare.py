@@ -37,6 +37,7 @@ import numpy as np
 
 from formcheck.exercises.analysis import ExerciseAnalysis
 from formcheck.exercises.catalog import EXERCISES, VIEWS
+from formcheck.exercises.checks import PERSPECTIVE_SUFFIX
 from formcheck.exercises.signals import LEGS
 from formcheck.metrics.comparison import Comparison, MetricDifference
 from formcheck.metrics.model import bootstrap_difference_ci
@@ -129,6 +130,8 @@ def set_values(analysis: ExerciseAnalysis) -> dict[str, tuple[str, str, np.ndarr
     for rep in analysis.reps:
         add("rep_range", None, rep.side, rep.range_unit, rep.range)
         for label, value in rep.values.items():
+            if label.endswith(PERSPECTIVE_SUFFIX):
+                continue  # the camera's, not the athlete's: two sets differ in it with no change of form
             base, leg = split_label(label)
             add(base, leg, rep.side, "deg" if base.endswith("_deg") else UNITS.get(base, ""), value)
         add("rep_duration_s", None, rep.side, "s", rep.duration_s)

@@ -23,7 +23,7 @@ ASYMMETRY_NOTE = 0.15  # [H] left/right range differing by more than 15% of thei
 
 @dataclass(frozen=True)
 class ExerciseCue:
-    """kind: 'fault', 'not_checkable', 'view', 'asymmetry' or 'not_recognised'; reps: rep
+    """kind: 'fault', 'unsure', 'not_checkable', 'view', 'asymmetry' or 'not_recognised'; reps: rep
     numbers; frames: [start, end] video frames per rep; evidence: E/H/W or ''."""
 
     id: str
@@ -94,6 +94,25 @@ def _rep_list(reps: list[RepResult]) -> str:
     return " and ".join(parts)
 
 
+def _unsure_cues(analysis: ExerciseAnalysis) -> list[ExerciseCue]:
+    """One cue per fault that perspective left undecided on some reps (checks.check_rep)."""
+    cues = []
+    for fault in analysis.spec.faults:
+        reps = [r for r in analysis.reps if fault.name in {f.fault for f in r.unsure}]
+        if not reps:
+            continue
+        frames = tuple((r.start_frame, r.end_frame) for r in reps)
+        cues.append(ExerciseCue(
+            f"{fault.name}_unsure", "unsure",
+            f"{FAULT_LABELS[fault.name]}: not decided on {_rep_list(reps)} (frames "
+            f"{', '.join(f'{a}–{b}' for a, b in frames)}). The knee was off the middle of the picture and nearer "
+            "to or further from the camera than the hip and foot, so perspective can move it by as much as the "
+            "limit.",
+            "", "One option: film with the working knee near the middle of the picture, or from further away "
+                "with the zoom.", tuple(r.number for r in reps), frames))
+    return cues
+
+
 def exercise_cues(analysis: ExerciseAnalysis) -> list[ExerciseCue]:
     """Cues in the order a user reads them: faults (most reps first), view notes, asymmetry."""
     if analysis.spec is None:
@@ -116,6 +135,7 @@ def exercise_cues(analysis: ExerciseAnalysis) -> list[ExerciseCue]:
         cues.append(ExerciseCue(fault.name, "fault", message, fault.evidence, fault.what_to_do,
                                 tuple(r.number for r in reps), frames))
     cues.sort(key=lambda c: -len(c.reps))
+    cues.extend(_unsure_cues(analysis))
     for nc in analysis.not_checkable:
         where = " or ".join(VIEW_WORDS[v] for v in nc.views)
         cues.append(ExerciseCue(f"{nc.fault}_not_checkable", "not_checkable",

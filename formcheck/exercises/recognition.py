@@ -21,7 +21,8 @@ import numpy as np
 
 from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
 from formcheck.exercises.signals import lower_ankle_side, rep_signal
-from formcheck.exercises.stance import (BOTH_KNEES_DEG, RISE_LEGS, SPLIT_LEGS, body_rise_legs, both_knees_bent_deg,
+from formcheck.exercises.stance import (BOTH_KNEES_DEG, KNEE_SPLIT_DEG, RISE_LEGS, SPLIT_LEGS, body_rise_legs,
+                                        both_knees_bent_deg, knee_split_deg, lateral_lunge_fit, lateral_split,
                                         lunge_fit, split_stance, step_forward_share, travel_legs)
 from formcheck.exercises.steps import alternations, foot_moves, sideways_share
 from formcheck.kinematics.body import (GRAVITY_UP, TOWARD_CAMERA, body_axes, joint_angle_3d_deg,
@@ -160,6 +161,8 @@ class Features:
     travel: float = float("nan")  # ... how far the athlete moved, leg lengths
     step_forward: float = float("nan")  # ... share of lunge bottoms where the front foot stepped
     rise: float = float("nan")  # ... how far the hips rise above standing on the floor, leg lengths
+    lateral: float = float("nan")  # ... the feet's largest gap across the body, leg lengths
+    knee_split: float = float("nan")  # ... how much more one knee bends than the other, deg
 
 
 def clip_features(track: PoseTrack, view: str) -> Features:
@@ -186,7 +189,8 @@ def clip_features(track: PoseTrack, view: str) -> Features:
                     sideways_share(episodes), ranges, max(knee_ranges), ankle_hip_motion(xy),
                     movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, fps),
                     shoulders_over_foot_m(world), jump_share(xy), split_stance(world), both_knees_bent_deg(world),
-                    travel_legs(xy, fps), step_forward_share(xy, world, view), body_rise_legs(xy))
+                    travel_legs(xy, fps), step_forward_share(xy, world, view), body_rise_legs(xy),
+                    lateral_split(world), knee_split_deg(world))
 
 
 def legs_unison(xy: np.ndarray, fps: float = 30.0) -> float:
@@ -335,6 +339,12 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
         # The hips rise above standing on the floor, one knee at a time (both bent deep is a squat, a
         # lunge or a jump squat's take-off; both feet up on the step look like a jump to jump_share).
         fit *= _ramp(f.rise, *RISE_LEGS) * (1.0 - _ramp(f.both_knees_deg, *BOTH_KNEES_DEG))
+    if spec.stance == "lateral":
+        fit *= lateral_lunge_fit(f.lateral, f.knee_split, f.both_knees_deg, f.rise, f.lateral_share, f.sideways_share)
+    elif spec.travels or (spec.posture == "standing" and spec.knees == "straight"):
+        # Band walks keep both knees soft and a leg raise both straight: one knee bent deep while the
+        # other stays straight is a lateral lunge.
+        fit *= 1.0 - _ramp(f.knee_split, *KNEE_SPLIT_DEG)
     if spec.travels and np.isfinite(f.unison):
         fit *= 1.0 - _ramp(f.unison, *WALK_UNISON_MAX)
     if spec.travels:

@@ -32,6 +32,7 @@ def rep_dict(r: RepResult) -> dict:
         "hold_s": r.hold_s, "range": r.range, "range_unit": r.range_unit,
         "top_frames": list(r.top_frames), "values": r.values,
         "faults": [{"fault": f.fault, "value": f.value, "limit": f.limit, "leg": f.leg} for f in r.faults],
+        "unsure": [{"fault": f.fault, "value": f.value, "limit": f.limit, "leg": f.leg} for f in r.unsure],
         "score": r.score,
     }
 

@@ -114,11 +114,19 @@ def knee_bend(xy: np.ndarray, view: str, world: np.ndarray | None = None) -> dic
     and its hips travel when walking, which no image height follows cleanly; the stepping leg's knee
     folds on its way and the other stays straight, so the less bent one moves only with the lunge
     itself. NaN without world landmarks."""
+    bend = knee_flexion_3d(xy, view, world)
+    return {"both": np.fmin(bend["left"], bend["right"])}
+
+
+def knee_flexion_3d(xy: np.ndarray, view: str, world: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per leg: the knee's 3-D flexion from world landmarks (T, 33, 3), deg: a lateral lunge bends one
+    knee to about 90° while the other stays straight, and the bending thigh runs out to the side,
+    toward or away from the camera in some view, where no image angle follows it. NaN without
+    world landmarks."""
     if world is None:
-        return {"both": np.full(xy.shape[0], np.nan)}
-    bend = [180.0 - joint_angle_3d_deg(world[:, L[f"{s.upper()}_HIP"]], world[:, L[f"{s.upper()}_KNEE"]],
-                                       world[:, L[f"{s.upper()}_ANKLE"]]) for s in LEGS]
-    return {"both": np.fmin(bend[0], bend[1])}
+        return {s: np.full(xy.shape[0], np.nan) for s in LEGS}
+    return {s: 180.0 - joint_angle_3d_deg(world[:, L[f"{s.upper()}_HIP"]], world[:, L[f"{s.upper()}_KNEE"]],
+                                          world[:, L[f"{s.upper()}_ANKLE"]]) for s in LEGS}
 
 
 def body_rise(xy: np.ndarray, view: str) -> dict[str, np.ndarray]:
@@ -140,10 +148,11 @@ REP_SIGNALS = {
     "thigh_abduction": thigh_abduction,
     "knee_rise": knee_rise,
     "knee_bend": knee_bend,
+    "knee_flexion_3d": knee_flexion_3d,
     "body_rise": body_rise,
     "steps": stance_width,
 }
-WORLD_SIGNALS = ("knee_bend",)  # read world landmarks
+WORLD_SIGNALS = ("knee_bend", "knee_flexion_3d")  # read world landmarks
 
 
 def rep_signal(name: str, xy: np.ndarray, view: str, world: np.ndarray | None = None) -> dict[str, np.ndarray]:

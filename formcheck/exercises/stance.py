@@ -2,7 +2,9 @@
 
 A lunge splits the feet along the body's forward axis and bends both knees
 deep; a forward lunge steps the front foot out, a reverse lunge the rear
-foot back, a walking lunge travels; a step-up lifts the body onto a step.
+foot back, a walking lunge travels; a step-up lifts the body onto a step; a
+lateral lunge spreads the feet across the body and bends one knee deep while
+the other leg stays straight.
 World landmarks (metres, hip-centred, camera axes; kinematics.body) give the
 body's axes and 3-D knee angles (sanity-level use, as the rest of the
 recognition); image landmarks (pixels, a still camera) say which foot moved
@@ -58,12 +60,38 @@ def split_stance(world: np.ndarray) -> float:
     return float(np.percentile(s, 90)) if s.size > 5 else float("nan")
 
 
+def _knee_flexions(world: np.ndarray) -> np.ndarray:
+    """(T, 2) left and right knees' 3-D flexion, deg."""
+    return np.stack([180.0 - joint_angle_3d_deg(world[:, L[f"{s}_HIP"]], world[:, L[f"{s}_KNEE"]],
+                                                world[:, L[f"{s}_ANKLE"]]) for s in LEGS], axis=1)
+
+
+def lateral_split(world: np.ndarray) -> float:
+    """How far apart the feet are across the body at most (90th percentile of the ankle gap along
+    the body's left-right axis), leg lengths (world): a lateral lunge ~0.9-1.1; squats, gait and
+    band walks 0.3-0.7 as MediaPipe reads them (the corpus), a leg raised sideways 0.8-1.0."""
+    axes = body_axes(world)
+    gap = np.abs(np.sum((world[:, L.LEFT_ANKLE] - world[:, L.RIGHT_ANKLE]) * axes.left, axis=-1)) / _world_leg_m(world)
+    gap = gap[np.isfinite(gap)]
+    return float(np.percentile(gap, 90)) if gap.size > 5 else float("nan")
+
+
+def knee_split_deg(world: np.ndarray) -> float:
+    """How much more one knee bends than the other (3-D flexion, 95th percentile over frames of the
+    difference), deg: a lateral lunge ~70-85 (one knee at 90°, the other straight); squats, leg
+    raises and lunges done in place 13-43 (the corpus: both knees together, or both straight);
+    gait 52-106 (the swing knee), which moves forward and back, not across."""
+    knees = _knee_flexions(world)
+    gap = np.abs(knees[:, 0] - knees[:, 1])
+    gap = gap[np.isfinite(gap)]
+    return float(np.percentile(gap, 95)) if gap.size > 5 else float("nan")
+
+
 def both_knees_bent_deg(world: np.ndarray) -> float:
     """The less bent knee's 3-D flexion, 95th percentile over frames (the bottoms of a set, which
     take a small share of its time), deg: ~85-90 in a lunge or squat (both knees bend together),
     under ~58 in gait (a sprint start on the corpus 57.9), a single-leg squat or a step-up."""
-    knees = np.stack([180.0 - joint_angle_3d_deg(world[:, L[f"{s}_HIP"]], world[:, L[f"{s}_KNEE"]],
-                                                 world[:, L[f"{s}_ANKLE"]]) for s in LEGS], axis=1)
+    knees = _knee_flexions(world)
     less = np.min(knees, axis=1)
     less = less[np.isfinite(less)]
     return float(np.percentile(less, 95)) if less.size > 5 else float("nan")
@@ -170,6 +198,13 @@ RISE_LEGS = (0.25, 0.32)
 TRAVEL_LEGS = (0.5, 1.0)
 
 
+#: [H] lateral_split of a lateral lunge (synthetic ~1.0); squats and gait read 0.3-0.7.
+LATERAL_SPLIT_LEGS = (0.6, 0.8)
+#: [H] knee_split_deg: one knee bent deep, the other straight (a lateral lunge, synthetic ~80);
+#: everything but gait in the corpus reads 13-43 (a leg raise 42.5 at most).
+KNEE_SPLIT_DEG = (50.0, 65.0)
+
+
 def ramp(x: float, lo: float, hi: float) -> float:
     """0 below lo, 1 above hi, linear between; 0 for NaN."""
     if not np.isfinite(x):
@@ -187,3 +222,21 @@ def lunge_fit(stance: str, split: float, both_knees_deg: float, step_forward: fl
     fit *= 1.0 - ahead if stance == "lunge_back" else ahead
     moved = ramp(travel, *TRAVEL_LEGS) if np.isfinite(travel) else 0.5
     return fit * (moved if stance == "lunge_walking" else 1.0 - moved)
+
+
+#: [H] kinematics.body.movement_lateral_share: a lateral lunge's knees and ankles 0.3-0.4 (the bending
+#: knee also goes forward as the hips sit back), gait 0.03-0.15 (the corpus), whose swing knee bends
+#: deep while the other leg is straight, as in a lateral lunge.
+ACROSS_SHARE = (0.15, 0.25)
+#: [H] exercises.steps.sideways_share of the feet's steps: sideways ~1, gait ~0.
+SIDEWAYS_STEPS = (0.35, 0.65)
+
+
+def lateral_lunge_fit(lateral: float, knee_split: float, both_knees_deg: float, rise: float,
+                      lateral_share: float, sideways_steps: float) -> float:
+    """[0, 1]: the feet wide across the body with one knee bent deep and the other straight, the legs
+    moving across the body (or the feet stepping sideways), the hips going down, not up (a step-up's
+    working knee is bent while the other leg hangs straight)."""
+    fit = ramp(lateral, *LATERAL_SPLIT_LEGS) * ramp(knee_split, *KNEE_SPLIT_DEG)
+    fit *= max(ramp(lateral_share, *ACROSS_SHARE), ramp(sideways_steps, *SIDEWAYS_STEPS))
+    return fit * (1.0 - ramp(both_knees_deg, *BOTH_KNEES_DEG)) * (1.0 - ramp(rise, *RISE_LEGS))

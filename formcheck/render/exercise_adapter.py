@@ -23,6 +23,7 @@ from formcheck.exercises.feedback import exercise_cues, summarize
 from formcheck.render.exercise_series import (
     LEG,
     analysis_track,
+    athlete_value_keys,
     exercise_arcs,
     exercise_per_rep,
     exercise_series,
@@ -87,7 +88,7 @@ def exercise_metrics(exercise, summary: dict) -> tuple[MetricRow, ...]:
                           right=side_value("right", "score_mean"),
                           describe=f"mean {score}" if score is not None else ""))
     quantity_evidence = {f.quantity: f.evidence for f in exercise.spec.faults}
-    for key in sorted({k for r in reps for k in r.values}):
+    for key in athlete_value_keys(reps):
         med, iqr, n = _median([r.values.get(key) for r in reps])
         evidence = next((e for q, e in quantity_evidence.items() if key.startswith(q)), "")
         label, unit, _ = value_label(key)

@@ -29,7 +29,7 @@ import numpy as np
 
 from formcheck.exercises.analysis import find_windows, rep_signal_for_plot, rest_frames
 from formcheck.exercises.catalog import FAULT_LABELS
-from formcheck.exercises.checks import INWARD_ONLY, MAX_PLAUSIBLE_CHANGE_DEG, baseline, quantities
+from formcheck.exercises.checks import INWARD_ONLY, MAX_PLAUSIBLE_CHANGE_DEG, PERSPECTIVE_SUFFIX, baseline, quantities
 from formcheck.exercises.signals import LEGS, hip_extension, knee_flexion, knee_fppa, pelvis_line_deg, trunk_line_deg
 from formcheck.kinematics.angles import pelvic_obliquity_deg
 from formcheck.kinematics.body import relabel_frontal_sides, wrap_deg
@@ -277,6 +277,12 @@ def _fault_limits(exercise, key: str) -> tuple[float, ...]:
     return ()
 
 
+def athlete_value_keys(reps) -> list[str]:
+    """The reps' measured quantities, sorted; the bounds on them (how far perspective could move a
+    knee) stay in the JSON and CSV, not among the metrics and charts."""
+    return sorted({k for r in reps for k in r.values if not k.endswith(PERSPECTIVE_SUFFIX)})
+
+
 def exercise_per_rep(exercise) -> tuple[PerInterval, ...]:
     """One chart per checked value (reps with that fault ringed, the check's limit drawn),
     then the rep's range and score."""
@@ -285,7 +291,7 @@ def exercise_per_rep(exercise) -> tuple[PerInterval, ...]:
         return ()
     spec = exercise.spec
     out = []
-    for key in sorted({k for r in reps for k in r.values}):
+    for key in athlete_value_keys(reps):
         rows = [(k, r) for k, r in enumerate(reps) if r.values.get(key) is not None
                 and math.isfinite(r.values[key])]
         if not rows:
