@@ -42,7 +42,9 @@ The model (metres, seconds; poses in tests/synthetic_athlete_poses.py)
   while the trailing foot pushes onto its toes and swings up beside the working one (its variant
   step_up_knee_drive: the trailing thigh level and the shank vertical at the top, the peak); down
   retraces it; a partial rep rises part of the way with the trailing toes down; one side per set.
-  Faults: pelvic_drop lowers the trailing side's hip, forward_lean as the lunges.
+  Faults: pelvic_drop lowers the trailing side's hip, forward_lean as the lunges, knee_cave swivels the
+  working knee from the moment its foot lands on the box (held through the push) and is solved and read
+  at the push (`_READ_Q`, `RepTruth.push_s`): at the top the leg is straight and shows no cave.
   lateral_lunge (in place, `RepPlan.alternating`; `side` = the bending leg; front and rear views): from
   feet at hip width that foot slides 0.7 m out, then its knee bends 5 -> 90 deg with the hips back 20 cm
   and the trunk 25 deg forward, the other leg straight; back the same way. knee_cave swivels the bending
@@ -133,6 +135,7 @@ from synthetic_athlete_poses import (
     LUNGE_KNEE_DEG,
     OTHER,
     SIDES,
+    STEP_PLACE,
     Body,
     Drive,
     ExerciseModel,
@@ -202,7 +205,7 @@ APPLICABLE_FAULTS: dict[str, tuple[str, ...]] = {
     "forward_lunge": LUNGE_FAULTS,
     "reverse_lunge": LUNGE_FAULTS,
     "walking_lunge": LUNGE_FAULTS,
-    "step_up": ("pelvic_drop", "forward_lean"),
+    "step_up": ("knee_cave", "pelvic_drop", "forward_lean"),
     "lateral_lunge": ("knee_cave", "pelvic_drop", "trunk_sway"),
 }
 # Degrees of change at the peak; for the two bridge faults the signed peak hip angle itself.
@@ -236,7 +239,10 @@ _FAULT_QUANTITY = {"knee_cave": "fppa", "pelvic_drop": "obliquity", "trunk_sway"
 # Quantities defined for some exercises of a posture only (the truth leaves them NaN elsewhere), and
 # views narrowed for some exercises (a lunge's front knee is checked from the front only).
 _QUANTITY_ONLY = {"trunk_forward": LUNGES + STEP_UPS, "knee_peak": LUNGES}
-_QUANTITY_VIEWS_FOR = {("fppa", ex): ("front",) for ex in LUNGES + ("lateral_lunge",)}
+_QUANTITY_VIEWS_FOR = {("fppa", ex): ("front",) for ex in LUNGES + STEP_UPS + ("lateral_lunge",)}
+# Where a quantity is read when not at the rep's peak, as the rep's phase q on the way up: a step-up's
+# knee at the push, the working foot just landed on the box, its knee bent deepest while it bears weight.
+_READ_Q = {("fppa", ex): STEP_PLACE for ex in STEP_UPS}
 
 
 def quantity_views(exercise: str) -> dict[str, tuple[str, ...]]:
@@ -391,7 +397,7 @@ def default_plan(exercise: str) -> RepPlan:
 # -- camera and recording -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CameraSpec:
-    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, 5 m for lunges (lateral too)
+    """Level, upright camera; None = per-exercise default (distance 3 m, 4 m for the walks, 5 m for lunges (lateral too) and step-ups
     in place, walking lunges as the module docstring; height 1.0 m standing, 0.3 supine, 0.35 side-lying, 0.5 on hands
     and knees, 0.45 on the bench; portrait standing except the lateral band walk and the walking
     lunges' side view, landscape otherwise). near_side: the athlete's side towards the
@@ -490,6 +496,7 @@ class RepTruth:
     amplitude: float = 1.0
     values: FaultValues = FaultValues()
     image_values: FaultValues = FaultValues()
+    push_s: float = math.nan   # step-ups: when the knee's quantities are read (`_READ_Q`), else NaN
 
 
 @dataclass(frozen=True, eq=False)
@@ -864,8 +871,10 @@ def _solve_params(clip: _Clip) -> tuple[_RepParams, ...]:
             rest = model.build(rep.side, Drive.make(1, q=0.0, origin=start_seg.origin), clip.body)
             f0 = float(clip.ortho_quantities(rest, rep.side, cave_view)[f"{q}_{knee}"][0])
 
+            read_q = _READ_Q.get((q, model.name), 1.0)   # the envelope scales the swivel there
+
             def fppa(g):
-                pts = peak_pts(g.shape[0], cave=g)
+                pts = peak_pts(g.shape[0], q=np.full(g.shape[0], read_q), cave=read_q * g)
                 return clip.ortho_quantities(pts, rep.side, cave_view)[f"{q}_{knee}"] - f0
 
             par = replace(par, cave=_solve_increasing(fppa, size["knee_cave"], 0.0, math.radians(85), "knee_cave"))
@@ -992,7 +1001,7 @@ def make_exercise_clip(exercise: str, view: str, plan: RepPlan | None = None, ca
     segs, refs = _schedule(plan, model)
     # Lunges in place from 5 m: a step brings a foot 0.7 m nearer, and a near camera would see the bent
     # front knee obliquely enough to read a 15 deg inward knee as 10 deg.
-    wide = model.name in LUNGES + ("lateral_lunge",)   # a split or spread stance needs the room to fit
+    wide = model.name in LUNGES + STEP_UPS + ("lateral_lunge",)   # split, raised or spread: needs the room
     distance, shift = (4.0 if model.travel is not None else 5.0 if wide else 3.0), np.zeros(3)
     if walks_far:   # frame the whole walk: stand off, centre on it
         u = _view_axis(view, near)
@@ -1044,20 +1053,27 @@ def _truth(clip: _Clip, body_px: float, athlete_px: float, fps: float) -> Exerci
     for k, rep in enumerate(clip.plan.reps):
         start_s, peak_s, end_s = clip.rep_times(k)
         ref_s = clip.rep_seg(clip.refs[k]).t0
-        both = clip.body_points(np.array([ref_s, peak_s]))
+        # a quantity read on the way up (`_READ_Q`): when the rise's half-cosine reaches that phase
+        read_s = {q: start_s + rep.move_s / 2 * math.acos(1 - 2 * _READ_Q[(q, clip.model.name)]) / math.pi
+                  if (q, clip.model.name) in _READ_Q else peak_s for q in qviews}
         ortho = {}
         for q, views in qviews.items():
-            m = clip.ortho_quantities(both, rep.side, views[0])
+            m = clip.ortho_quantities(clip.body_points(np.array([ref_s, read_s[q]])), rep.side, views[0])
             keys = [f"{q}_{s}" for s in SIDES] if q in _PER_LEG else [q]
             ortho.update({key: m[key] for key in keys})
         values = _values({k2: v[:1] for k2, v in ortho.items()}, {k2: v[1:] for k2, v in ortho.items()}, qviews)
         seen = [q for q, views in qviews.items() if clip.view in views]
         image_values = FaultValues()
         if seen:
-            m = clip.image_quantities(np.array([ref_s, peak_s]), rep.side, ref_s)
+            m = {}
+            for t_read in sorted({read_s[q] for q in seen}):
+                now = clip.image_quantities(np.array([ref_s, t_read]), rep.side, ref_s)
+                m.update({key: v for key, v in now.items()
+                          if any(read_s[q] == t_read and (key == q or key.startswith(f"{q}_")) for q in seen)})
             image_values = _values({k2: v[:1] for k2, v in m.items()}, {k2: v[1:] for k2, v in m.items()}, seen)
+        push_s = next((read_s[q] for q in qviews if read_s[q] != peak_s), math.nan)
         reps.append(RepTruth(rep.side, start_s, peak_s, end_s, rep.hold_s, rep.partial, rep.faults,
-                             rep.amplitude, values, image_values))
+                             rep.amplitude, values, image_values, push_s))
     switches = tuple((s.t0, s.t1) for s in clip.segs if s.kind == "switch")
     sizes = {f: clip.plan.fault_size(f) for f in APPLICABLE_FAULTS.get(catalog_name(clip.model.name), ())}
     return ExerciseTruth(clip.model.name, clip.view, posture, fps, clip.frame_size, tuple(reps), switches,

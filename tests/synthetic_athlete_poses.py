@@ -918,7 +918,11 @@ def _step_up(side: str, d: Drive, body: Body, knee_drive: bool) -> np.ndarray:
     hips, hm = _pelvis(hip_mid, rot(X, d.drop * SIGN[trail]), side, body)
     pts = _nan_points(n)
     toe, sole = _foot_axes(np.zeros(n))
-    _planted_leg(pts, side, hips[side], at(work, side), d.cave, body, toe=toe, sole=sole)
+    # knee_cave: full once the foot is on the step and held through the push (the envelope would still be
+    # growing there); d.cave carries the envelope, so the rep's own size is d.cave / e.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cave = np.where(u > 1e-9, d.cave / np.maximum(u, 1e-9), 0.0) * np.clip(u / STEP_PLACE, 0.0, 1.0)
+    _planted_leg(pts, side, hips[side], at(work, side), cave, body, toe=toe, sole=sole)
     toe, sole = _foot_axes(trail_pitch)
     _planted_leg(pts, trail, hips[trail], at(trail_ankle, trail), np.zeros(n), body, toe=toe, sole=sole)
     _stand_upper(pts, hips, hm, np.radians(6.0) + d.lean, np.zeros(n), body)

@@ -29,7 +29,9 @@ from formcheck.exercises.reps import RepWindow, segment_reps, side_runs, smooth
 from formcheck.exercises.signals import (
     LEGS,
     higher_hip_side,
+    knee_flexion_3d,
     knee_fppa,
+    leg_length_px,
     lower_ankle_side,
     pelvis_line_deg,
     rep_signal,
@@ -279,9 +281,53 @@ def rest_frames(spec: ExerciseSpec, track: PoseTrack, windows: list[RepWindow]) 
     return out
 
 
+#: [H] A foot planted: its ankle (low-passed at 3 Hz) moves slower than this, leg lengths per second
+#: (exercises.steps counts a foot moving above 0.12).
+PLANTED_LEGS_PER_S = 0.12
+#: [H] The push is searched from this long before the rep's onset (the hips start to rise just after
+#: the foot lands on the step) and read over at least this long around the knee's deepest bend (the
+#: knee straightens within a second; single frames of a knee angle are noisy).
+PUSH_LEAD_S = 0.5
+PUSH_MIN_S = 0.2
+
+
+def push_window(track: PoseTrack, w: RepWindow) -> tuple[int, int] | None:
+    """A step-up's push off the step: from just before the rep's onset to its top, the frames where
+    the working foot stands still and its knee is bent within 10% (of its range over those frames)
+    of its deepest, the run around the deepest, at least PUSH_MIN_S long. The knee bends further
+    while the foot swings onto the step, but carries no weight then. The knee's bend is its 3-D
+    flexion (world landmarks): from the front it bends toward the camera and its image angle stays
+    near 0. None when the leg is not seen."""
+    if w.side not in LEGS:
+        return None
+    t_all = track.t_s
+    first = int(np.searchsorted(t_all, t_all[w.start] - PUSH_LEAD_S))
+    span = slice(first, w.peak + 1)
+    t = t_all[span]
+    ankle = track.xy_px[span, L[f"{w.side.upper()}_ANKLE"]]
+    if t.size < 3 or not np.isfinite(ankle).all(axis=-1).any():
+        return None
+    pos = np.stack([smooth(t, ankle[:, k]) for k in range(2)], axis=-1)
+    speed = np.linalg.norm(np.gradient(pos, t, axis=0), axis=-1) / leg_length_px(track.xy_px)
+    knee = knee_flexion_3d(track.xy_px[span], "", track.world_m[span])[w.side]
+    knee = np.where(speed < PLANTED_LEGS_PER_S, knee, np.nan)
+    if not np.isfinite(knee).any():
+        return None
+    deepest = int(np.nanargmax(knee))
+    near = np.nan_to_num(knee, nan=-np.inf) >= knee[deepest] - 0.1 * (knee[deepest] - np.nanmin(knee))
+    near |= np.isfinite(knee) & (np.abs(t - t[deepest]) <= PUSH_MIN_S / 2)
+    a = b = deepest
+    while a > 0 and near[a - 1]:
+        a -= 1
+    while b < knee.size - 1 and near[b + 1]:
+        b += 1
+    return first + a, first + b
+
+
 def _rep_result(number: int, w: RepWindow, track: PoseTrack, q, rest: np.ndarray | None, faults: list[FaultSpec],
                 unit: str, good: float, spec: ExerciseSpec, view: str, fppa_shift=None) -> RepResult:
-    checks = check_rep(spec, w, q, rest if rest is not None else np.array([w.start]), faults, fppa_shift)
+    windows = {"push": push_window(track, w)} if any(f.read_at == "push" for f in faults) else {}
+    checks = check_rep(spec, w, q, rest if rest is not None else np.array([w.start]), faults, fppa_shift, windows)
     if spec.signal == "squat_depth" and view == "side":
         # Knee flexion at the bottom is in the image plane only from the side (METRICS.md §4).
         for leg in ((w.side,) if w.side in LEGS else LEGS):

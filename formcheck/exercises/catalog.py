@@ -44,6 +44,8 @@ BACK_ARCH_DEG = 190.0  # [W] 10° past neutral: a lumbar-extension proxy only
 # [H] METRICS.md §4 "stance width ≥ hip width"; MediaPipe's hips are joint centres (~20 cm apart),
 # so the ankles are compared with that distance, with a 20% margin for the 2-D error.
 NARROW_STANCE_HIP_WIDTHS = 0.8
+# Where in a rep a fault is read (FaultSpec.read_at).
+READ_AT = ("top", "push")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ class FaultSpec:
     'below' or 'above' (the rep's peak value against an absolute limit);
     views: where the quantity is in the image plane; evidence: E/H/W;
     message: cue text with {reps}, {frames}, {value}; what_to_do: one
-    option, worded as an option.
+    option, worded as an option; read_at (READ_AT): where in the rep it is
+    read: 'top' (the rep signal's peak window) or 'push' (on the way to the
+    top, the working foot planted and its knee bent deepest: a step-up's
+    push off the step).
     """
 
     name: str
@@ -66,8 +71,11 @@ class FaultSpec:
     evidence: str
     message: str
     what_to_do: str
+    read_at: str = "top"
 
     def __post_init__(self) -> None:
+        if self.read_at not in READ_AT:
+            raise ValueError(f"read_at must be one of {READ_AT}, got {self.read_at!r}")
         if self.kind not in ("change", "below", "above"):
             raise ValueError(f"kind must be change/below/above, got {self.kind!r}")
         if self.evidence not in ("E", "H", "W"):
@@ -243,6 +251,14 @@ LATERAL_LUNGE_TRUNK_DEG = CHANGE_FAULT_DEG + 4.0
 _LATERAL_LUNGE_FAULTS = (_knee_in(("front",)), _pelvis_level(), _trunk_still(LATERAL_LUNGE_TRUNK_DEG))
 # Lateral lunge: the bending knee's 3-D flexion (signals.knee_flexion_3d), deg; a full one ~90° [H].
 LATERAL_LUNGE_RANGES = {"default": ("deg", 30.0, 70.0)}
+# Step-up, from the front: the working knee over its foot (FPPA) read at the push off the step, the
+# foot planted on it and the knee bent deepest (at the top the leg is straight and shows nothing; while
+# the foot swings onto the step the knee bends further but carries no weight).
+_STEP_UP_KNEE = FaultSpec(
+    "knee_cave", "knee_fppa", "change", CHANGE_FAULT_DEG, ("front",), "H",
+    "The working knee moved inward, toward the other leg, by {value} from your start position as you pushed up "
+    "on {reps} (frames {frames}).",
+    "One option: keep the knee over the middle of the foot on the step as you push up.", read_at="push")
 # Step-up: the hips' rise in the image, leg lengths; a 20-30 cm step lifts them 0.25-0.35 [H].
 STEP_UP_RANGES = {"default": ("leg lengths", 0.15, 0.3)}
 # Lunges: the less bent knee's 3-D flexion (signals.knee_bend), deg: a full lunge bends both ~85° [H].
@@ -318,7 +334,8 @@ EXERCISES: dict[str, ExerciseSpec] = {s.name: s for s in (
                  "trunk tall.", legs="one", plane="sagittal", stance="lunge_walking"),
     ExerciseSpec("step_up", "Step-up (with or without knee drive)", "standing", ("side", "front", "rear"), "body_rise",
                  STEP_UP_RANGES, "leading_leg", "bends", False,
-                 (_pelvis_level(what_to_do="One option: keep the pelvis level as you stand up on the step, as if "
+                 (_STEP_UP_KNEE,
+                  _pelvis_level(what_to_do="One option: keep the pelvis level as you stand up on the step, as if "
                                            "carrying a tray on the hips."), _FORWARD_LEAN),
                  "One foot on the step, stand up over it with the pelvis level and the trunk tall, then step "
                  "down under control.", legs="one", plane="sagittal", stance="step_up"),

@@ -2,7 +2,8 @@
 
 A rep's value of a quantity is its median over the rep's top window (the
 frames within 10% of its peak: the hold of a held rep), so one noisy frame
-does not make a fault. 'change' faults compare that with the athlete's own
+does not make a fault; a fault read at the 'push' (FaultSpec.read_at) takes the
+frames the analysis gives for it instead (analysis.push_window). 'change' faults compare that with the athlete's own
 start pose (the median over the rest frames before that side's first rep,
 METRICS.md §4); 'below'/'above' faults compare the peak value with an
 absolute limit. A fault whose view is not the clip's is not checked at all:
@@ -104,10 +105,12 @@ def top_value(values: np.ndarray, rep: RepWindow) -> float:
     return float(np.median(seg)) if seg.size else float("nan")
 
 
-def top_change(values: np.ndarray, rep: RepWindow, start: float) -> float:
-    """Median change from `start` over the rep's top, each frame wrapped to ±180 first: seen
-    from behind the pelvis line sits near ±180°, where a plain median of angles jumps ends."""
-    seg = values[rep.top_start:rep.top_end + 1]
+def window_change(values: np.ndarray, window: tuple[int, int] | None, start: float) -> float:
+    """Median change from `start` over the frames window[0]..window[1], each frame wrapped to ±180
+    first: seen from behind the pelvis line sits near ±180°, where a plain median of angles jumps ends."""
+    if window is None:
+        return float("nan")
+    seg = values[window[0]:window[1] + 1]
     seg = seg[np.isfinite(seg)]
     return float(np.median(wrap_deg(seg - start))) if seg.size and np.isfinite(start) else float("nan")
 
@@ -124,9 +127,12 @@ def baseline(values: np.ndarray, frames: np.ndarray) -> float:
 
 def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndarray]],
               rest_frames: np.ndarray, faults: list[FaultSpec],
-              fppa_shift: dict[str, np.ndarray] | None = None) -> RepChecks:
+              fppa_shift: dict[str, np.ndarray] | None = None,
+              windows: dict[str, tuple[int, int] | None] | None = None) -> RepChecks:
     """Values and faults of one rep; `rest_frames` index the start pose of the rep's side;
-    `fppa_shift`: per leg, how far perspective can move the knee's FPPA (front and rear views)."""
+    `fppa_shift`: per leg, how far perspective can move the knee's FPPA (front and rear views);
+    `windows`: the frames (first, last) to read faults whose read_at is not 'top' on (None: not
+    found, the fault's value is NaN)."""
     values: dict[str, float] = {}
     found: list[FaultFinding] = []
     unsure: list[FaultFinding] = []
@@ -135,8 +141,9 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
             series = q[fault.quantity][leg]
             suffix = "" if leg == "both" else f"_{leg}"
             if fault.kind == "change":
+                window = (rep.top_start, rep.top_end) if fault.read_at == "top" else (windows or {}).get(fault.read_at)
                 start = baseline(series, rest_frames)
-                change = top_change(series, rep, start)
+                change = window_change(series, window, start)
                 if abs(change) > MAX_PLAUSIBLE_CHANGE_DEG:
                     change = float("nan")
                 values[f"{fault.quantity}{suffix}_change_deg"] = round(change, 1)
@@ -145,7 +152,7 @@ def check_rep(spec: ExerciseSpec, rep: RepWindow, q: dict[str, dict[str, np.ndar
                 finding = FaultFinding(fault.name, round(change, 1), fault.limit, leg if suffix else "")
                 shift = 0.0
                 if fault.quantity == "knee_fppa" and fppa_shift is not None and leg in fppa_shift:
-                    shift = top_change(fppa_shift[leg], rep, baseline(fppa_shift[leg], rest_frames))
+                    shift = window_change(fppa_shift[leg], window, baseline(fppa_shift[leg], rest_frames))
                     values[f"knee_fppa{suffix}{PERSPECTIVE_SUFFIX}"] = round(shift, 1)
                     shift = shift if np.isfinite(shift) else 0.0
                 # The change without perspective lies between size - max(shift, 0) and size - min(shift, 0).
