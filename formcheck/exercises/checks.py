@@ -2,9 +2,10 @@
 
 A rep's value of a quantity is its median over the rep's top window (the
 frames within 10% of its peak: the hold of a held rep), so one noisy frame
-does not make a fault; a fault read at the 'push' (FaultSpec.read_at) takes the
-frames the analysis gives for it instead (analysis.push_window). 'change' faults compare that with the athlete's own
-start pose (the median over the rest frames before that side's first rep,
+does not make a fault; a fault read at the 'push' (FaultSpec.read_at) takes
+the frames the analysis gives for it instead (analysis.push_window), and is
+NaN (neither found nor passed) where there are none. 'change' faults compare
+that with the athlete's own start pose (the median over the rest frames before that side's first rep,
 METRICS.md §4); 'below'/'above' faults compare the peak value with an
 absolute limit. A fault whose view is not the clip's is not checked at all:
 the analysis reports it as not checkable, with the view that would show it.
