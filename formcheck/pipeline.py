@@ -6,6 +6,7 @@ every way in runs the same stages in the same order with the same checks.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck import __version__
-from formcheck.cache import PoseCache, cache_key, file_sha256
+from formcheck.cache import PoseCache, cache_key, file_sha256, record_key
 from formcheck.clean import CleanResult, clean_track
 from formcheck.errors import ClipTooShortError, NoPersonError
 from formcheck.paths import cache_dir
@@ -250,10 +251,41 @@ def video_summary(info: VideoInfo) -> dict:
 def analyze_running(clip: str | Path, settings: Settings | None = None, options=None,
                     progress: ProgressFn | None = None, pool: PosePool | None = None):
     """Pose, then the running analysis: returns (PoseAnalysis, RunningAnalysis)."""
+    pose = analyze_pose(clip, settings, progress=progress, pool=pool)
+    return pose, _running_of(pose, options, clip_timeline(pose))
+
+
+def _running_of(pose: PoseAnalysis, options, timeline):
+    """The running analysis of the pose, with the background's motion from the record cache."""
     from formcheck.running.analysis import RunningOptions, analyze_running_track
 
-    pose = analyze_pose(clip, settings, progress=progress, pool=pool)
-    return pose, analyze_running_track(pose, options or RunningOptions(), running_timing(pose, clip_timeline(pose)))
+    options = options or RunningOptions()
+    motion = background_motion(pose) if options.context != "treadmill" else None
+    return analyze_running_track(pose, options, running_timing(pose, timeline), motion)
+
+
+def background_motion(pose: PoseAnalysis, cache: PoseCache | None = None):
+    """The background's motion behind the athlete (`video.motion.background_flow`, every
+    `running.analysis.MOTION_STRIDE`-th frame pair), kept in the record cache by the clip's hash
+    and the athlete's boxes: measuring it decodes the whole clip again, which a re-analysis with
+    other settings (the same athlete) then does not."""
+    from formcheck.running.analysis import MOTION_STRIDE
+    from formcheck.running.context import athlete_boxes
+    from formcheck.video.motion import BackgroundFlow, background_flow
+
+    boxes = athlete_boxes(pose.track, pose.info.frame_count)
+    boxes_sha = hashlib.sha256(np.nan_to_num(np.round(boxes, 1), nan=-1.0).tobytes()).hexdigest()
+    cache = cache or PoseCache(cache_dir())
+    key = record_key(f"motion:{MOTION_STRIDE}:{boxes_sha}", pose.clip_sha256, __version__)
+    record = cache.load_json(key)
+    if record is not None:
+        try:
+            return BackgroundFlow.from_record(record)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("ignoring an unreadable background-motion record: %s", exc)
+    flow = background_flow(pose.info, boxes, stride=MOTION_STRIDE)
+    cache.save_json(key, flow.to_record())
+    return flow
 
 
 def compare_clips(clip_a: str | Path, clip_b: str | Path, settings: Settings | None = None, options=None,
@@ -447,12 +479,9 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
     from formcheck.activity.model import UNSURE
     from formcheck.activity.timeline import mode_of
     from formcheck.exercises.analysis import ExerciseOptions
-    from formcheck.running.analysis import RunningOptions, analyze_running_track
 
     if mode == "run":
-        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions(),
-                                                             running_timing(pose, timeline)), "user",
-                                 "chosen by the user", timeline)
+        return _running_analysis(pose, _running_of(pose, options, timeline), "user", "chosen by the user", timeline)
     if mode == "exercise":
         return _exercise_or_routine(pose, timeline, exercise_options or ExerciseOptions(), "user",
                                     "chosen by the user")
@@ -461,9 +490,7 @@ def analysis_from_timeline(pose: PoseAnalysis, timeline, mode: str = "auto", opt
     chosen = next((mode_of(n) for n, _ in d.candidates if mode_of(n)), "exercise") if unsure else d.mode
     why = d.reason + (f". {d.ask}" if d.ask else "")
     if chosen == "running":
-        return _running_analysis(pose, analyze_running_track(pose, options or RunningOptions(),
-                                                             running_timing(pose, timeline)), "auto", why,
-                                 timeline, unsure)
+        return _running_analysis(pose, _running_of(pose, options, timeline), "auto", why, timeline, unsure)
     return _exercise_or_routine(pose, timeline, exercise_options or ExerciseOptions(), "auto", why, unsure)
 
 

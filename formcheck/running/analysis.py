@@ -31,7 +31,7 @@ from formcheck.metrics.running_rear import hips_in_view_order, rear_view_stances
 from formcheck.metrics.running_side import side_view_strides
 from formcheck.metrics.step_timing import timing_from_all_steps
 from formcheck.running.context import athlete_boxes, running_context, running_direction
-from formcheck.video.motion import background_flow
+from formcheck.video.motion import BackgroundFlow, background_flow
 
 VIEW_CHOICES = ("auto", "side", "rear", "front")
 # [H] Below this athlete height (share of frame height) landmark noise is a large share of
@@ -73,23 +73,29 @@ class RunningAnalysis:
     leg_tracking: LegTracking | None = None  # side view: were both legs tracked alike?
 
 
+#: The background's motion is measured on every 2nd frame pair: enough for a pan's direction and speed.
+MOTION_STRIDE = 2
 #: Metrics in time units: left out of a slow-motion clip until its capture rate is known.
 TIME_METRICS = ("cadence_spm", "contact_time_ms", "flight_time_ms")
 
 
 def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
-                          timing: ClipTiming | None = None) -> RunningAnalysis:
+                          timing: ClipTiming | None = None, motion: BackgroundFlow | None = None) -> RunningAnalysis:
     """The running analysis of a `PoseAnalysis` (pipeline.analyze_pose).
 
     timing: the clip's repeated frames, shot cuts and the timeline's slow-motion reading
-    (`events.timebase.clip_timing`); None: every frame a new picture, one shot."""
+    (`events.timebase.clip_timing`); None: every frame a new picture, one shot.
+    motion: the background's motion behind the athlete, every MOTION_STRIDE-th frame
+    (`pipeline.background_motion` keeps it cached); None: measured here, unless the user
+    said treadmill."""
     track = pose.track
     timing = timing or ClipTiming()
     view = estimate_view(track, options.view)
     # Measured once, for both the context (is the camera following?) and the direction.
-    motion = None
-    if options.context != "treadmill":
-        motion = background_flow(pose.info, athlete_boxes(track, pose.info.frame_count), stride=2)
+    if options.context == "treadmill":
+        motion = None
+    elif motion is None:
+        motion = background_flow(pose.info, athlete_boxes(track, pose.info.frame_count), stride=MOTION_STRIDE)
     context = running_context(pose.info, track, options.context, motion=motion, view=view,
                               measure_background=False)
     direction = running_direction(track, context, motion)

@@ -111,6 +111,27 @@ class BackgroundFlow:
     def __len__(self) -> int:
         return int(self.frame_index.shape[0])
 
+    def to_record(self) -> dict:
+        """A JSON-able record (NaN as null) that `from_record` reads back exactly."""
+        def floats(a: np.ndarray) -> list:
+            return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
+
+        return {"frame_index": [int(v) for v in self.frame_index], "t_s": floats(self.t_s),
+                "dt_s": floats(self.dt_s), "velocity_px_s": floats(self.velocity_px_s),
+                "reliability": floats(self.reliability), "inliers": [int(v) for v in self.inliers],
+                "picture_box_px": [float(v) for v in self.picture_box_px], "stride": int(self.stride),
+                "work_scale": float(self.work_scale), "seconds": float(self.seconds)}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "BackgroundFlow":
+        def floats(values: list) -> np.ndarray:
+            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+        return cls(np.array(record["frame_index"], dtype=np.int64), floats(record["t_s"]), floats(record["dt_s"]),
+                   floats(record["velocity_px_s"]).reshape(-1, 2), floats(record["reliability"]),
+                   np.array(record["inliers"], dtype=np.int64), tuple(record["picture_box_px"]),
+                   int(record["stride"]), float(record["work_scale"]), float(record["seconds"]))
+
     def reliable(self, min_reliability: float = 0.3) -> np.ndarray:
         """(N,) bool: measured with at least `min_reliability`."""
         return (self.reliability >= min_reliability) & np.all(np.isfinite(self.velocity_px_s), axis=1)
