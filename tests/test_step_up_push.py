@@ -48,3 +48,19 @@ def test_step_up_knee_cave_found_at_the_push_from_the_front_only():
         assert found == expect, view
         if view != "front":
             assert "knee_cave" in {n.fault for n in analysis.not_checkable}
+
+
+def test_a_squat_held_low_is_no_step_up():
+    """Most of a slow squat's frames are low, so its hips stand well above their median at the top,
+    as a step-up's do (MediaPipe's heavy model on home_squat_side_timer.mp4: 0.45 leg lengths, which
+    made it a step-up); its feet never leave the floor, and the rise is the lesser of the two."""
+    from formcheck.exercises.recognition import recognize
+    from formcheck.exercises.stance import RISE_LEGS, body_rise_legs
+
+    plan = RepPlan.simple("both", 4, move_s=1.2, hold_s=3.0, pause_s=0.3)
+    track, _ = make_exercise_clip("squat", "side", plan, recording=RecordingSpec(seed=1))
+    assert body_rise_legs(track.xy_px) < RISE_LEGS[0]
+    assert recognize(track, "side")[0].name == "squat"
+    for view in ("side", "front", "rear"):
+        step, _ = make_exercise_clip("step_up", view, recording=RecordingSpec(seed=1))
+        assert body_rise_legs(step.xy_px) > RISE_LEGS[1]

@@ -163,10 +163,13 @@ def step_forward_share(xy: np.ndarray, world: np.ndarray, view: str) -> float:
 
 
 def body_rise_legs(xy: np.ndarray) -> float:
-    """How far the hips rise above where they stand with both feet on the floor (image, leg
-    lengths; 5th percentile of the hip's height against the median over the frames with both
-    ankles at floor level): a step-up ~0.3-0.4 (the step's height), squats, lunges and leg raises
-    ~0, a jump squat 0.2 (callers rule jumps out)."""
+    """How far the body stands higher than on the floor (image, leg lengths): the lesser of the hips'
+    rise above where they stand with both feet on the floor (5th percentile of the hip's height
+    against the median over the frames with both ankles at floor level) and the feet's own rise at
+    the hips' highest (the lower ankle above its floor level, over the frames where the hips are
+    within 5% of the clip's largest hip rise): a step-up ~0.3-0.4 both (the step's height), a jump squat
+    0.2 (callers rule jumps out). A squat's hips read up to 0.45 above their median (most frames are
+    spent low; MediaPipe's heavy model, the corpus), but its feet stay down: ~0."""
     leg = _image_leg_px(xy)
     ankles = xy[:, [L.LEFT_ANKLE, L.RIGHT_ANKLE], 1]
     hip_y = (xy[:, L.LEFT_HIP, 1] + xy[:, L.RIGHT_HIP, 1]) / 2
@@ -178,7 +181,11 @@ def body_rise_legs(xy: np.ndarray) -> float:
     if on_floor.sum() < 3:
         return float("nan")
     stand = float(np.median(hip_y[on_floor]))
-    return float((stand - np.percentile(hip_y[ok], 5)) / leg)
+    top = float(np.percentile(hip_y[ok], 5))
+    hips = (stand - top) / leg
+    highest = ok & (hip_y <= top + 0.05 * max(stand - top, 0.0))
+    feet = float(np.median(np.min(floor[None, :] - ankles[highest], axis=1))) / leg if highest.any() else np.nan
+    return float(min(hips, feet)) if np.isfinite(feet) else hips
 
 
 # -- how the recognition reads them ---------------------------------------------------------------
@@ -191,9 +198,10 @@ SPLIT_LEGS = (0.35, 0.5)
 BOTH_KNEES_DEG = (62.0, 75.0)
 #: [H] step_forward_share: forward and walking lunges 1.0, reverse 0.0.
 STEP_FORWARD = (0.3, 0.7)
-#: [H] body_rise_legs: a 30 cm step-up ~0.35; squats, lunges and leg raises 0.0-0.28 (a real squat
-#: with an unsteady start 0.28), a jump squat 0.2 (its knees both bend deep).
-RISE_LEGS = (0.25, 0.32)
+#: [H] body_rise_legs: a 30 cm step-up 0.28-0.34 (synthetic, from the front the raised foot is also
+#: nearer); the real squats 0.02-0.14 (full and heavy models), lunges and leg raises lower, a jump
+#: squat 0.2 (its knees both bend deep).
+RISE_LEGS = (0.17, 0.26)
 #: [H] travel_legs of a walking lunge: 2-3 over four lunges; lunges in place ~0.0-0.1.
 TRAVEL_LEGS = (0.5, 1.0)
 
