@@ -32,7 +32,7 @@ from formcheck.render.exercise_series import (
 from formcheck.render.model import CueRow, Interval, KeyFrame, Mark, MetricRow, ReportModel
 from formcheck.render.running_adapter import _near_side, fmt
 
-SEVERITY = {"fault": "check", "asymmetry": "note"}
+SEVERITY = {"fault": "check", "unsure": "note", "asymmetry": "note"}
 NOTES = (
     "Numbers come from one camera in two dimensions (MediaPipe pose landmarks): joint angles are "
     "projections on the image, within several degrees of a lab measurement at best.",
