@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.exercises.catalog import EXERCISES, ExerciseSpec
-from formcheck.exercises.signals import lower_ankle_side, rep_signal
+from formcheck.exercises.signals import knee_rise, lower_ankle_side, rep_signal
 from formcheck.exercises.stance import (BOTH_KNEES_DEG, KNEE_SPLIT_DEG, RISE_LEGS, SPLIT_LEGS, body_rise_legs,
                                         both_knees_bent_deg, knee_split_deg, lateral_lunge_fit, lateral_split,
                                         lunge_fit, split_stance, step_forward_share, travel_legs)
@@ -163,6 +163,7 @@ class Features:
     rise: float = float("nan")  # ... how far the hips rise above standing on the floor, leg lengths
     lateral: float = float("nan")  # ... the feet's largest gap across the body, leg lengths
     knee_split: float = float("nan")  # ... how much more one knee bends than the other, deg
+    kick_gap: float = float("nan")  # one knee up while the other stays down, thigh lengths (kick_gap)
 
 
 def clip_features(track: PoseTrack, view: str) -> Features:
@@ -190,7 +191,7 @@ def clip_features(track: PoseTrack, view: str) -> Features:
                     movement_lateral_share(world, lag=step_frames(track.t_s)), legs_unison(xy, fps),
                     shoulders_over_foot_m(world), jump_share(xy), split_stance(world), both_knees_bent_deg(world),
                     travel_legs(xy, fps), step_forward_share(xy, world, view), body_rise_legs(xy),
-                    lateral_split(world), knee_split_deg(world))
+                    lateral_split(world), knee_split_deg(world), kick_gap(xy))
 
 
 def legs_unison(xy: np.ndarray, fps: float = 30.0) -> float:
@@ -211,6 +212,22 @@ def legs_unison(xy: np.ndarray, fps: float = 30.0) -> float:
     b = b - np.column_stack([np.polyval(np.polyfit(k, b[:, j], 1), k) for j in (0, 1)])
     energy = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
     return float(np.sum(a * b) / energy) if energy > 1e-9 else float("nan")
+
+
+def kick_gap(xy: np.ndarray) -> float:
+    """How far one knee is above the other when a knee is highest against its hip (signals.knee_rise,
+    thigh lengths; the median over the frames where the higher knee is in its top 10%): a donkey kick
+    lifts one knee to hip height while the other stays under its hip, 0.78-0.85 (synthetic, one side or
+    alternating, from the side and either end); a sprinter going from "on your marks" to "set" lifts
+    both knees off the ground together, 0.0-0.12 (sprint_start_blocks_side.mp4, full and heavy models).
+    NaN when the knees are not seen."""
+    rise = knee_rise(xy, "")
+    high, low = np.fmax(rise["left"], rise["right"]), np.fmin(rise["left"], rise["right"])
+    ok = np.isfinite(high) & np.isfinite(low)
+    if ok.sum() < 5:
+        return float("nan")
+    top = ok & (high >= np.percentile(high[ok], 90))
+    return float(np.median(high[top] - low[top]))
 
 
 def shoulders_over_foot_m(world: np.ndarray) -> float:
@@ -309,6 +326,8 @@ SQUAT_KNEE_RANGE_DEG = (30.0, 45.0)
 #: 0.6-1.0, steps and lunges below 0.3).
 WALK_UNISON_MAX = (0.3, 0.5)
 SAGITTAL_MAX = (0.4, 0.55)
+#: [H] kick_gap of a donkey kick: 0.78-0.85 thigh lengths; both knees rising together 0.0-0.12.
+KICK_GAP = (0.3, 0.5)
 #: [H] Shoulders above the planted feet (world, metres): a bridge ~0 (both on the floor), a hip
 #: thrust 0.3-0.4 (upper back on a bench; synthetic 0.33).
 SHOULDERS_RAISED_M = (0.15, 0.25)
@@ -339,6 +358,10 @@ def signature(spec: ExerciseSpec, f: Features) -> float:
         # The hips rise above standing on the floor, one knee at a time (both bent deep is a squat, a
         # lunge or a jump squat's take-off; both feet up on the step look like a jump to jump_share).
         fit *= _ramp(f.rise, *RISE_LEGS) * (1.0 - _ramp(f.both_knees_deg, *BOTH_KNEES_DEG))
+    if spec.signal == "knee_rise":
+        # A donkey kick lifts one knee while the other stays down; knees leaving the floor together
+        # (a sprinter rising into "set") are no kick.
+        fit *= _ramp(f.kick_gap, *KICK_GAP) if np.isfinite(f.kick_gap) else 1.0
     if spec.stance == "lateral":
         fit *= lateral_lunge_fit(f.lateral, f.knee_split, f.both_knees_deg, f.rise, f.lateral_share, f.sideways_share)
     elif spec.travels or (spec.posture == "standing" and spec.knees == "straight"):
