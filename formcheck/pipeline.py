@@ -284,7 +284,10 @@ def background_motion(pose: PoseAnalysis, cache: PoseCache | None = None):
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("ignoring an unreadable background-motion record: %s", exc)
     flow = background_flow(pose.info, boxes, stride=MOTION_STRIDE)
-    cache.save_json(key, flow.to_record())
+    try:
+        cache.save_json(key, flow.to_record())
+    except OSError as exc:  # a full or read-only cache costs the next analysis time, not this one
+        log.warning("background motion not cached: %s", exc)
     return flow
 
 

@@ -81,3 +81,11 @@ def test_unreadable_record_is_measured_again(tmp_path, counted):
     flow = pipeline.background_motion(pose, cache)
     assert len(counted) == 2
     assert flow.median_velocity_px_s()[0] == pytest.approx(-60.0, rel=0.05)
+
+
+def test_a_cache_that_cannot_be_written_costs_time_not_the_analysis(tmp_path, counted):
+    path, boxes = make_clip(tmp_path / "pan.mp4", bg_px_s=(90.0, 0.0), athlete_px_s=(0.0, 0.0))
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    flow = pipeline.background_motion(_pose_in_boxes(path, boxes), PoseCache(blocked))
+    assert flow.median_velocity_px_s()[0] == pytest.approx(90.0, rel=0.05)

@@ -160,7 +160,7 @@ class Features:
     both_knees_deg: float = float("nan")  # ... the less bent knee's flexion, 90th percentile
     travel: float = float("nan")  # ... how far the athlete moved, leg lengths
     step_forward: float = float("nan")  # ... share of lunge bottoms where the front foot stepped
-    rise: float = float("nan")  # ... how far the hips rise above standing on the floor, leg lengths
+    rise: float = float("nan")  # ... how far the body (hips and feet) stands above the floor, leg lengths
     lateral: float = float("nan")  # ... the feet's largest gap across the body, leg lengths
     knee_split: float = float("nan")  # ... how much more one knee bends than the other, deg
     kick_gap: float = float("nan")  # one knee up while the other stays down, thigh lengths (kick_gap)
