@@ -57,6 +57,18 @@ def test_gym_squat_knee_tracking_is_reported_not_checkable_from_the_side(squat):
     assert all(r.score["alignment"] is None for r in analysis.reps)  # nothing checked: no alignment score
 
 
+def test_gym_squat_report_says_no_check_applies_from_the_side_not_that_nothing_stood_out(squat):
+    """From the side no squat fault is checkable (the knee's cave shows from the front): the quiet
+    cue must not read as a clean bill of form."""
+    from formcheck.render.exercise_adapter import exercise_report_model
+
+    report = exercise_report_model(*squat)
+    assert not report.cues or all(c.kind != "fault" for c in report.cues)
+    quiet = report.quiet_cues()
+    assert quiet.startswith("No form check applies from this view") and "front" in quiet
+    assert "No pattern stood out" not in quiet
+
+
 @pytest.fixture(scope="module")
 def raises(shared_clip):
     return {cam: analyze_exercise(shared_clip(RAISE[cam]["clip"]))[1] for cam in sorted(RAISE)}

@@ -197,4 +197,4 @@ def exercise_report_model(pose, exercise) -> ReportModel:
         not_measurable=tuple(not_measurable), marks=marks, intervals=intervals, interval_word="rep",
         series=series, arcs=exercise_arcs(exercise, near, series), per_interval=exercise_per_rep(exercise),
         key_frames=exercise_key_frames(exercise, row_of), panel=tuple(panel),
-        notes=(*exercise.notes, *NOTES))
+        notes=(*exercise.notes, *NOTES), checks_apply=spec is None or bool(exercise.checked))

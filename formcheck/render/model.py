@@ -337,10 +337,14 @@ class ReportModel:
     notes: tuple[str, ...] = ()
     activity: Activity | None = None
     routine: Routine | None = None
+    checks_apply: bool = True  # an exercise whose view shows none of its faults: False (reps counted only)
 
     def quiet_cues(self) -> str:
         """What the cues say when none fired: nothing stood out, or, when nothing was measured at
-        all, that nothing could be judged, and the first reason given."""
+        all or no check applies from this view, that nothing could be judged, and the first reason given."""
+        if not self.checks_apply:
+            why = ([f"{label.lower()} is {reason}" for label, reason in self.not_measurable] or [""])[0]
+            return "No form check applies from this view, so none could fire" + (f": {why}." if why else ".")
         if any(math.isfinite(m.value) for m in self.metrics):
             return "No pattern stood out beyond the method's measurement noise."
         # Slow motion first: it is why nothing was timed, whatever else limits the clip.
