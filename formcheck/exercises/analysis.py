@@ -25,7 +25,7 @@ from formcheck.exercises.recognition import (
     estimate_view,
     recognize,
 )
-from formcheck.exercises.reps import RepWindow, segment_reps, side_runs, smooth
+from formcheck.exercises.reps import RepWindow, run_around, segment_reps, side_runs, smooth
 from formcheck.exercises.signals import (
     LEGS,
     higher_hip_side,
@@ -151,7 +151,9 @@ def analyze_exercise_track(track: PoseTrack, options: ExerciseOptions = Exercise
     windows = find_windows(spec, track, rep_view(view))
     faults, hidden = checkable(spec, view.view)
     q = quantities(track.xy_px)
-    shift = knee_fppa_shift_deg(track.xy_px, track.world_m, track.frame_size) if view.view in ("front", "rear") else None
+    # How far perspective moves a knee's FPPA: only where a knee check reads it.
+    frontal_knee = view.view in ("front", "rear") and any(f.quantity == "knee_fppa" for f in faults)
+    shift = knee_fppa_shift_deg(track.xy_px, track.world_m, track.frame_size) if frontal_knee else None
     rest = rest_frames(spec, track, windows)
     unit, _, good = spec.rep_range(rep_view(view))
     counted, partial = [], []
@@ -316,11 +318,7 @@ def push_window(track: PoseTrack, w: RepWindow) -> tuple[int, int] | None:
     deepest = int(np.nanargmax(knee))
     near = np.nan_to_num(knee, nan=-np.inf) >= knee[deepest] - 0.1 * (knee[deepest] - np.nanmin(knee))
     near |= np.isfinite(knee) & (np.abs(t - t[deepest]) <= PUSH_MIN_S / 2)
-    a = b = deepest
-    while a > 0 and near[a - 1]:
-        a -= 1
-    while b < knee.size - 1 and near[b + 1]:
-        b += 1
+    a, b = run_around(near, deepest)
     return first + a, first + b
 
 

@@ -161,12 +161,17 @@ def _window(t_s: np.ndarray, s: np.ndarray, start: int, end: int, partial: bool,
     peak = int(np.argmax(seg))
     base = min(seg[0], seg[-1])
     excursion = float(seg[peak] - base)
-    top = np.flatnonzero(seg >= base + TOP_FRACTION * excursion)
     # The top window is the run of top frames around the peak (not a later, separate bump).
-    runs = np.split(top, np.flatnonzero(np.diff(top) > 1) + 1)
-    run = next(r for r in runs if r[0] <= peak <= r[-1])
-    return RepWindow(start + offset, peak + start + offset, end + offset, int(run[0]) + start + offset,
-                     int(run[-1]) + start + offset, excursion, partial)
+    a, b = run_around(seg >= base + TOP_FRACTION * excursion, peak)
+    return RepWindow(start + offset, peak + start + offset, end + offset, a + start + offset,
+                     b + start + offset, excursion, partial)
+
+
+def run_around(mask: np.ndarray, index: int) -> tuple[int, int]:
+    """First and last position (inclusive) of the run of True in `mask` that holds `index`
+    (`mask[index]` must be True)."""
+    off = np.flatnonzero(~np.asarray(mask, dtype=bool))
+    return int(off[off < index].max(initial=-1)) + 1, int(off[off > index].min(initial=len(mask))) - 1
 
 
 def side_runs(labels: np.ndarray, t_s: np.ndarray, min_run_s: float = 1.0) -> list[tuple[str, int, int]]:
