@@ -8,6 +8,20 @@ puts the index first so a browser can start playing at once. H.264 in
 yuv420p needs an even width and height: an odd size is padded by one pixel
 (the edge row/column repeated).
 
+Both cores draw and encode: the clip is cut into contiguous chunks, one per
+core (`render_chunks`); the first is written into the MP4 as it goes, the
+others are rendered at the same time in threads (decoding, drawing and x264
+release the GIL), each by its own single-threaded encoder with the same
+settings, their packets kept in a spill file beside the output and appended
+in order. Each chunk starts on a key frame; the pictures are the same as from
+one pass. BGR to yuv420p is OpenCV's (4x faster than swscale's and closer to
+the source: it averages each 2x2 block's colour).
+
+Encoder: libx264 `veryfast`, crf 20. A coach steps through it frame by frame,
+so thin overlay lines and small text must stay sharp: `superfast` is a third
+faster to encode but its file is 1.8x larger at the same crf, `ultrafast` 3x
+larger with visible blocking on the lines (bench/README.md, issue 18).
+
 `write_slowmo_video` writes only the frames around given moments (e.g. each
 contact, ±0.3 s) played `factor` times slower, for frame-by-frame review.
 """
@@ -15,6 +29,9 @@ contact, ±0.3 s) played `factor` times slower, for frame-by-frame review.
 from __future__ import annotations
 
 import logging
+import os
+import struct
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,72 +78,231 @@ def _pad_even(image: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(image, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
 
 
+def _yuv420_frame(image_bgr: np.ndarray):
+    """An av.VideoFrame in yuv420p of a BGR image with even sides."""
+    import av
+
+    h, w = image_bgr.shape[:2]
+    flat = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2YUV_I420).reshape(-1)  # Y, then U and V (h/2 x w/2 each)
+    y_size, c_size = h * w, (h // 2) * (w // 2)
+    planes = (flat[:y_size].reshape(h, w), flat[y_size:y_size + c_size].reshape(h // 2, w // 2),
+              flat[y_size + c_size:].reshape(h // 2, w // 2))
+    frame = av.VideoFrame(w, h, "yuv420p")
+    for plane, src in zip(frame.planes, planes):
+        np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:src.shape[0], :src.shape[1]] = src
+    return frame
+
+
+def _rate(fps: float) -> Fraction:
+    return Fraction(fps).limit_denominator(1001) if fps and np.isfinite(fps) and fps > 0 else Fraction(30)
+
+
+def _configure(codec_context, size: tuple[int, int], fps: float, crf: int, preset: str, threads: int) -> None:
+    """The same H.264 settings for the MP4's encoder and every chunk's, so their packets join."""
+    codec_context.width, codec_context.height = even_size(*size)
+    codec_context.pix_fmt = "yuv420p"
+    codec_context.time_base = TIME_BASE
+    codec_context.framerate = _rate(fps)
+    codec_context.thread_count = threads  # 0: x264's own threads; 1 where chunks already fill the cores
+    codec_context.options = {"crf": str(crf), "preset": preset}
+
+
 class _Encoder:
     """An open H.264 MP4 (yuv420p, faststart) taking BGR frames with explicit times."""
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int, preset: str):
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int, preset: str, threads: int = 0):
         import av
 
         self.path = path
         self.container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
-        rate = Fraction(fps).limit_denominator(1001) if fps and np.isfinite(fps) and fps > 0 else Fraction(30)
-        self.stream = self.container.add_stream("libx264", rate=rate)
+        self.stream = self.container.add_stream("libx264", rate=_rate(fps))
+        _configure(self.stream.codec_context, size, fps, crf, preset, threads)
         self.stream.width, self.stream.height = even_size(*size)
         self.stream.pix_fmt = "yuv420p"
-        self.stream.codec_context.time_base = TIME_BASE
         self.stream.time_base = TIME_BASE
-        self.stream.options = {"crf": str(crf), "preset": preset}
         self._last_pts = -1
+        self._flushed = False
         self.frames = 0
 
-    def write(self, image_bgr: np.ndarray, t_s: float) -> None:
-        import av
+    def _packets(self, frame) -> list:
+        return self.stream.encode(frame)
 
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(_pad_even(image_bgr)), format="bgr24")
-        frame = frame.reformat(format="yuv420p")
+    def _put(self, packets) -> None:
+        self.container.mux(packets)
+
+    def write(self, image_bgr: np.ndarray, t_s: float) -> None:
+        frame = _yuv420_frame(np.ascontiguousarray(_pad_even(image_bgr)))
         pts = max(int(round(t_s / TIME_BASE)), self._last_pts + 1)
         frame.pts, frame.time_base = pts, TIME_BASE
         self._last_pts = pts
-        self.container.mux(self.stream.encode(frame))
+        self._put(self._packets(frame))
         self.frames += 1
+
+    def flush(self) -> None:
+        """Encode and mux the frames x264 still holds (before any chunk is appended)."""
+        if not self._flushed:
+            self._flushed = True
+            self._put(self._packets(None))
+
+    def append(self, chunk: _ChunkEncoder) -> None:
+        """Mux a finished chunk's packets after everything written so far (flushed first)."""
+        import av
+
+        self.flush()
+        for pts, dts, key, data in chunk.spilled():
+            packet = av.Packet(data)
+            packet.pts, packet.dts, packet.time_base, packet.is_keyframe = pts, dts, TIME_BASE, key
+            packet.stream = self.stream
+            self.container.mux(packet)
+        self.frames += chunk.frames
 
     def close(self) -> None:
         try:
-            self.container.mux(self.stream.encode(None))
+            self.flush()
         finally:
             self.container.close()
 
 
+_PACKET_HEAD = struct.Struct("<qq?I")  # pts, dts, key frame, size
+
+
+class _ChunkEncoder(_Encoder):
+    """A later chunk's encoder: same settings, no container; its packets go to a spill file
+    (not memory: half of a 10-minute 1080p clip is a few hundred MB of H.264).
+
+    `floor_pts`: the pts of the frame before the chunk's first, so pts rise across the join."""
+
+    def __init__(self, spill: Path, size: tuple[int, int], fps: float, crf: int, preset: str, floor_pts: int):
+        import av
+
+        self.path = spill
+        self.codec = av.CodecContext.create("libx264", "w")
+        _configure(self.codec, size, fps, crf, preset, threads=1)
+        self.codec.flags |= av.codec.context.Flags.global_header  # as in an MP4: no headers in the packets
+        self._file = spill.open("wb")
+        self._last_pts = floor_pts
+        self.frames = 0
+
+    def _packets(self, frame) -> list:
+        return self.codec.encode(frame)
+
+    def _put(self, packets) -> None:
+        for p in packets:
+            data = bytes(p)
+            self._file.write(_PACKET_HEAD.pack(p.pts, p.dts, p.is_keyframe, len(data)))
+            self._file.write(data)
+
+    def close(self) -> None:
+        try:
+            self._put(self.codec.encode(None))
+        finally:
+            self._file.close()
+
+    def spilled(self):
+        """(pts, dts, key frame, bytes) of every packet, in decoding order."""
+        with self.path.open("rb") as f:
+            while head := f.read(_PACKET_HEAD.size):
+                pts, dts, key, size = _PACKET_HEAD.unpack(head)
+                yield pts, dts, key, f.read(size)
+
+
+RENDER_MIN_CHUNK_FRAMES = 60  # below ~2 s a chunk's seek, decoder start and extra key frame cost more than it saves
+
+
+def render_chunks(frame_count: int, workers: int | None = None) -> list[tuple[int, int]]:
+    """Contiguous [start, stop) frame ranges, one per core that has at least
+    RENDER_MIN_CHUNK_FRAMES frames to render (`workers` overrides the core count)."""
+    cores = workers if workers is not None else len(os.sched_getaffinity(0))
+    k = max(1, min(cores, frame_count // RENDER_MIN_CHUNK_FRAMES))
+    bounds = np.linspace(0, frame_count, k + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _source_time(info: VideoInfo, frame) -> float:
+    return float(info.timestamps_s[frame.index])
+
+
 def write_annotated_video(info: VideoInfo, report: ReportModel, path: str | Path, annotators: Sequence | None = None,
                           progress: ProgressFn | None = None, on_frame: FrameHook | None = None, *,
-                          crf: int = 20, preset: str = "veryfast") -> VideoWritten:
+                          crf: int = 20, preset: str = "veryfast", workers: int | None = None) -> VideoWritten:
     """Every frame of the clip, annotated, at its source time (see module doc).
 
     Args:
         info: the probed clip (`pose.info`); report: its ReportModel.
         annotators: drawn in order (default `panels.default_annotators()`).
-        progress: called with (frames done, frame count).
+        progress: called with (frames done, frame count), from the calling thread.
         on_frame: called with (track row, annotated BGR image) for every frame
-            (e.g. to save key frames in the same pass).
+            (e.g. to save key frames in the same pass); from several threads, one
+            call at a time, in order within a chunk.
         crf, preset: libx264 quality (lower crf = better) and speed.
+        workers: chunks rendered at once (default: one per core; 1 = one pass).
     """
     path = Path(path)
     annotators = default_annotators() if annotators is None else list(annotators)
     row_of = report.row_of_frame()
     started = time.perf_counter()
-    encoder = _Encoder(path, info.upright_size, info.fps, crf, preset)
-    try:
-        with FrameReader(info) as reader:
-            for frame in reader.frames():
+    chunks = render_chunks(info.frame_count, workers)
+    hook_lock = threading.Lock()
+    cancel = threading.Event()
+    done = [0] * len(chunks)
+
+    def render(k: int, encoder: _Encoder) -> None:
+        start, stop = chunks[k]
+        with FrameReader(info, threads=1 if len(chunks) > 1 else None) as reader:
+            for frame in reader.frames(start, stop):
+                if cancel.is_set():
+                    return
                 row = row_of.get(frame.index, -1)
                 image = compose(frame.image, report, row, annotators) if row >= 0 else frame.image
-                encoder.write(image, float(info.timestamps_s[frame.index]) if frame.index < info.frame_count
-                              else frame.t_s / info.time_scale)
+                encoder.write(image, _source_time(info, frame))
                 if on_frame is not None and row >= 0:
-                    on_frame(row, image)
+                    with hook_lock:
+                        on_frame(row, image)
+                done[k] += 1
+                if k == 0 and progress is not None:
+                    progress(sum(done), info.frame_count)
+
+    later: list[tuple[_ChunkEncoder, threading.Thread]] = []
+    errors: list[BaseException] = []
+
+    def render_later(k: int, encoder: _ChunkEncoder) -> None:
+        try:
+            try:
+                render(k, encoder)
+            finally:
+                encoder.close()
+        except BaseException as e:  # noqa: BLE001 - re-raised on the calling thread
+            errors.append(e)
+            cancel.set()
+
+    encoder = _Encoder(path, info.upright_size, info.fps, crf, preset, threads=0 if len(chunks) == 1 else 1)
+    try:
+        for k, (start, _) in enumerate(chunks[1:], 1):
+            floor = int(round(float(info.timestamps_s[start - 1]) / TIME_BASE))
+            chunk = _ChunkEncoder(path.with_name(f".{path.name}.chunk{k}"), info.upright_size, info.fps, crf, preset,
+                                  floor)
+            later.append((chunk, threading.Thread(target=render_later, args=(k, chunk), daemon=True,
+                                                  name=f"render-chunk-{k}")))
+            later[-1][1].start()
+        try:
+            render(0, encoder)
+        except BaseException:
+            cancel.set()
+            raise
+        for chunk, thread in later:
+            while thread.is_alive():
+                thread.join(0.1)
                 if progress is not None:
-                    progress(encoder.frames, info.frame_count)
+                    progress(sum(done), info.frame_count)
+        if errors:
+            raise errors[0]
+        for chunk, _ in later:
+            encoder.append(chunk)
     finally:
+        cancel.set()  # a failure above: the other chunks stop at their next frame
+        for chunk, thread in later:
+            thread.join()
+            chunk.path.unlink(missing_ok=True)
         encoder.close()
     w, h = even_size(*info.upright_size)
     return VideoWritten(path, encoder.frames, w, h, time.perf_counter() - started)
