@@ -174,3 +174,20 @@ def test_arguments_are_checked(tmp_path):
         background_flow(info, np.zeros((3, 4)))
     with pytest.raises(ValueError, match="max_side_px"):
         background_flow(info, max_side_px=10)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_ranges_measured_at_once_give_the_rows_of_one_pass(tmp_path, stride):
+    """Each range decodes the frame `stride` before its first, so no pair is lost or doubled at a
+    seam, and every row equals one pass's."""
+    from formcheck.video.split import frame_ranges
+
+    path, boxes = make_clip(tmp_path / "pan.mp4", n_frames=190, bg_px_s=(-80.0, 30.0), athlete_px_s=(40.0, 0.0))
+    info = probe(path)
+    assert len(frame_ranges(190, 60, 3, align=stride)) == 3
+    one = background_flow(info, boxes, stride=stride, workers=1)
+    three = background_flow(info, boxes, stride=stride, workers=3)
+    assert len(one) == (190 - 1) // stride and np.all(np.diff(three.frame_index) == stride)
+    for field in ("frame_index", "t_s", "dt_s", "velocity_px_s", "reliability", "inliers"):
+        assert np.array_equal(getattr(one, field), getattr(three, field), equal_nan=True), field
+    assert one.picture_box_px == three.picture_box_px

@@ -566,7 +566,7 @@ def test_chunks_rendered_at_once_make_the_same_video_as_one_pass(tmp_path, vfr):
     clip = write_test_clip(tmp_path / "src.mp4", n_frames=n, fps=30, size=(320, 240), timestamps_s=ts)
     info = probe(clip)
     report = figure_report(n=n, t_s=info.real_timestamps_s)
-    assert render_chunks(n, 3) == [(0, 67), (67, 133), (133, 200)]
+    assert render_chunks(n, 3) == [(0, 66), (66, 133), (133, 200)]
     drawn = {}
     one = write_annotated_video(info, report, tmp_path / "one.mp4", workers=1,
                                 on_frame=lambda row, image: drawn.setdefault(("one", row), image.copy()))

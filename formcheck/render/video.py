@@ -29,7 +29,6 @@ contact, ±0.3 s) played `factor` times slower, for frame-by-frame review.
 from __future__ import annotations
 
 import logging
-import os
 import struct
 import threading
 import time
@@ -45,6 +44,7 @@ from formcheck.render.model import ReportModel
 from formcheck.render.panels import compose, default_annotators
 from formcheck.video.info import VideoInfo
 from formcheck.video.reader import FrameReader
+from formcheck.video.split import frame_ranges
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,7 @@ RENDER_MIN_CHUNK_FRAMES = 60  # below ~2 s a chunk's seek, decoder start and ext
 def render_chunks(frame_count: int, workers: int | None = None) -> list[tuple[int, int]]:
     """Contiguous [start, stop) frame ranges, one per core that has at least
     RENDER_MIN_CHUNK_FRAMES frames to render (`workers` overrides the core count)."""
-    cores = workers if workers is not None else len(os.sched_getaffinity(0))
-    k = max(1, min(cores, frame_count // RENDER_MIN_CHUNK_FRAMES))
-    bounds = np.linspace(0, frame_count, k + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    return frame_ranges(frame_count, RENDER_MIN_CHUNK_FRAMES, workers)
 
 
 def _source_time(info: VideoInfo, frame) -> float:

@@ -26,7 +26,8 @@ changes are left out. A fixed camera's picture barely changes anywhere, so
 nothing is cut there (and a static border would agree with it anyway).
 
 Frames stream through one at a time (`iter_frames`); only the last grey
-frame is kept. Time comes from each frame's `t_s` (variable frame rate and
+frame is kept. The clip is measured in contiguous ranges, one per core, in
+threads (`video.split`): OpenCV's decoding and flow release the GIL. Time comes from each frame's `t_s` (variable frame rate and
 dropped frames are handled: a displacement is divided by its real interval).
 """
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,7 @@ import numpy as np
 from formcheck.video.info import VideoInfo
 from formcheck.video.probe import probe
 from formcheck.video.reader import FrameReader, iter_frames
+from formcheck.video.split import core_count, frame_ranges
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ FULL_INLIERS = 30
 _FB_MAX_PX = 1.0  # forward-backward error limit, working pixels
 _INLIER_PX = 1.0  # consensus tolerance, working pixels (+5 % of the displacement)
 _LK_WINDOW = (21, 21)
+#: Below ~2 s per range, a second decoder's seek and start cost more than the range saves.
+FLOW_MIN_RANGE_FRAMES = 60
 # Picture area: sample frames, and the activity rules (shares of pixels whose grey level changes).
 _AREA_SAMPLES = 5
 _CHANGE_GREY = 12  # [H] grey-level change that counts (compression noise stays below ~6)
@@ -171,6 +176,7 @@ def background_flow(
     box_pad: float = 0.15,
     picture_box_px: tuple[float, float, float, float] | None = None,
     threads: int | None = None,
+    workers: int | None = None,
 ) -> BackgroundFlow:
     """Background motion per measured frame pair of a clip (see the module doc).
 
@@ -184,7 +190,10 @@ def background_flow(
         max_side_px: the longer side of the working picture (>= 64).
         box_pad: the athlete's box grows by this share of its size on each side.
         picture_box_px: the picture area, if known; default: found from the clip.
-        threads: decoder threads (None: FFmpeg's choice).
+        threads: decoder threads (None: FFmpeg's choice) when the clip is one range.
+        workers: ranges of the clip measured at once, in threads (default: one
+            per core, none under FLOW_MIN_RANGE_FRAMES frames); the same rows as
+            one pass, since each range also decodes the frame before its first.
     """
     started = time.perf_counter()
     info = video if isinstance(video, VideoInfo) else probe(video)
@@ -199,20 +208,17 @@ def background_flow(
     scale = min(1.0, max_side_px / max(width, height))
     area = (_picture_area(info, scale, boxes, box_pad) if picture_box_px is None
             else tuple(float(v) for v in picture_box_px))
-    rows: list[tuple[int, float, float, float, float, float, int]] = []
-    prev = None  # (index, t_s, grey)
-    for frame in iter_frames(info, threads=threads):
-        if frame.index % stride:
-            continue
-        grey = _work_grey(frame.image, scale)
-        if prev is not None and frame.index - prev[0] == stride and frame.t_s > prev[1]:
-            dt = frame.t_s - prev[1]
-            shift, inl, rel = _pair_shift(prev[2], grey, _feature_mask(grey.shape, area, boxes, prev[0], scale, box_pad),
-                                          _box_at(boxes, frame.index, scale, box_pad))
-            vx, vy = (shift / scale / dt) if shift is not None else (np.nan, np.nan)
-            rows.append((frame.index, (frame.t_s + prev[1]) / 2, dt, vx, vy, rel, inl))
-        prev = (frame.index, frame.t_s, grey)
-    arr = np.array(rows, dtype=np.float64).reshape(-1, 7)
+    ranges = frame_ranges(info.frame_count, FLOW_MIN_RANGE_FRAMES, workers, align=stride)
+
+    def measure(span: tuple[int, int]) -> list[tuple]:
+        return _flow_rows(info, span, stride, scale, area, boxes, box_pad, threads if len(ranges) == 1 else 1)
+
+    if len(ranges) == 1:
+        parts = [measure(ranges[0])]
+    else:
+        with ThreadPoolExecutor(len(ranges), thread_name_prefix="background-flow") as pool:
+            parts = list(pool.map(measure, ranges))
+    arr = np.array([row for part in parts for row in part], dtype=np.float64).reshape(-1, 7)
     flow = BackgroundFlow(
         frame_index=arr[:, 0].astype(np.int64), t_s=arr[:, 1], dt_s=arr[:, 2], velocity_px_s=arr[:, 3:5],
         reliability=arr[:, 5], inliers=arr[:, 6].astype(np.int64), picture_box_px=area, stride=stride,
@@ -223,6 +229,28 @@ def background_flow(
 
 
 # -- helpers ----------------------------------------------------------------------------------
+def _flow_rows(info: VideoInfo, span: tuple[int, int], stride: int, scale: float, area, boxes: np.ndarray | None,
+               box_pad: float, threads: int | None) -> list[tuple[int, float, float, float, float, float, int]]:
+    """Rows (frame, t, dt, vx, vy, reliability, inliers) of the pairs whose later frame is in
+    [start, stop); `start` is a multiple of `stride`, and the frame `stride` before it is
+    decoded to pair with it."""
+    start, stop = span
+    rows = []
+    prev = None  # (index, t_s, grey)
+    for frame in iter_frames(info, start=max(0, start - stride), stop=stop, threads=threads):
+        if frame.index % stride:
+            continue
+        grey = _work_grey(frame.image, scale)
+        if prev is not None and frame.index - prev[0] == stride and frame.t_s > prev[1]:
+            dt = frame.t_s - prev[1]
+            shift, inl, rel = _pair_shift(prev[2], grey, _feature_mask(grey.shape, area, boxes, prev[0], scale, box_pad),
+                                          _box_at(boxes, frame.index, scale, box_pad))
+            vx, vy = (shift / scale / dt) if shift is not None else (np.nan, np.nan)
+            rows.append((frame.index, (frame.t_s + prev[1]) / 2, dt, vx, vy, rel, inl))
+        prev = (frame.index, frame.t_s, grey)
+    return rows
+
+
 def _check_boxes(boxes: np.ndarray | None, frame_count: int) -> np.ndarray | None:
     if boxes is None:
         return None
@@ -310,16 +338,13 @@ def _picture_area(info: VideoInfo, scale: float, boxes: np.ndarray | None,
     if n < 3:
         return full
     picks = np.unique(np.linspace(0.1 * (n - 1), 0.9 * (n - 1), _AREA_SAMPLES).round().astype(int))
-    greys, athlete = [], []
-    with FrameReader(info, threads=1) as reader:  # one decoder, seeking forward
-        for i in picks:
-            reader.seek(int(i))
-            frame = reader.read()
-            if frame is not None:  # a frame that does not decode: use the others
-                grey = _work_grey(frame.image, scale)
-                greys.append(cv2.GaussianBlur(grey, (5, 5), 0))
-                athlete.append(_feature_mask(grey.shape, (0, 0, *info.upright_size), boxes, frame.index,
-                                             scale, pad) == 0)
+    cores = min(core_count(), len(picks))
+    # Each seek decodes from the key frame before it: the picks are shared out between the cores.
+    with ThreadPoolExecutor(cores, thread_name_prefix="picture-area") as pool:
+        seen = [s for part in pool.map(lambda some: _decode_at(info, some), np.array_split(picks, cores)) for s in part]
+    greys = [cv2.GaussianBlur(_work_grey(image, scale), (5, 5), 0) for _, image in seen]
+    athlete = [_feature_mask(g.shape, (0, 0, *info.upright_size), boxes, index, scale, pad) == 0
+               for g, (index, _) in zip(greys, seen)]
     if len(greys) < 2:
         return full
     changes = []
@@ -336,6 +361,18 @@ def _picture_area(info: VideoInfo, scale: float, boxes: np.ndarray | None,
     h, w = changed.shape
     return (max(x0 / w, _MARGIN) * width, max(y0 / h, _MARGIN) * height,
             min(x1 / w, 1 - _MARGIN) * width, min(y1 / h, 1 - _MARGIN) * height)
+
+
+def _decode_at(info: VideoInfo, picks: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(index, image) of each picked frame that decodes (one decoder, seeking forward)."""
+    out = []
+    with FrameReader(info, threads=1) as reader:
+        for i in picks:
+            reader.seek(int(i))
+            frame = reader.read()
+            if frame is not None:  # a frame that does not decode: use the others
+                out.append((frame.index, frame.image))
+    return out
 
 
 def _static_bands(activity: np.ndarray) -> tuple[int, int]:
