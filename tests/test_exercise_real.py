@@ -60,6 +60,7 @@ def test_gym_squat_knee_tracking_is_reported_not_checkable_from_the_side(squat):
 def test_gym_squat_report_says_no_check_applies_from_the_side_not_that_nothing_stood_out(squat):
     """From the side no squat fault is checkable (the knee's cave shows from the front): the quiet
     cue must not read as a clean bill of form."""
+    from formcheck.exercises.feedback import summarize
     from formcheck.render.exercise_adapter import exercise_report_model
 
     report = exercise_report_model(*squat)
@@ -67,6 +68,11 @@ def test_gym_squat_report_says_no_check_applies_from_the_side_not_that_nothing_s
     quiet = report.quiet_cues()
     assert quiet.startswith("No form check applies from this view") and "front" in quiet
     assert "No pattern stood out" not in quiet
+    # Its score is the range's alone: the video panel and the metrics table say so, not "Mean score".
+    assert ("Range score", f"{summarize(squat[1])['score_mean']:.0f}/100") in report.panel
+    assert not any(label == "Mean score" for label, _ in report.panel)
+    score_row = next(m for m in report.metrics if m.name == "score_pts")
+    assert "range only" in score_row.label and "alignment" not in score_row.label
 
 
 @pytest.fixture(scope="module")

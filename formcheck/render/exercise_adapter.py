@@ -83,7 +83,9 @@ def exercise_metrics(exercise, summary: dict) -> tuple[MetricRow, ...]:
                               left=side_value("left", side_key), right=side_value("right", side_key)))
     score = summary["score_mean"]
     med, iqr, n = _median([r.score["total"] for r in reps])
-    rows.append(MetricRow("score_pts", "Rep score (range + alignment, of 100)", med, "pts", iqr, n=n, view=view,
+    label = ("Rep score (range + alignment, of 100)" if form_checked(reps)
+             else "Rep score (range only: no form check from this view, of 100)")
+    rows.append(MetricRow("score_pts", label, med, "pts", iqr, n=n, view=view,
                           frames=frames, evidence="H", left=side_value("left", "score_mean"),
                           right=side_value("right", "score_mean"),
                           describe=f"mean {score}" if score is not None else ""))
@@ -104,6 +106,11 @@ END_WORDS = {"squat_depth": ("bottom", "top"), "steps": ("feet apart", "feet tog
 def end_words(spec) -> tuple[str, str]:
     """(word for the peak, word for the rest position) of a rep of this exercise."""
     return END_WORDS.get(spec.signal, ("top", "bottom")) if spec is not None else ("peak", "start")
+
+
+def form_checked(reps) -> bool:
+    """True if any rep's score has an alignment part (some fault was checkable from the view)."""
+    return any(r.score.get("alignment") is not None for r in reps)
 
 
 def _rank(rep) -> tuple[float, float]:
@@ -187,8 +194,9 @@ def exercise_report_model(pose, exercise) -> ReportModel:
     intervals = tuple(Interval(k, row_of.get(r.start_frame, r.start_frame), row_of.get(r.end_frame, r.end_frame), _side(r.side)) for k, r in enumerate(exercise.reps))
     series = exercise_series(track, exercise, row_of)
     panel = [("Exercise", title), ("Reps", str(len(exercise.reps)))]
-    if summary["score_mean"] is not None:
-        panel.append(("Mean score", f"{summary['score_mean']:.0f}/100"))
+    if summary["score_mean"] is not None:  # a score with no form checked is the range's alone: say so
+        panel.append(("Mean score" if form_checked(exercise.reps) else "Range score",
+                      f"{summary['score_mean']:.0f}/100"))
     return ReportModel(
         mode="exercise", title=f"Exercise analysis: {Path(info.path).name}", track=track,
         model_id=pose.model.model_id,
