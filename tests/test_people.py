@@ -130,3 +130,39 @@ def test_a_phantom_hanging_off_the_frame_is_not_a_person():
                          (1280, 720))
     assert len(people) == 1 and _identity_of(people[0], *runner)[30:].all()
     assert link_people(_frames(60, [phantom]), np.arange(60) / FPS, (1280, 720)) == []
+
+
+def test_a_long_clip_keeps_full_tracks_only_for_the_people_memory_allows(monkeypatch):
+    """Hundreds of short-lived people (MediaPipe flickering on a long clip, a crowd passing) each
+    cost a full-length track: past the budget, those seen least or smallest are dropped, never
+    the athlete; and at least MIN_PEOPLE_KEPT are kept whatever the length."""
+    import formcheck.pose.people as people_module
+
+    rng = np.random.default_rng(3)
+    n = 400
+    athlete = (_body(300, 400, 400, rng), (1.0, 0.0))
+    frames = _frames(n, [athlete])
+    ghosts = []
+    for k in range(30):  # 30 passers-by, each seen for 12 frames, a different size each, spread apart
+        start, height = 12 * k, 40 + 3 * k
+        template = _body(650 + 250 * (k % 3), 100 + 150 * (k % 4), height, rng)
+        ghosts.append((k, height))
+        for f in range(start, start + 12):
+            old = frames[f]
+            xy = np.concatenate([old.xy_px, template[None]])
+            p = xy.shape[0]
+            frames[f] = FramePeople(xy, np.zeros((p, NUM_LANDMARKS)), np.full((p, NUM_LANDMARKS), 0.9),
+                                    np.zeros((p, NUM_LANDMARKS, 3)))
+    everyone = link_people(frames, np.arange(n) / FPS, (1280, 720))
+    assert len(everyone) > 20 and people_module.people_to_keep(n) > len(everyone)  # some passers-by link up
+    per_person = n * NUM_LANDMARKS * 7 * 8
+    monkeypatch.setattr(people_module, "PEOPLE_TRACKS_BUDGET_BYTES", 10 * per_person)
+    assert people_module.people_to_keep(n) == 10
+    kept = link_people(frames, np.arange(n) / FPS, (1280, 720))
+    assert [p.person_id for p in kept] == [p.person_id for p in everyone[:10]]  # the best ten, in order
+    assert _identity_of(kept[0], *athlete).all() and kept[0].presence == 1.0
+    for a, b in zip(kept, everyone):
+        assert np.array_equal(a.track.xy_px, b.track.xy_px, equal_nan=True)
+    monkeypatch.setattr(people_module, "PEOPLE_TRACKS_BUDGET_BYTES", 1)
+    assert people_module.people_to_keep(n) == people_module.MIN_PEOPLE_KEPT
+    assert len(link_people(frames, np.arange(n) / FPS, (1280, 720))) == people_module.MIN_PEOPLE_KEPT

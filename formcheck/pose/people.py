@@ -144,14 +144,32 @@ def link_people(
 
     frame_s = float(np.median(np.diff(t_s))) if n_frames > 1 else 0.0
     min_sightings = max(1, int(np.ceil(settings.min_seen_s / frame_s))) if frame_s > 0 else 1
-    people_out = [
-        _assemble(pid, seen, frames, t_s, index, frame_size)
+    candidates = [
+        (len(seen) / max(n_frames, 1) * float(np.median([_height(frames[f].xy_px[det]) for f, det in seen])), pid)
         for pid, seen in enumerate(sightings)
         if len(seen) >= min(min_sightings, n_frames)
         and _in_frame_share(seen, frames, frame_size) >= settings.min_in_frame
     ]
-    people_out.sort(key=lambda p: p.score, reverse=True)
-    return people_out
+    candidates.sort(key=lambda c: c[0], reverse=True)  # Person.score: the default athlete first
+    kept = candidates[:people_to_keep(n_frames)]
+    if len(kept) < len(candidates):
+        log.info("people: %d followed; the %d seen least or smallest are dropped to keep the tracks in memory "
+                 "(%d frames each)", len(candidates), len(candidates) - len(kept), n_frames)
+    return [_assemble(pid, sightings[pid], frames, t_s, index, frame_size) for _, pid in kept]
+
+
+#: Memory for the people's full-length tracks (1,848 bytes per person per frame). A long clip
+#: where MediaPipe flickers, or a crowd passes, links hundreds of short-lived people: at 10
+#: minutes, 30 MB each, 20 GB for 600 (seen on a 10-minute 1080p clip).
+PEOPLE_TRACKS_BUDGET_BYTES = 256 * 2**20
+#: Kept whatever the clip's length: MediaPipe tracks at most 8 people per frame (num_poses).
+MIN_PEOPLE_KEPT = 8
+
+
+def people_to_keep(n_frames: int) -> int:
+    """How many people (the best athletes first) a clip of `n_frames` keeps full tracks for."""
+    per_person = max(n_frames, 1) * NUM_LANDMARKS * (2 + 1 + 1 + 3) * 8  # xy, z, visibility, world; float64
+    return max(MIN_PEOPLE_KEPT, PEOPLE_TRACKS_BUDGET_BYTES // per_person)
 
 
 def choose_athlete(
