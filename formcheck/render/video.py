@@ -17,10 +17,13 @@ in order. Each chunk starts on a key frame; the pictures are the same as from
 one pass. BGR to yuv420p is OpenCV's (4x faster than swscale's and closer to
 the source: it averages each 2x2 block's colour).
 
-Encoder: libx264 `veryfast`, crf 20. A coach steps through it frame by frame,
-so thin overlay lines and small text must stay sharp: `superfast` is a third
-faster to encode but its file is 1.8x larger at the same crf, `ultrafast` 3x
-larger with visible blocking on the lines (bench/README.md, issue 18).
+Encoder: libx264 `superfast`, crf 23 (ENCODER_PRESET, ENCODER_CRF), measured by
+bench/encoder_settings.py on the annotated frames of two real clips: the same
+fidelity to the drawn pictures as `veryfast` crf 20 (PSNR 34.8-35.8 dB over the
+picture, 26.4-27.3 dB over the overlay's pixels, where 4:2:0 chroma, not the
+preset, is the limit), in 33-41% less encoding time, for files 21-50% larger
+(0.2-0.4 MB/s at 720p). `ultrafast` is faster again but its files are 2.4-3.5x
+`veryfast`'s.
 
 `write_slowmo_video` writes only the frames around given moments (e.g. each
 contact, ±0.3 s) played `factor` times slower, for frame-by-frame review.
@@ -49,6 +52,7 @@ from formcheck.video.split import frame_ranges
 log = logging.getLogger(__name__)
 
 TIME_BASE = Fraction(1, 90000)
+ENCODER_PRESET, ENCODER_CRF = "superfast", 23  # see the module doc
 ProgressFn = Callable[[int, int], None]
 FrameHook = Callable[[int, np.ndarray], None]
 
@@ -221,7 +225,7 @@ def _source_time(info: VideoInfo, frame) -> float:
 
 def write_annotated_video(info: VideoInfo, report: ReportModel, path: str | Path, annotators: Sequence | None = None,
                           progress: ProgressFn | None = None, on_frame: FrameHook | None = None, *,
-                          crf: int = 20, preset: str = "veryfast", workers: int | None = None) -> VideoWritten:
+                          crf: int = ENCODER_CRF, preset: str = ENCODER_PRESET, workers: int | None = None) -> VideoWritten:
     """Every frame of the clip, annotated, at its source time (see module doc).
 
     Args:
@@ -325,7 +329,7 @@ def slowmo_windows(times_s: Sequence[float], half_window_s: float, clip_times_s:
 
 def write_slowmo_video(info: VideoInfo, report: ReportModel, path: str | Path, times_s: Sequence[float], *,
                        half_window_s: float = 0.3, factor: float = 4.0, annotators: Sequence | None = None,
-                       progress: ProgressFn | None = None, crf: int = 20, preset: str = "veryfast") -> VideoWritten:
+                       progress: ProgressFn | None = None, crf: int = ENCODER_CRF, preset: str = ENCODER_PRESET) -> VideoWritten:
     """The frames within ±half_window_s (real seconds) of each time in `times_s` (e.g. contacts),
     played `factor` times slower; between two windows one (slowed) frame interval."""
     if factor < 1:
