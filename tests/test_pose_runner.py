@@ -79,3 +79,51 @@ def test_warm_up_waits_for_every_worker(model_path):
         pool.warm_up()
         processes = list(pool._executor._processes.values())
         assert len(processes) == 2 and all(p.is_alive() for p in processes)
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from formcheck.pose.runner import PosePool
+pool = PosePool(2, sys.argv[1])
+pool.warm_up()
+print(" ".join(str(pid) for pid in pool._executor._processes), flush=True)
+time.sleep(120)
+"""
+
+
+def test_workers_end_when_their_process_is_killed(tmp_path, model_path):
+    """A killed `formcheck analyze` (SIGKILL: no clean-up runs) leaves no pose worker behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool.py"
+    script.write_text(ORPHAN_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), model_path], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert len(workers) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = [pid for pid in workers if _running(pid)]
+        assert not alive, f"orphaned pose workers still running: {alive}"
+    finally:
+        proc.kill()
+        for pid in locals().get("workers", []):
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """True if `pid` exists and is not a zombie (an orphan is reaped by init, not by us)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -19,6 +19,7 @@ import concurrent.futures as cf
 import contextlib
 import logging
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import queue
 import sys
@@ -451,8 +452,25 @@ def _all_workers_up() -> None:
     _worker.barrier.wait(timeout=_WORKER_START_TIMEOUT_S)
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it is gone. Closed normally, the pool
+    stops its workers; killed (SIGTERM, SIGKILL, the OOM killer), it cannot, and a worker
+    sending back a result would wait on the queue's lock for ever with its model loaded
+    (seen: two orphans of a killed `formcheck analyze`, 450 MB each, 15 minutes later)."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        mp.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="formcheck-parent-watch", daemon=True).start()
+
+
 def _init_worker(model_path: str | None, warm: tuple[LandmarkerSettings, ...], barrier) -> None:
     global _worker
+    _exit_with_parent()
     _worker = _WorkerState()
     _worker.barrier = barrier
     # Close spares before the interpreter tears MediaPipe down (its __del__ fails then).
