@@ -219,10 +219,6 @@ def render_chunks(frame_count: int, workers: int | None = None) -> list[tuple[in
     return frame_ranges(frame_count, RENDER_MIN_CHUNK_FRAMES, workers)
 
 
-def _source_time(info: VideoInfo, frame) -> float:
-    return float(info.timestamps_s[frame.index])
-
-
 def write_annotated_video(info: VideoInfo, report: ReportModel, path: str | Path, annotators: Sequence | None = None,
                           progress: ProgressFn | None = None, on_frame: FrameHook | None = None, *,
                           crf: int = ENCODER_CRF, preset: str = ENCODER_PRESET, workers: int | None = None) -> VideoWritten:
@@ -255,7 +251,7 @@ def write_annotated_video(info: VideoInfo, report: ReportModel, path: str | Path
                     return
                 row = row_of.get(frame.index, -1)
                 image = compose(frame.image, report, row, annotators) if row >= 0 else frame.image
-                encoder.write(image, _source_time(info, frame))
+                encoder.write(image, float(info.timestamps_s[frame.index]))
                 if on_frame is not None and row >= 0:
                     with hook_lock:
                         on_frame(row, image)

@@ -27,8 +27,9 @@ nothing is cut there (and a static border would agree with it anyway).
 
 Frames stream through one at a time (`iter_frames`); only the last grey
 frame is kept. The clip is measured in contiguous ranges, one per core, in
-threads (`video.split`): OpenCV's decoding and flow release the GIL. Time comes from each frame's `t_s` (variable frame rate and
-dropped frames are handled: a displacement is divided by its real interval).
+threads (`video.split`): OpenCV's decoding and flow release the GIL. Time
+comes from each frame's `t_s` (variable frame rate and dropped frames are
+handled: a displacement is divided by its real interval).
 """
 
 from __future__ import annotations
