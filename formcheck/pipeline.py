@@ -354,10 +354,11 @@ class Analysis:
 
 
 def clip_timeline(pose: PoseAnalysis):
-    """The activity timeline of the athlete's cleaned track, split at the clip's shot cuts."""
+    """The activity timeline of the athlete's cleaned track, split at the clip's shot cuts, with
+    the frames that hold the previous picture."""
     from formcheck.activity.timeline import activity_timeline
 
-    return activity_timeline(pose.track, shot_cuts(pose))
+    return activity_timeline(pose.track, shot_cuts(pose), repeated=pose.repeated or ())
 
 
 def running_timing(pose: PoseAnalysis, timeline=None):
@@ -463,7 +464,7 @@ def _prefer_the_mover(pose: PoseAnalysis, timeline):
         if person is pose.athlete or person.presence * person.height_px < NEAR_TIE * score:
             continue
         cleaned = clean_track(person.track, pose.settings.clean)
-        other = activity_timeline(cleaned.track, timeline.cuts)
+        other = activity_timeline(cleaned.track, timeline.cuts, repeated=pose.repeated or ())
         if other.decision.mode == "running" and other.decision.confidence >= SURE_GAIT:
             log.info("athlete: person %d, who %s, rather than person %d", person.person_id,
                      other.decision.label, pose.athlete.person_id)

@@ -579,3 +579,40 @@ def test_a_slow_exercise_read_whole_is_not_made_running():
     timeline = activity_timeline(clean_track(track).track)
     assert timeline.decision.mode != "running"
     assert not any("slow motion" in n for n in timeline.notes)
+
+
+# -- held pictures ---------------------------------------------------------------------------------
+def held_pictures(track: PoseTrack, k: int) -> tuple[PoseTrack, tuple[int, ...]]:
+    """The same motion in real time from a camera taking a k-th as many pictures: each picture
+    (every k-th row) shown k times, timing untouched; (track, the frames that repeat)."""
+    first = np.arange(len(track)) // k * k
+    held = replace(track, xy_px=track.xy_px[first], z=track.z[first], visibility=track.visibility[first],
+                   world_m=track.world_m[first])
+    repeated = np.flatnonzero(np.arange(len(track)) != first)
+    return held, tuple(int(f) for f in track.frame_index[repeated])
+
+
+HELD_EXERCISES = [pytest.param(ex, view, id=f"{ex}-{view}")
+                  for ex in ("monster_walk", "lateral_band_walk", "walking_lunge") for view in SUPPORTED_VIEWS[ex]]
+
+
+@pytest.mark.parametrize("exercise,view", HELD_EXERCISES)
+def test_held_pictures_do_not_make_a_slow_exercise_gait(exercise, view):
+    # Held pictures allow a slowed time base, under which a monster walk's 30-50 steps/min would
+    # be a walking rate: the wide stance, the sideways steps and the bent knees still say no gait.
+    track, _ = exercise_clip(exercise, view)
+    held, repeated = held_pictures(track, 3)
+    timeline = activity_timeline(held, repeated=repeated)
+    assert confidently_wrong(timeline, exercise) == "", describe(timeline)
+    assert not any("slow motion" in n for n in timeline.notes), timeline.notes
+
+
+def test_a_walker_on_held_pictures_in_real_time_stays_walking():
+    # A camera taking 10 pictures a second stored at 30: the steps already come at a walking rate,
+    # so the held pictures are not read as slow motion.
+    track, _ = synthetic_run(walking_params(), Camera(view="side"),
+                             Recording(fps=30.0, duration_s=8.0, noise_px=1.0, seed=2))
+    held, repeated = held_pictures(clean_track(track).track, 3)
+    timeline = activity_timeline(held, repeated=repeated)
+    assert timeline.decision.mode == "running" and timeline.decision.label == "walking", describe(timeline)
+    assert not timeline.notes, timeline.notes

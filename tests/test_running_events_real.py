@@ -185,3 +185,32 @@ def test_the_cli_takes_the_capture_rate_and_says_slow_motion(shared_clip, capsys
     found = re.search(r"Cadence: ([\d.]+) steps/min \(95% ([\d.]+)-([\d.]+), (\d+) steps in ([\d.]+) s", out)
     assert found, out
     assert abs(float(found[1]) - 168.75) <= 0.02 * 168.75 and int(found[4]) >= 30
+
+
+def _held(track, k: int):
+    """The track stored `k` times slower by showing each picture `k` times at the clip's rate:
+    rows repeated, new frame numbers, times one frame apart; (track, repeated frame numbers)."""
+    from dataclasses import replace
+
+    n, dt = len(track) * k, float(np.median(np.diff(track.t_s)))
+    rows = np.repeat(np.arange(len(track)), k)
+    held = replace(track, t_s=np.arange(n) * dt, frame_index=np.arange(n, dtype=np.int64), xy_px=track.xy_px[rows],
+                   z=track.z[rows], visibility=track.visibility[rows], world_m=track.world_m[rows])
+    return held, tuple(int(f) for f in np.flatnonzero(np.arange(n) % k != 0))
+
+
+def test_a_jogger_slowed_by_held_pictures_is_running_in_slow_motion(shared_clip):
+    # The treadmill jogger's own landmarks, each picture shown three times: 56 steps/min of video
+    # time, slower than anyone walks, and a jogger's swing knee (~70°) is no sprinter's, so
+    # neither the rate nor the swing says "slowed". The held pictures do: at three times the
+    # rate the legs take turns as in gait. It was "another exercise" (0.80) before.
+    from formcheck.activity.timeline import activity_timeline
+    from formcheck.clean import clean_track
+
+    pose = pipeline.analyze_pose(shared_clip("home_treadmill_run_side.mp4"))
+    held, repeated = _held(pose.athlete.track, 3)
+    timeline = activity_timeline(clean_track(held, pose.settings.clean).track, repeated=repeated)
+    assert timeline.decision.mode == "running", timeline.decision
+    assert any("each picture is shown 3.0 times" in n for n in timeline.notes), timeline.notes
+    # Without the held pictures known, the same track is no gait: the evidence is the pictures.
+    assert activity_timeline(clean_track(held, pose.settings.clean).track).decision.mode != "running"

@@ -17,6 +17,11 @@ never from a threshold on one clip:
 Running versus walking comes from the step rate when it is plausible for the form, and
 from the swing knee otherwise (a running swing knee bends past ~90°, a walking one to
 ~60-70°): a running form at a walking step rate is slow motion, not walking.
+Held pictures (`WindowFeatures.picture_hold`: each picture shown k times) allow a second time
+base: slow motion stored by holding pictures, k times slower than real time. Where the legs
+take turns slower than anyone walks in video time but at a gait rate k times faster, that rate
+is the one judged (a jogger slowed 3x steps at ~57 a minute of video time and swings the knee
+to only ~70°, so the swing alone does not say "slowed"), and the window looks like slow motion.
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ SIDEWAYS = (0.3, 0.5)
 WALK_MAX_SPM, RUN_MIN_SPM = 130.0, 145.0
 #: [H] Swing knee (90th percentile of the more bent knee): walking ~60-70°, running 85° and more.
 RUN_SWING_KNEE_DEG = (75.0, 90.0)
+#: [H] Frames per new picture from which held pictures may be slow motion: every other picture
+#: held or more (a 25 -> 30 fps conversion holds one in six, 1.2; slow motion stored by holding
+#: shows each picture 2-4 times).
+SLOWED_HOLD = 1.5
 
 
 def ramp(x: float, limits: tuple[float, float]) -> float:
@@ -76,7 +85,8 @@ def ramp(x: float, limits: tuple[float, float]) -> float:
 class GaitEvidence:
     """probability: [0, 1] that the window is gait; parts: each factor's value, for reasons;
     running: [0, 1] running rather than walking; spm: step rate (video time), NaN if unknown;
-    slow_motion: a running form at a step rate no runner has in real time."""
+    slow_motion: a running form at a step rate no runner has in real time, or held pictures
+    whose steps come at a gait rate only if the clip is slowed (`slowed_step_rate_spm`)."""
 
     probability: float
     parts: dict
@@ -100,12 +110,39 @@ def step_rate_spm(f: WindowFeatures) -> float:
     return float(counted)
 
 
+def slowed_step_rate_spm(spm: float, picture_hold: float) -> float:
+    """The real-time step rate if held pictures are slow motion (module docstring): `spm` times
+    the hold, where pictures are held (SLOWED_HOLD) and `spm` is slower than any gait in video
+    time; else NaN (an ordinary clip, or steps already at a gait rate: held pictures then come
+    from a camera taking few pictures, in real time)."""
+    if not (np.isfinite(spm) and picture_hold >= SLOWED_HOLD and spm < MIN_GAIT_SPM):
+        return float("nan")
+    return float(spm * picture_hold)
+
+
+def _rates(spm: float, picture_hold: float) -> tuple[float, float, bool]:
+    """(rate judged for gait and running, share of "a walking rate or faster", held slow motion)."""
+    slowed = slowed_step_rate_spm(spm, picture_hold)
+    held_slow = bool(ramp(slowed, (MIN_GAIT_SPM - 15.0, MIN_GAIT_SPM)) >= 1.0)
+    rate = slowed if held_slow else spm
+    return rate, ramp(rate, (MIN_GAIT_SPM - 15.0, MIN_GAIT_SPM)), held_slow
+
+
+def _running_share(form: float, rate: float, held_slow: bool) -> float:
+    """Running rather than walking, from the swing knee and the step rate. On held pictures read
+    as slow motion the rate is a lower bound (a clip may be slowed more than its pictures are
+    held: 120 fps played at 30 and then held), so a walking rate there leaves running open."""
+    running = max(form, ramp(rate, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
+    return max(running, 0.5) if held_slow else running
+
+
 def gait_evidence(f: WindowFeatures) -> GaitEvidence:
     """How much a window looks like running or walking (module docstring)."""
     if f.one_leg:
         return _one_leg_gait(f)
     alternation = max(f.half_shift, -f.same_time)
     spm = step_rate_spm(f)
+    rate, walking_rate, held_slow = _rates(spm, f.picture_hold)
     form = ramp(f.max_knee_deg, RUN_SWING_KNEE_DEG)
     parts = {
         "legs alternate": ramp(alternation, ALTERNATION) * (f.reversals >= MIN_REVERSALS),
@@ -118,13 +155,12 @@ def gait_evidence(f: WindowFeatures) -> GaitEvidence:
         "feet pass each other": 1.0 - ramp(f.narrowest_stance, WIDE_STANCE),
         # Legs taking turns slower than any walk: band walks and lunges, unless a runner's stride
         # says the clip is slowed down.
-        "a walking rate or faster": max(ramp(spm, (MIN_GAIT_SPM - 15.0, MIN_GAIT_SPM)), form)
-        if np.isfinite(spm) else 1.0,
+        "a walking rate or faster": max(walking_rate, form) if np.isfinite(spm) else 1.0,
     }
     probability = float(np.prod(list(parts.values())))
-    running = max(form, ramp(spm, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
+    running = _running_share(form, rate, held_slow)
     # A running swing at a walking step rate: the clip is slowed down, the athlete runs.
-    slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0)
+    slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0) or held_slow
     return GaitEvidence(probability, parts, float(running), float(spm), slow)
 
 
@@ -147,10 +183,13 @@ def _one_leg_gait(f: WindowFeatures) -> GaitEvidence:
              "the leg sweeps forward and back": ramp(f.sweep, ONE_LEG_SWEEP),
              "upright": ramp(f.upright, UPRIGHT_SHARE),
              "the knee bends and straightens": ramp(f.knee_range_deg, (40.0, 60.0))}
-    probability = ONE_LEG_GAIT_MAX * float(np.prod(list(parts.values())))
     spm = 120.0 / f.stride_s if np.isfinite(f.stride_s) else float("nan")
-    running = max(form, ramp(spm, (WALK_MAX_SPM, RUN_MIN_SPM + 15.0)))
-    slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0)
+    rate, _, held_slow = _rates(spm, f.picture_hold)
+    if held_slow:  # a stride this slow in video time is a gait's once the held pictures are undone
+        parts["one leg swings in a stride rhythm"] = ramp(f.repeat, (0.3, 0.5))
+    probability = ONE_LEG_GAIT_MAX * float(np.prod(list(parts.values())))
+    running = _running_share(form, rate, held_slow)
+    slow = bool(np.isfinite(spm) and spm < WALK_MAX_SPM and form >= 1.0) or held_slow
     return GaitEvidence(probability, parts, float(running), float(spm), slow)
 
 
@@ -194,7 +233,10 @@ def label_window(f: WindowFeatures, exercise_ranking: list[tuple[str, float]] | 
     if gait.probability >= 0.5:
         rate = f", {gait.spm:.0f} steps/min in video time" if np.isfinite(gait.spm) else ""
         reasons.append(f"the legs alternate as in gait{rate}")
-        if gait.slow_motion:
+        if gait.slow_motion and np.isfinite(slowed_step_rate_spm(gait.spm, f.picture_hold)):
+            reasons.append(f"each picture shown {f.picture_hold:.1f} times and steps slower than any gait: "
+                           "this looks like slow motion")
+        elif gait.slow_motion:
             reasons.append("a running stride at a walking step rate: this looks like slow motion")
     else:
         reasons.append(f"not gait: {weakest} {gait.parts[weakest]:.2f}")

@@ -24,11 +24,14 @@ runner shrinking into the distance or a phone held high changes none of them:
 * motion: how much the knees and ankles move (RMS about their mean, torso
   lengths); `local_motion` the same over a second around each frame.
 * one leg seen (a far leg hidden): that leg's rhythm and sweep.
+* picture_hold: frames per new picture in the window (`video.repeats` marks the frames that show
+  the previous picture again): 1 for an ordinary clip; 3 where every picture is shown three
+  times (slow motion stored by holding pictures, or a camera taking a third as many pictures).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,7 +65,8 @@ class WindowFeatures:
     they stay wide (1.5 and more); one_leg: only one leg is seen on enough frames to judge (a
     side view whose far leg is hidden), and then stride_s/repeat are that leg's rhythm and
     sweep its hip-to-ankle vector's range along its main direction (torso lengths; a running
-    leg sweeps ~1, a squatting one ~0.3).
+    leg sweeps ~1, a squatting one ~0.3); picture_hold: frames per new picture (module
+    docstring).
     """
 
     start: int
@@ -84,6 +88,7 @@ class WindowFeatures:
     narrowest_stance: float = float("nan")
     one_leg: bool = False
     sweep: float = float("nan")
+    picture_hold: float = 1.0
 
     @property
     def frames(self) -> int:
@@ -210,12 +215,21 @@ def _robust_range(x: np.ndarray) -> float:
 
 
 def window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | None = None,
-                    knees: np.ndarray | None = None) -> WindowFeatures:
+                    knees: np.ndarray | None = None, repeated: np.ndarray | None = None) -> WindowFeatures:
     """Features of frames [start, end) of `track` (module docstring). `legs` and `knees` are
     `leg_vectors(track)` and `knee_flexion_deg(track)` when the caller has them for the whole
-    track already."""
+    track already; `repeated` (T,) bool marks the rows that show the previous picture again."""
     if not 0 <= start < end <= len(track):
         raise ValueError(f"window [{start}, {end}) is not inside a track of {len(track)} frames")
+    features = _window_features(track, start, end, legs, knees)
+    if repeated is None:
+        return features
+    new_pictures = int(np.count_nonzero(~np.asarray(repeated[start:end], dtype=bool)))
+    return replace(features, picture_hold=(end - start) / max(new_pictures, 1))
+
+
+def _window_features(track: PoseTrack, start: int, end: int, legs: np.ndarray | None,
+                     knees: np.ndarray | None) -> WindowFeatures:
     legs = leg_vectors(track) if legs is None else legs
     knees = knee_flexion_deg(track) if knees is None else knees
     sl = slice(start, end)

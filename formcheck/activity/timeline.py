@@ -105,12 +105,13 @@ def _windows(a: int, b: int, fps: float, opts: TimelineOptions) -> list[tuple[in
 
 
 def label_windows(track: PoseTrack, cuts: tuple[int, ...] = (),
-                  opts: TimelineOptions = TimelineOptions()) -> list[WindowLabel]:
+                  opts: TimelineOptions = TimelineOptions(), repeated: np.ndarray | None = None) -> list[WindowLabel]:
     """Every window of every shot, labelled by activity class (module docstring, steps 1-2):
-    which exercise is decided on whole segments, which hold whole reps and several steps."""
+    which exercise is decided on whole segments, which hold whole reps and several steps.
+    repeated: (T,) bool, the rows showing the previous picture again (held pictures)."""
     fps = track.fps if len(track) > 1 else 30.0
     legs, knees = leg_vectors(track), knee_flexion_deg(track)
-    return [label_window(window_features(track, s, e, legs, knees), None)
+    return [label_window(window_features(track, s, e, legs, knees, repeated), None)
             for a, b in _shots(track, cuts) for s, e in _windows(a, b, fps, opts)]
 
 
@@ -347,14 +348,18 @@ SLOWED = "a runner's stride slowed down"
 SLOW_MOTION_NOTE = ("This looks like slow motion: the strides are a runner's but the steps come at a walking "
                     "rate. Give the capture frame rate (--capture-fps, or the capture check in the app) to "
                     "measure times.")
+HELD_SLOW_MOTION_NOTE = ("This looks like slow motion: each picture is shown {hold:.1f} times and the legs take "
+                         "turns slower than anyone walks or runs in real time. Give the capture frame rate "
+                         "(--capture-fps, or the capture check in the app) to measure times.")
 
 
-def _slowed_gait(track: PoseTrack, a: int, b: int, segment: Segment, legs, knees) -> Segment:
+def _slowed_gait(track: PoseTrack, a: int, b: int, segment: Segment, legs, knees,
+                 repeated: np.ndarray | None = None) -> Segment:
     """The segment, or, when it was left as another exercise or unsure but reads whole as a
     runner's stride at a step rate no runner has in real time, running (module docstring, 4b)."""
     if segment.label not in (OTHER_EXERCISE, UNSURE) or segment.end_s - segment.start_s < SLOW_GAIT_MIN_S:
         return segment
-    gait = gait_evidence(window_features(track, a, b, legs, knees))
+    gait = gait_evidence(window_features(track, a, b, legs, knees, repeated))
     if not (gait.slow_motion and gait.probability >= SLOW_GAIT_MIN_PROBABILITY):
         return segment
     why = (f"over the whole {segment.end_s - segment.start_s:.0f} s the legs take turns with a running swing at "
@@ -365,23 +370,30 @@ def _slowed_gait(track: PoseTrack, a: int, b: int, segment: Segment, legs, knees
 
 
 def _slow_motion_notes(windows: list[WindowLabel]) -> tuple[str, ...]:
-    """A note when most gait windows show a running stride at a walking step rate."""
+    """A note when most gait windows show a running stride at a walking step rate, or steps
+    slower than any gait on held pictures."""
     gait = [w for w in windows if sum(w.probabilities.get(g, 0.0) for g in GAIT) >= 0.5]
     slow = [w for w in gait if any("slow motion" in r for r in w.reasons)]
     # Several windows' worth of strides: a step rate read on one short window (a runner crossing
     # the frame, the first steps out of the blocks) is too uncertain to say so.
-    if len(gait) >= MIN_SLOW_MOTION_WINDOWS and len(slow) >= 0.5 * len(gait):
-        return (SLOW_MOTION_NOTE,)
-    return ()
+    if not (len(gait) >= MIN_SLOW_MOTION_WINDOWS and len(slow) >= 0.5 * len(gait)):
+        return ()
+    held = [w.features.picture_hold for w in slow if any(r.startswith("each picture shown") for r in w.reasons)]
+    if len(held) >= 0.5 * len(slow):
+        return (HELD_SLOW_MOTION_NOTE.format(hold=float(np.median(held))),)
+    return (SLOW_MOTION_NOTE,)
 
 
 def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
-                      opts: TimelineOptions = TimelineOptions()) -> Timeline:
+                      opts: TimelineOptions = TimelineOptions(), repeated: tuple[int, ...] = ()) -> Timeline:
     """The timeline of a cleaned athlete track (module docstring). `cuts`: frame numbers where
-    a new shot starts. An empty track gives one decision of NOT_IN_VIEW and no segment."""
+    a new shot starts; `repeated`: frame numbers that show the previous picture again
+    (`video.repeats`: held pictures of slow motion or of a camera taking few pictures).
+    An empty track gives one decision of NOT_IN_VIEW and no segment."""
     if len(track) < 2:
         return Timeline((), tuple(cuts), decide(()), opts.window_s, opts.hop_s)
-    windows = label_windows(track, tuple(cuts), opts)
+    held = np.isin(track.frame_index, np.asarray(repeated, dtype=np.int64)) if len(repeated) else None
+    windows = label_windows(track, tuple(cuts), opts, held)
     labels, probs = _frame_probabilities(len(track), windows)
     labels, probs = _with_local_stillness(track, labels, probs)
     best = _frame_keys(track, labels, probs, windows)
@@ -389,7 +401,7 @@ def activity_timeline(track: PoseTrack, cuts: tuple[int, ...] = (),
     best = _bridge_pauses(best, _key_is_still(track, labels, probs, windows, best), track.t_s, opts.pause_s, shots)
     best = _merge_short(_runs(best, shots), best, track.t_s, opts.min_segment_s, shots)
     legs, knees = leg_vectors(track), knee_flexion_deg(track)
-    segments = tuple(_slowed_gait(track, a, b, _segment(track, a, b, labels, probs, k, windows), legs, knees)
+    segments = tuple(_slowed_gait(track, a, b, _segment(track, a, b, labels, probs, k, windows), legs, knees, held)
                      for k, (sa, sb) in enumerate(shots) for a, b in _runs(best, [(sa, sb)]))
     notes = _slow_motion_notes(windows)
     if not notes and any(s.label == "running" and s.reasons and SLOWED in s.reasons[0] for s in segments):
