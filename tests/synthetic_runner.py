@@ -184,6 +184,8 @@ class Camera:
     the camera when the runner runs towards `facing` on a normal treadmill set-up (right for +1).
     projection: "pinhole" (camera `distance_m` from the runner's midline, at `height_m`, default
     hip height) or "orthographic". body_height_px: standing height in pixels at the runner's depth.
+    yaw_deg (side view): the runner's path turned by this angle about the vertical, so the camera
+    sees them at an angle (0 square from the side; 50 about halfway to square-on).
     """
 
     view: str = "side"
@@ -194,10 +196,13 @@ class Camera:
     height_m: float | None = None
     body_height_px: float = 500.0
     frame_size: tuple[int, int] = (1280, 720)
+    yaw_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.view not in ("side", "rear", "front"):
             raise ValueError(f"view must be side, rear or front, got {self.view!r}")
+        if self.yaw_deg and self.view != "side":
+            raise ValueError(f"yaw_deg needs a side view, got view {self.view!r}")
         if self.facing not in (1, -1):
             raise ValueError(f"facing must be +1 or -1, got {self.facing!r}")
         if self.near_side not in (None, "left", "right"):
@@ -593,6 +598,10 @@ class _Projector:
         cam = self.camera
         X, Y, Z = pts[..., 0], pts[..., 1], pts[..., 2]
         down = -(Y - self.height_m)
+        if cam.yaw_deg:  # turn the path about the vertical through the point the camera looks at
+            a = np.radians(cam.yaw_deg)
+            X, Z = self.centre_x + np.cos(a) * (X - self.centre_x) - np.sin(a) * Z, \
+                np.sin(a) * (X - self.centre_x) + np.cos(a) * Z
         if cam.view == "side":
             if cam.near == "left":  # camera at -z looking +z: image right = -x (runner faces left)
                 right, depth = -(X - self.centre_x), Z + cam.distance_m

@@ -23,6 +23,9 @@ import math
 from dataclasses import dataclass
 
 SIDE, REAR, FRONT = "side", "rear", "front"
+#: Between side and square-on: the feet's fore-aft swing shows, foreshortened, so when each foot
+#: lands can be seen (cadence), but no angle, length or left-right measure holds.
+OBLIQUE = "oblique"
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ _TIMING = "event timing error ~20 ms per step (Stenum et al. 2021); 30 Hz mistim
 # docstring). Clinical walking figures ("stance ~60% of the gait cycle", cadence 80-110 steps/min,
 # pelvic obliquity ~±5 deg) are the textbook norms of observational gait analysis.
 METRICS: dict[str, MetricSpec] = {m.name: m for m in (
-    MetricSpec("cadence_spm", "Cadence", "steps/min", (SIDE, REAR, FRONT), "E", 2.0, _TIMING,
+    MetricSpec("cadence_spm", "Cadence", "steps/min", (SIDE, REAR, FRONT, OBLIQUE), "E", 2.0, _TIMING,
                plausible=(40.0, 330.0),
                plausible_source="slow walking ~60 steps/min, walking 80-110; elite 100 m sprinters 4.5-5 steps/s "
                                 "(270-300/min; Salo et al. 2011); margins to 40 and 330 [H]",

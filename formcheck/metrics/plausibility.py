@@ -133,7 +133,7 @@ def screen_strides(strides: Sequence[StrideRecord], view: str
 def _reason(name: str, n_out: int, n: int, view: str) -> str:
     m = METRICS[name]
     lo, hi = m.plausible
-    if view in m.views:
+    if view in m.views and view in _FILM:
         film = view
     else:  # a frontal clip measures vertical oscillation as the rear view does; oblique/unknown: the first
         film = REAR if view == FRONT and REAR in m.views else m.views[0]

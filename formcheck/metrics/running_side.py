@@ -1,7 +1,8 @@
 """Side-view running metrics, one `StrideRecord` per contact (METRICS.md §1).
 
 `side_view_strides(track, events, direction)` measures, from each contact to
-the next contact of the same foot, the catalog metrics cadence_spm,
+the next contact of the same foot, the catalog metrics cadence_spm (from the
+step to the next contact of either foot: labels swap, contact times do not),
 knee_flexion_contact_deg, knee_flexion_peak_stance_deg, knee_rom_stance_deg,
 thigh_angle_toe_off_deg, hip_extension_peak_deg, overstride_ratio,
 shank_angle_contact_deg, foot_strike_angle_deg, trunk_lean_deg,
@@ -239,6 +240,8 @@ def side_view_strides(track, events: Sequence[GaitEvent], direction, *, min_visi
                 for side in SIDES}
     stride = _median_stride(contacts)
     max_stride = (1 + STRIDE_TOL) * stride if math.isfinite(stride) else MAX_STRIDE_S
+    steps_t = np.array(sorted(e.t_s for e in events if e.kind == "contact"))  # inferred ones too: steps taken
+    typical_step = float(np.median(np.diff(steps_t))) if steps_t.size >= 2 else math.nan
     records = []
     for side in SIDES:
         other = "left" if side == "right" else "right"
@@ -251,14 +254,27 @@ def side_view_strides(track, events: Sequence[GaitEvent], direction, *, min_visi
             to = next((e for e in toe_offs[side] if ic.t_s < e.t_s < limit), None)
             later = other_t[other_t > ic.t_s]
             step_ic = float(later[0]) if later.size and later[0] < limit else math.nan
-            records.append(_measure(s, side, ic, to, nxt, step_ic, min_coverage))
+            cadence = _step_cadence(steps_t, ic.t_s, typical_step)
+            records.append(_measure(s, side, ic, to, nxt, step_ic, cadence, min_coverage))
     records.sort(key=lambda r: r.contact.t_s)
     return [StrideRecord(i, r.side, r.contact, r.toe_off, r.next_contact, r.values, r.frames)
             for i, r in enumerate(records)]
 
 
+def _step_cadence(steps_t: np.ndarray, t_ic: float, typical_step: float) -> float:
+    """Steps a minute from this contact to the next contact of either foot: the foot labels are
+    what the pose model gets wrong (a swapped label would turn one step into a "stride"), the
+    contact times are not. A gap of about two typical steps hides a step (counted)."""
+    later = steps_t[steps_t > t_ic + 1e-9]
+    if not later.size:
+        return math.nan
+    gap = float(later[0] - t_ic)
+    steps = max(1, int(round(gap / typical_step))) if math.isfinite(typical_step) and typical_step > 0 else 1
+    return 60.0 * steps / gap if steps <= 2 else math.nan
+
+
 def _measure(s: _Series, side: str, ic: GaitEvent, to: GaitEvent | None, nxt: GaitEvent | None,
-             step_ic: float, min_coverage: float) -> StrideRecord:
+             step_ic: float, cadence: float, min_coverage: float) -> StrideRecord:
     leg = s.leg[side]
     nan = math.nan
     t_ic = ic.t_s
@@ -272,10 +288,6 @@ def _measure(s: _Series, side: str, ic: GaitEvent, to: GaitEvent | None, nxt: Ga
         hip_ext = -s.extreme(leg["thigh"], t_to - span, t_to + span, -1.0, min_coverage)
     stride_t = t_next - t_ic
     ct = t_to - t_ic
-    if math.isfinite(step_ic):
-        cadence = 60.0 / (step_ic - t_ic)
-    else:
-        cadence = 120.0 / stride_t if nxt is not None else nan
     values = {
         "cadence_spm": cadence,
         "knee_flexion_contact_deg": knee_ic,

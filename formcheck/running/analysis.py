@@ -22,7 +22,7 @@ from formcheck.events.timebase import ClipTiming, TimeBase, judge_time_base, on_
 from formcheck.kinematics.body import relabel_frontal_sides
 from formcheck.kinematics.direction import Direction
 from formcheck.kinematics.view import estimate_view
-from formcheck.metrics.catalog import FRONT, METRICS, REAR, SIDE
+from formcheck.metrics.catalog import FRONT, METRICS, OBLIQUE, REAR, SIDE
 from formcheck.metrics.gait_mode import GaitMode, gait_mode
 from formcheck.metrics.leg_tracking import LegTracking, leg_tracking
 from formcheck.metrics.model import MetricSummary, NotMeasurable, StrideRecord, summarize
@@ -104,13 +104,18 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
         # put left and right back where this view has them before telling the feet apart.
         track, _ = relabel_frontal_sides(track, facing_camera=view.view == FRONT)
     images = unique_images(track, timing.repeated)
-    sign = direction_sign(direction) if view.view == SIDE else None
-    if view.view in (SIDE, REAR, FRONT):
+    # From an angle the feet still swing fore and aft across the picture, foreshortened: when
+    # each lands is seen as from the side (the front-most heel along the way the runner goes),
+    # though no angle or length in the plane is.
+    timing_only = view.view == OBLIQUE and _known_sign(direction)
+    side_like = view.view == SIDE or timing_only
+    sign = direction_sign(direction) if side_like else None
+    if view.view in (SIDE, REAR, FRONT) or timing_only:
         events = on_clip_rows(detect_gait_events(images.track, sign, method=options.event_method,
-                                                 view=view.view), images)
-    else:  # oblique or unknown: neither the side nor the frontal geometry holds
+                                                 view=SIDE if timing_only else view.view), images)
+    else:  # unknown, or oblique with no way of going: neither geometry holds
         events = []
-    hips = side_view_hip_phase(images.track, sign) if view.view == SIDE else None
+    hips = side_view_hip_phase(images.track, sign) if side_like else None
     # A contact placed by the feet's alternation counts as a step (cadence), never as a measurement:
     # gait mode, strides and stances read only the events that were seen.
     mode = gait_mode(events, hips)
@@ -126,6 +131,8 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
         notes.append(time_base.reason)
     if view.view == SIDE:
         strides = side_view_strides(track, events, direction)
+    elif timing_only:
+        strides = [_measurable_from(s, OBLIQUE) for s in side_view_strides(track, events, direction)]
     elif view.view in (REAR, FRONT) and hips_in_view_order(track, view.view):
         strides = rear_view_stances(track, stances(events, track), view=view.view)
     elif view.view in (REAR, FRONT):  # after relabelling, so the set view is not what the clip shows
@@ -166,6 +173,21 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
     cues = evaluate_cues(summary, strides, view.view, missing, leg_tracking=tracking)
     return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options,
                            tuple(notes), time_base, cadence, tracking)
+
+
+def _known_sign(direction) -> bool:
+    """The way the runner goes across the picture is known (+1 or -1)."""
+    try:
+        direction_sign(direction)
+    except ValueError:
+        return False
+    return True
+
+
+def _measurable_from(stride: StrideRecord, view: str) -> StrideRecord:
+    """The stride with only the catalog metrics that `view` can measure (the others NaN)."""
+    return replace(stride, values={k: (v if k not in METRICS or view in METRICS[k].views else float("nan"))
+                                   for k, v in stride.values.items()})
 
 
 def _rate_given(info) -> bool:
