@@ -17,7 +17,10 @@ written once, reused):
   frame in five): the same contact times, to a 24 fps frame;
 * held3: every frame three times at the clip's rate: slow motion 3x stored by holding pictures.
   Contact times and steps three times slower; right is "slow motion" said (cadence withheld
-  without the capture rate), as `gait_events.py` counts a labelled slow-motion clip.
+  without the capture rate), as `gait_events.py` counts a labelled slow-motion clip;
+* blend3: slow motion 3x made the way video editors make it from ordinary footage: two frames
+  between each pair, blended from both (2:1 and 1:2). No frame repeats, so only the motion
+  can say slow motion. Answers as held3.
 
 Each derived clip goes through `pipeline.analyze(clip, "auto")`, as a user's upload: the mode
 must be running (the first decision), then the contacts, cadence and slow-motion flag are
@@ -37,13 +40,14 @@ import warnings
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gait_events import REPO, Outcome, _line, real_cases, run_real  # noqa: E402
 
-TRANSFORMS = ("mirror", "double", "drop24", "held3")
+TRANSFORMS = ("mirror", "double", "drop24", "held3", "blend3")
 _SWAP = {"L": "R", "R": "L"}
 
 
@@ -58,6 +62,11 @@ def derived_frames(frames: list[np.ndarray], fps: float, transform: str) -> tupl
         return [frames[min(len(frames) - 1, int(round(i * fps / 24.0)))] for i in range(n)], 24.0
     if transform == "held3":
         return [f for f in frames for _ in range(3)], fps
+    if transform == "blend3":
+        out = []
+        for a, b in zip(frames[:-1], frames[1:]):
+            out += [a, cv2.addWeighted(a, 2 / 3, b, 1 / 3, 0), cv2.addWeighted(a, 1 / 3, b, 2 / 3, 0)]
+        return out + [frames[-1]], fps
     raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
 
 
@@ -72,7 +81,7 @@ def derived_label(label: dict, fps: float, transform: str) -> dict:
         out["contacts"] = [[int(round(t * 2 * fps)), foot] for t, foot in times]
     elif transform == "drop24":
         out["contacts"] = [[int(round(t * 24.0)), foot] for t, foot in times]
-    else:
+    else:  # held3, blend3: three frames a picture's time
         out["contacts"] = [[int(round(3 * t * fps)), foot] for t, foot in times]
         out["slowmo"] = True
         out["cadence_spm"] = label["cadence_spm"] / 3 if label.get("cadence_spm") else None
