@@ -616,3 +616,17 @@ def test_a_walker_on_held_pictures_in_real_time_stays_walking():
     timeline = activity_timeline(held, repeated=repeated)
     assert timeline.decision.mode == "running" and timeline.decision.label == "walking", describe(timeline)
     assert not timeline.notes, timeline.notes
+
+
+def test_a_walker_slowed_without_held_pictures_is_unsure_not_another_exercise():
+    # Slow motion with no picture held (a phone's high-rate capture played at 30, an editor's
+    # blended frames) of a gait without a running swing: 37 steps/min of video time, slower than
+    # anyone walks, and everything else says gait. It was "another exercise", sure; it is gait or
+    # a slow exercise, and the question says how the capture rate settles it.
+    track, _ = synthetic_run(walking_params(), Camera(view="side"),
+                             Recording(fps=90.0, duration_s=4.0, noise_px=1.0, seed=2))
+    timeline = activity_timeline(clean_track(replace(track, t_s=track.t_s * 3)).track)
+    d = timeline.decision
+    assert d.mode == UNSURE and {n for n, _ in d.candidates} == {"walking", OTHER_EXERCISE}, describe(timeline)
+    assert "slower than anyone walks" in timeline.segments[d.segment].reasons[0]
+    assert "--capture-fps" in d.ask

@@ -214,3 +214,21 @@ def test_a_jogger_slowed_by_held_pictures_is_running_in_slow_motion(shared_clip)
     assert any("each picture is shown 3.0 times" in n for n in timeline.notes), timeline.notes
     # Without the held pictures known, the same track is no gait: the evidence is the pictures.
     assert activity_timeline(clean_track(held, pose.settings.clean).track).decision.mode != "running"
+
+
+def test_a_jogger_slowed_without_held_pictures_is_not_called_an_exercise(shared_clip):
+    # The treadmill jogger's landmarks at a third of the speed, no picture held (as a phone's
+    # high-rate capture played at 30): 56 steps/min of video time and a jogger's swing. It was
+    # "another exercise" (0.85); now gait or an exercise, unsure, and the running analysis says
+    # slow motion rather than timing a walk at 56 steps/min.
+    from dataclasses import replace
+
+    from formcheck.activity.model import OTHER_EXERCISE, UNSURE
+    from formcheck.activity.timeline import activity_timeline
+    from formcheck.clean import clean_track
+
+    pose = pipeline.analyze_pose(shared_clip("home_treadmill_run_side.mp4"))
+    slowed = clean_track(replace(pose.athlete.track, t_s=pose.athlete.track.t_s * 3), pose.settings.clean).track
+    timeline = activity_timeline(slowed)
+    assert timeline.decision.mode == UNSURE, timeline.decision
+    assert OTHER_EXERCISE in {n for n, _ in timeline.decision.candidates}

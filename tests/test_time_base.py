@@ -190,6 +190,12 @@ def test_slow_motion_from_a_running_stride_at_a_walking_rate():
     # Slower than anyone walks: slow motion whatever the hips say (a 10x slowed runner).
     crawl = judge_time_base(ClipTiming(), images, _cadence(18, steps=3), "unknown", False)
     assert crawl.slow_motion and "18 steps/min" in crawl.reason
+    # Slower than the slowest walk over several steps, even with the hips reading walking (a
+    # jogger slowed 3x by an editor's blended frames: 56 in video time): slow motion.
+    for hips in ("walking", "unknown"):
+        dawdle = judge_time_base(ClipTiming(), images, _cadence(56), hips, False)
+        assert dawdle.slow_motion and "56 steps/min" in dawdle.reason and "slower than anyone walks" in dawdle.reason
+    assert not judge_time_base(ClipTiming(), images, _cadence(56, steps=3), "walking", False).slow_motion
     hint = judge_time_base(ClipTiming(slow_motion_hint="This looks like slow motion: x."), images, NO_CADENCE,
                            "unknown", False)
     assert hint.slow_motion and hint.reason == "This looks like slow motion: x."

@@ -71,6 +71,10 @@ RUN_SWING_KNEE_DEG = (75.0, 90.0)
 #: held or more (a 25 -> 30 fps conversion holds one in six, 1.2; slow motion stored by holding
 #: shows each picture 2-4 times).
 SLOWED_HOLD = 1.5
+#: [H] How far a step rate slower than any walk counts against gait, over a whole segment, when
+#: nothing else does: the movement is gait in slow motion or an exercise that moves the legs like
+#: gait, and only the capture rate (or the user) can tell. 0.5: neither is the likelier.
+SLOW_DOUBT = 0.5
 
 
 def ramp(x: float, limits: tuple[float, float]) -> float:
@@ -136,8 +140,9 @@ def _running_share(form: float, rate: float, held_slow: bool) -> float:
     return max(running, 0.5) if held_slow else running
 
 
-def gait_evidence(f: WindowFeatures) -> GaitEvidence:
-    """How much a window looks like running or walking (module docstring)."""
+def gait_evidence(f: WindowFeatures, slow_doubt: bool = False) -> GaitEvidence:
+    """How much a window looks like running or walking (module docstring). slow_doubt: a step
+    rate slower than any walk counts only SLOW_DOUBT against gait (a whole segment's reading)."""
     if f.one_leg:
         return _one_leg_gait(f)
     alternation = max(f.half_shift, -f.same_time)
@@ -154,8 +159,12 @@ def gait_evidence(f: WindowFeatures) -> GaitEvidence:
         "feet move forward-back": 1.0 - ramp(f.lateral_share, SIDEWAYS),
         "feet pass each other": 1.0 - ramp(f.narrowest_stance, WIDE_STANCE),
         # Legs taking turns slower than any walk: band walks and lunges, unless a runner's stride
-        # says the clip is slowed down.
-        "a walking rate or faster": max(walking_rate, form) if np.isfinite(spm) else 1.0,
+        # says the clip is slowed down. Read over a whole segment (`slow_doubt`), where every
+        # other part says gait, slow motion made without held pictures (an editor's blended
+        # frames, a phone's high-rate capture played at 30) looks the same as a slow exercise:
+        # the rate alone leaves it open (SLOW_DOUBT).
+        "a walking rate or faster": max(walking_rate, form, SLOW_DOUBT if slow_doubt else 0.0)
+        if np.isfinite(spm) else 1.0,
     }
     probability = float(np.prod(list(parts.values())))
     running = _running_share(form, rate, held_slow)

@@ -22,7 +22,10 @@
    times (a stride of 3.5-7 s of video) to see the legs take turns. If, over the whole
    segment (at least `SLOW_GAIT_MIN_S`), the legs alternate as in gait with a runner's swing
    at a step rate no runner has in real time, it is running, and the clip gets the
-   slow-motion note.
+   slow-motion note. A segment of another exercise that is gait in every way but its rate
+   (slower than any walk, no running swing: a jogger slowed by an editor's blended frames)
+   becomes UNSURE between gait and another exercise, and the question says how the capture
+   rate settles it.
 5. The decision is the longest active segment's (not still, not out of view): running
    mode for gait, exercise mode for an exercise, UNSURE (the user is asked, with what
    would settle it) when the candidates lead to different analyses.
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.activity.classify import WindowLabel, gait_evidence, label_window, ramp
+from formcheck.activity.classify import SLOW_DOUBT, WindowLabel, gait_evidence, label_window, ramp
 from formcheck.activity.features import knee_flexion_deg, leg_vectors, local_motion, window_features
 from formcheck.activity.model import GAIT, NOT_IN_VIEW, OTHER_EXERCISE, STILL, UNSURE, Decision, Segment, Timeline, label_title
 from formcheck.exercises.analysis import rep_view
@@ -337,6 +340,8 @@ def decide(segments: tuple[Segment, ...]) -> Decision:
         return Decision(mode, UNSURE, main.confidence, main.candidates, why, i, ask)
     ask = (f"Not sure whether this is {label_title(names[0]).lower()} or {label_title(names[1]).lower()}: "
            "choose with --mode run or --mode exercise (--exercise NAME), or tap it in the app.")
+    if main.reasons and SLOW_OR_EXERCISE in main.reasons[0]:
+        ask += " If the clip is slow motion, give its capture frame rate (--capture-fps, or the app's capture check)."
     return Decision(UNSURE, UNSURE, main.confidence, main.candidates, why, i, ask)
 
 
@@ -345,6 +350,7 @@ SLOW_GAIT_MIN_S = 6.0
 #: [H] Gait evidence over the whole segment that makes it running.
 SLOW_GAIT_MIN_PROBABILITY = 0.6
 SLOWED = "a runner's stride slowed down"
+SLOW_OR_EXERCISE = "slow motion, or an exercise that moves the legs like gait"
 SLOW_MOTION_NOTE = ("This looks like slow motion: the strides are a runner's but the steps come at a walking "
                     "rate. Give the capture frame rate (--capture-fps, or the capture check in the app) to "
                     "measure times.")
@@ -359,7 +365,16 @@ def _slowed_gait(track: PoseTrack, a: int, b: int, segment: Segment, legs, knees
     runner's stride at a step rate no runner has in real time, running (module docstring, 4b)."""
     if segment.label not in (OTHER_EXERCISE, UNSURE) or segment.end_s - segment.start_s < SLOW_GAIT_MIN_S:
         return segment
-    gait = gait_evidence(window_features(track, a, b, legs, knees, repeated))
+    features = window_features(track, a, b, legs, knees, repeated)
+    gait, doubt = gait_evidence(features), gait_evidence(features, slow_doubt=True)
+    if segment.label == OTHER_EXERCISE and not doubt.slow_motion and doubt.probability >= SLOW_DOUBT:
+        # Gait in every way but the rate, read whole: slowed gait or an exercise, unsaid which.
+        walk = "running" if doubt.running >= 0.5 else "walking"
+        why = (f"over the whole {segment.end_s - segment.start_s:.0f} s the legs take turns as in gait, but at "
+               f"{doubt.spm:.0f} steps/min of video time, slower than anyone walks: {SLOW_OR_EXERCISE}")
+        candidates = ((walk, 0.5), (OTHER_EXERCISE, 0.5))
+        return Segment(segment.start_frame, segment.end_frame, segment.start_s, segment.end_s, UNSURE, 0.5,
+                       candidates, (why, *segment.reasons[:3]), segment.view, segment.view_confidence, segment.shot)
     if not (gait.slow_motion and gait.probability >= SLOW_GAIT_MIN_PROBABILITY):
         return segment
     why = (f"over the whole {segment.end_s - segment.start_s:.0f} s the legs take turns with a running swing at "

@@ -23,6 +23,10 @@
     `MIN_STEPS_SLOW` steps, the whole 95% interval below it: nobody runs that
     slowly in real time (the slowest jog is ~140; Lieberman et al. 2015, 150-190
     typical);
+  - any gait under `MIN_WALKING_SPM` steps a minute over at least `MIN_STEPS_SLOW`
+    steps (the whole interval below it), whatever the hips say: slower than anyone
+    walks (a jogger slowed 3x by an editor's blended frames, 56 in video time, whose
+    hips on blended frames do not read as running);
   - any gait under `MIN_GAIT_SPM` steps a minute (5x or 10x slow motion of a
     runner: 34 or 18 in video time), over at least two steps;
   - the activity timeline read a runner's stride at a walking step rate
@@ -180,6 +184,11 @@ def judge_time_base(timing: ClipTiming, images: ImageTrack, cadence, gait: str, 
         return TimeBase(True, f"This looks like slow motion: a running stride (the hips lowest at midstance, "
                               f"a spring) at {cadence.spm:.0f} steps/min of video time, slower than anyone runs; "
                               f"{ASK_RATE}.", images.held)
+    if cadence.steps >= MIN_STEPS_SLOW and cadence.ci95[1] < MIN_WALKING_SPM:
+        # Slower than any walk, whatever the hips say (on blended slow-motion frames they may
+        # read walking): slowed gait, unless the capture rate says otherwise.
+        return TimeBase(True, f"This looks like slow motion: {cadence.spm:.0f} steps/min of video time, slower than "
+                              f"anyone walks or runs; {ASK_RATE}.", images.held)
     if cadence.steps >= 2 and cadence.ci95[1] < MIN_GAIT_SPM:
         return TimeBase(True, f"This looks like slow motion: {cadence.spm:.0f} steps/min of video time, slower than "
                               f"anyone walks or runs; {ASK_RATE}.", images.held)
