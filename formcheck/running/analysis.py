@@ -157,6 +157,12 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
     if "cadence_spm" in summary and low <= cadence.spm <= high:  # at least one whole stride, in real time
         summary["cadence_spm"] = _cadence_summary(cadence, summary["cadence_spm"], confidence)
         summary = timing_from_all_steps(summary, cadence)
+    elif _steps_alone_give_cadence(cadence, view.view, time_base, {m.name for m in implausible}):
+        # No stride gave its own value (a rear view whose other foot's stances were not kept), but
+        # the steps were counted: the clip's cadence does not need per-stride values.
+        summary["cadence_spm"] = _steps_cadence_summary(cadence, events, confidence)
+        summary = timing_from_all_steps(summary, cadence)
+        measured.add("cadence_spm")
     missing = _not_measurable(view.view, measured)
     reasons = {m.name: m for m in implausible}
     missing = [reasons.get(m.name, m) for m in missing]
@@ -173,6 +179,31 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
     cues = evaluate_cues(summary, strides, view.view, missing, leg_tracking=tracking)
     return RunningAnalysis(view, context, direction, mode, events, strides, summary, missing, cues, options,
                            tuple(notes), time_base, cadence, tracking)
+
+
+#: [H] Steps (three strides) the all-steps cadence needs to stand without per-stride values.
+MIN_STEPS_ALONE = 6
+
+
+def _steps_alone_give_cadence(cadence: CadenceEstimate, view: str, time_base: TimeBase, implausible: set) -> bool:
+    """The all-steps cadence stands on its own: counted over MIN_STEPS_ALONE steps or more, in
+    real time, within what a body does, from a view that times steps, its per-stride values
+    not thrown out as implausible, and the legs' own period not against it."""
+    low, high = METRICS["cadence_spm"].plausible
+    return (cadence.steps >= MIN_STEPS_ALONE and low <= cadence.spm <= high and not time_base.slow_motion
+            and view in METRICS["cadence_spm"].views and "cadence_spm" not in implausible
+            and (cadence.agrees or not np.isfinite(cadence.period_spm)))
+
+
+def _steps_cadence_summary(cadence: CadenceEstimate, events: list[GaitEvent], confidence: float) -> MetricSummary:
+    """The cadence summary from the steps alone: n is the number of steps, frames span the
+    first to the last contact, no spread and no left/right (no stride measured its own)."""
+    frames = sorted(e.frame for e in events if e.kind == "contact")
+    nan = float("nan")
+    sure = confidence * (1.0 if cadence.agrees else 0.6)
+    return MetricSummary("cadence_spm", METRICS["cadence_spm"].unit, float(cadence.spm), nan, int(cadence.steps),
+                         tuple(float(v) for v in cadence.ci95), nan, nan, nan,
+                         tuple(range(frames[0], frames[-1] + 1)) if frames else (), float(min(max(sure, 0.0), 1.0)))
 
 
 def _known_sign(direction) -> bool:
