@@ -117,9 +117,10 @@ UNSURE_MODES = (("running", 0.5), ("squat", 0.4))
     ([("unsure", 0, 10, 0.5, UNSURE_MODES)], "unsure", "unsure", "--mode"),
     ([("unsure", 0, 1, 0.0, ())], "unsure", "unsure", "Too short"),
     ([("still", 0, 10, 1.0)], "exercise", "still", "Film"),
-    ([], "exercise", "not_in_view", "Film"),
+    ([], "unsure", "not_in_view", "Film"),
+    ([("not_in_view", 0, 10, 0.96)], "unsure", "not_in_view", "Film"),   # never seen: nothing says what they do
 ], ids=["running", "squat-between-rests", "longest", "named-over-unnamed", "unnamed-much-longer",
-        "unsure-exercise", "unsure-mode", "too-short", "still", "nothing"])
+        "unsure-exercise", "unsure-mode", "too-short", "still", "nothing", "never-in-view"])
 def test_the_automatic_decision_is_read_from_the_timeline(segments, mode, label, ask):
     """pipeline.analyze decides running or exercise from the timeline's segments (activity.timeline.decide):
     the longest activity, a named one over a longer movement nothing names when it fills 40% of it, and

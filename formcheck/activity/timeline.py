@@ -28,7 +28,8 @@
    rate settles it.
 5. The decision is the longest active segment's (not still, not out of view): running
    mode for gait, exercise mode for an exercise, UNSURE (the user is asked, with what
-   would settle it) when the candidates lead to different analyses.
+   would settle it) when the candidates lead to different analyses or when the athlete was
+   never in view (nothing says what they do).
 """
 
 from __future__ import annotations
@@ -308,11 +309,12 @@ def decide(segments: tuple[Segment, ...]) -> Decision:
     """The clip's decision from its segments (module docstring, step 5)."""
     active = [(i, s) for i, s in enumerate(segments) if s.label not in INACTIVE]
     if not active:
+        # Not seen: nothing says what the athlete does, so no analysis is the answer (UNSURE).
         if not segments:
-            return Decision("exercise", NOT_IN_VIEW, 0.0, (), "the athlete was not seen", None,
+            return Decision(UNSURE, NOT_IN_VIEW, 0.0, (), "the athlete was not seen", None,
                             "Film the whole body, well lit, filling at least a third of the frame height.")
         i, s = max(enumerate(segments), key=lambda p: p[1].duration_s)
-        return Decision("exercise", s.label, s.confidence, s.candidates,
+        return Decision(UNSURE if s.label == NOT_IN_VIEW else "exercise", s.label, s.confidence, s.candidates,
                         f"{s.title.lower()} for most of the clip: no running, walking or exercise found", i,
                         "Film the movement itself, the whole body in view.")
     i, main = max(active, key=lambda p: (p[1].duration_s, p[1].confidence))
