@@ -16,6 +16,33 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FORMCHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture(autouse=True, scope="module")
+def app_server_resources_released():
+    """An app test runs the app's server in this test process, and its resources outlive the test
+    (st.cache_resource: the job runner's thread, the warm pose pool's worker processes). When the
+    module ends they are closed, so no later test shares the process with them: Ray starts its
+    services by fork with a preexec function, and a later batch test hung for good in the forked
+    child on a lock one of those threads held."""
+    yield
+    import sys
+
+    if "formcheck.ui.state" not in sys.modules:  # no app server ran in this process
+        return
+    import gc
+
+    import streamlit as st
+
+    from formcheck.pose.runner import PosePool
+    from formcheck.ui.jobs import JobRunner
+
+    st.cache_resource.clear()
+    for obj in gc.get_objects():
+        if isinstance(obj, JobRunner):
+            obj.shutdown()
+        elif isinstance(obj, PosePool):
+            obj.close(cancel=True)
+
+
 @pytest.fixture(scope="session")
 def shared_clip():
     """Path of a clip in ../shared/clips; skips, saying why, where that folder is absent."""

@@ -157,9 +157,10 @@ def analyze_running_track(pose, options: RunningOptions = RunningOptions(),
     if "cadence_spm" in summary and low <= cadence.spm <= high:  # at least one whole stride, in real time
         summary["cadence_spm"] = _cadence_summary(cadence, summary["cadence_spm"], confidence)
         summary = timing_from_all_steps(summary, cadence)
-    elif _steps_alone_give_cadence(cadence, view.view, time_base, {m.name for m in implausible}):
-        # No stride gave its own value (a rear view whose other foot's stances were not kept), but
-        # the steps were counted: the clip's cadence does not need per-stride values.
+    elif strides and _steps_alone_give_cadence(cadence, view.view, time_base, {m.name for m in implausible}):
+        # Strides were measured but none gave its own cadence (a rear view whose other foot's
+        # stances were not kept), and the steps were counted: the clip's cadence does not need
+        # per-stride values. (No stride at all, e.g. the runner too small, measures nothing.)
         summary["cadence_spm"] = _steps_cadence_summary(cadence, events, confidence)
         summary = timing_from_all_steps(summary, cadence)
         measured.add("cadence_spm")
@@ -186,9 +187,10 @@ MIN_STEPS_ALONE = 6
 
 
 def _steps_alone_give_cadence(cadence: CadenceEstimate, view: str, time_base: TimeBase, implausible: set) -> bool:
-    """The all-steps cadence stands on its own: counted over MIN_STEPS_ALONE steps or more, in
-    real time, within what a body does, from a view that times steps, its per-stride values
-    not thrown out as implausible, and the legs' own period not against it."""
+    """The all-steps cadence stands on its own (where strides were measured without one):
+    counted over MIN_STEPS_ALONE steps or more, in real time, within what a body does, from a
+    view that times steps, its per-stride values not thrown out as implausible, and the legs'
+    own period not against it."""
     low, high = METRICS["cadence_spm"].plausible
     return (cadence.steps >= MIN_STEPS_ALONE and low <= cadence.spm <= high and not time_base.slow_motion
             and view in METRICS["cadence_spm"].views and "cadence_spm" not in implausible
