@@ -12,8 +12,9 @@ duty_factor_pct. `summaries(strides)` gives one `MetricSummary` per metric.
 Every contact starts a record. The stride is complete when the foot's next
 contact comes within STRIDE_TOL of the clip's median stride (a longer gap
 means a contact was missed): then `next_contact` is set; otherwise the
-values that need the whole stride (cadence from the stride, trunk lean,
-vertical oscillation, duty factor) are NaN, and contact values are kept.
+values that need the whole stride (trunk lean, vertical oscillation, duty
+factor) are NaN, and contact values are kept. Cadence needs only the next
+contact of either foot.
 
 Timing. Event times are sub-frame; an angle at an event is the linear
 interpolation of its per-frame series between the two frames around it
