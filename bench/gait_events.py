@@ -269,7 +269,6 @@ def run_synthetic(name: str, fps: float, variant: dict) -> Outcome:
     params = RunnerParams()
     variant = dict(variant)
     slowed = int(variant.pop("slowed", 1))
-    held = variant.get("hold_frames", 1) > 1 or slowed > 1
     out = Outcome(name, synthetic=True, slowmo_expected=slowed > 1, cadence_truth=params.cadence_spm / slowed)
     track, truth = synthetic_run(params, Camera(view="side"),
                                  Recording(fps=fps, duration_s=SYNTH_DURATION_S / slowed, noise_px=1.0,
@@ -327,13 +326,9 @@ def run_synthetic(name: str, fps: float, variant: dict) -> Outcome:
 def _slowed_and_held(track, truth, k: int, fps: float):
     """The runner captured at `fps`, stored `k` times slower by showing each picture `k` times at
     `fps`: rows repeated, times 1/fps apart, the truth's events and capture times k times later."""
-    from dataclasses import replace
+    from synthetic_tracks import held_slow_motion
 
-    n = len(track) * k
-    rows = np.repeat(np.arange(len(track)), k)
-    held = replace(track, t_s=np.arange(n) / fps, frame_index=np.arange(n, dtype=np.int64), xy_px=track.xy_px[rows],
-                   z=track.z[rows], visibility=track.visibility[rows], world_m=track.world_m[rows])
-    repeated = np.arange(n) % k != 0
+    held, repeated = held_slow_motion(track, k, fps)
     first = {int(r): int(r) * k for r in range(len(track))}
 
     class Slowed:

@@ -10,6 +10,7 @@ and never modifies its input; randomness comes from a seeded generator.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -181,3 +182,14 @@ def concat(*tracks: PoseTrack) -> PoseTrack:
                      visibility=np.concatenate([tr.visibility for tr in tracks]),
                      world_m=np.concatenate([tr.world_m for tr in tracks]), frame_index=np.concatenate(frames),
                      frame_size=tracks[0].frame_size)
+
+
+def held_slow_motion(track: PoseTrack, k: int, fps: float) -> tuple[PoseTrack, np.ndarray]:
+    """`track` stored `k` times slower by showing each of its pictures `k` times at `fps` (slow
+    motion made by holding pictures): rows repeated, frames renumbered, times 1/fps apart.
+    Returns (track, repeated): repeated (N*k,) bool, True on the rows that show the picture again."""
+    n = len(track) * k
+    rows = np.repeat(np.arange(len(track)), k)
+    held = replace(track, t_s=np.arange(n) / fps, frame_index=np.arange(n, dtype=np.int64), xy_px=track.xy_px[rows],
+                   z=track.z[rows], visibility=track.visibility[rows], world_m=track.world_m[rows])
+    return held, np.arange(n) % k != 0

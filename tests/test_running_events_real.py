@@ -187,28 +187,19 @@ def test_the_cli_takes_the_capture_rate_and_says_slow_motion(shared_clip, capsys
     assert abs(float(found[1]) - 168.75) <= 0.02 * 168.75 and int(found[4]) >= 30
 
 
-def _held(track, k: int):
-    """The track stored `k` times slower by showing each picture `k` times at the clip's rate:
-    rows repeated, new frame numbers, times one frame apart; (track, repeated frame numbers)."""
-    from dataclasses import replace
-
-    n, dt = len(track) * k, float(np.median(np.diff(track.t_s)))
-    rows = np.repeat(np.arange(len(track)), k)
-    held = replace(track, t_s=np.arange(n) * dt, frame_index=np.arange(n, dtype=np.int64), xy_px=track.xy_px[rows],
-                   z=track.z[rows], visibility=track.visibility[rows], world_m=track.world_m[rows])
-    return held, tuple(int(f) for f in np.flatnonzero(np.arange(n) % k != 0))
-
-
 def test_a_jogger_slowed_by_held_pictures_is_running_in_slow_motion(shared_clip):
     # The treadmill jogger's own landmarks, each picture shown three times: 56 steps/min of video
     # time, slower than anyone walks, and a jogger's swing knee (~70°) is no sprinter's, so
     # neither the rate nor the swing says "slowed". The held pictures do: at three times the
     # rate the legs take turns as in gait. It was "another exercise" (0.80) before.
+    from synthetic_tracks import held_slow_motion
+
     from formcheck.activity.timeline import activity_timeline
     from formcheck.clean import clean_track
 
     pose = pipeline.analyze_pose(shared_clip("home_treadmill_run_side.mp4"))
-    held, repeated = _held(pose.athlete.track, 3)
+    held, rows = held_slow_motion(pose.athlete.track, 3, pose.info.fps)
+    repeated = tuple(int(f) for f in held.frame_index[rows])
     timeline = activity_timeline(clean_track(held, pose.settings.clean).track, repeated=repeated)
     assert timeline.decision.mode == "running", timeline.decision
     assert any("each picture is shown 3.0 times" in n for n in timeline.notes), timeline.notes
@@ -219,8 +210,8 @@ def test_a_jogger_slowed_by_held_pictures_is_running_in_slow_motion(shared_clip)
 def test_a_jogger_slowed_without_held_pictures_is_not_called_an_exercise(shared_clip):
     # The treadmill jogger's landmarks at a third of the speed, no picture held (as a phone's
     # high-rate capture played at 30): 56 steps/min of video time and a jogger's swing. It was
-    # "another exercise" (0.85); now gait or an exercise, unsure, and the running analysis says
-    # slow motion rather than timing a walk at 56 steps/min.
+    # "another exercise" (0.85); now gait or an exercise, unsure (the running analysis then says
+    # slow motion rather than timing a walk at 56 steps/min: tests/test_time_base.py).
     from dataclasses import replace
 
     from formcheck.activity.model import OTHER_EXERCISE, UNSURE
